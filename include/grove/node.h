@@ -1,0 +1,151 @@
+// A tree node: id, name, type, an optional leaf value in one atomic word, and a
+// copy-on-write child list published through one atomic pointer.
+//
+// Everything here reads without locking: each call pins the epoch for its own span and
+// returns owned references (NodeRef, Snapshot). Mutations go through grove::Tree, which
+// serialises writers per node and keeps versions and the change feed.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "grove/types.h"
+#include "grove/value.h"
+
+namespace grove {
+
+class ChildList;
+class Node;
+class Tree;
+
+// Owns one reference to a node.
+class NodeRef {
+ public:
+  NodeRef() = default;
+  explicit NodeRef(Node* adopted) noexcept : node_(adopted) {}  // takes over a reference
+  NodeRef(const NodeRef& other) noexcept;
+  NodeRef(NodeRef&& other) noexcept : node_(std::exchange(other.node_, nullptr)) {}
+  NodeRef& operator=(NodeRef other) noexcept {
+    std::swap(node_, other.node_);
+    return *this;
+  }
+  ~NodeRef();
+
+  static NodeRef share(Node* node) noexcept;  // adds a reference
+  Node* get() const noexcept { return node_; }
+  Node* operator->() const noexcept { return node_; }
+  Node& operator*() const noexcept { return *node_; }
+  explicit operator bool() const noexcept { return node_ != nullptr; }
+  Node* release() noexcept { return std::exchange(node_, nullptr); }  // hands the reference over
+
+ private:
+  Node* node_ = nullptr;
+};
+
+// A child list as it was at one moment. It holds a real reference on the list (not an
+// epoch pin), so it may be kept across calls, e.g. by a JS iterator.
+class Snapshot {
+ public:
+  Snapshot() = default;
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+  Snapshot(Snapshot&& other) noexcept
+      : list_(std::exchange(other.list_, nullptr)), count_(std::exchange(other.count_, 0)) {}
+  Snapshot& operator=(Snapshot&& other) noexcept;
+  ~Snapshot();
+
+  std::size_t size() const noexcept { return count_; }
+  // The child at index i (< size()), borrowed: valid while this snapshot lives.
+  Node* at(std::size_t i) const noexcept;
+
+ private:
+  friend class Node;
+  ChildList* list_ = nullptr;
+  uint32_t count_ = 0;
+};
+
+enum class Compare { kEq, kNe, kLt, kGt, kLe, kGe };
+
+// Which children find() returns: those whose member `member` compares with `operand`;
+// with `by_count`, the member's number of children is compared instead of its value.
+struct MemberQuery {
+  std::string_view member;
+  Compare op = Compare::kEq;
+  Value operand;
+  bool by_count = false;
+  TypeId child_type = type::kAny;
+  std::size_t limit = SIZE_MAX;
+};
+
+class Node {
+ public:
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  uint64_t id() const noexcept { return id_; }
+  std::string_view name() const noexcept { return {name_, name_len_}; }
+  uint32_t name_hash() const noexcept { return name_hash_; }
+  TypeId type() const noexcept { return type_; }
+  // The tree version that last changed this node or anything under it.
+  uint64_t version() const noexcept { return version_.load(std::memory_order_acquire); }
+
+  void retain() const noexcept;
+  void release() const noexcept;
+
+  // Leaf value (type null for structured nodes), and the same converted exactly.
+  Value value() const;
+  Value value_as(TypeId type) const;
+
+  std::size_t child_count() const noexcept;
+  Snapshot children() const;
+  NodeRef child_at(std::size_t index) const;
+  NodeRef child(std::string_view name) const;           // first match
+  NodeRef child_of_type(TypeId query) const;            // first is-a match
+  NodeRef child_by_id(uint64_t id) const;
+  // A descendant by relative path "a/b/c" (a leading '/' is ignored, "" is this node);
+  // null when missing. Throws InvalidArgument for a malformed path.
+  NodeRef find_path(std::string_view path) const;
+  std::vector<NodeRef> find(const MemberQuery& query) const;
+
+  NodeRef parent() const;                               // null for a root or detached node
+  NodeRef ancestor_of_type(TypeId query) const;         // nearest, excluding this node
+
+  // Names from the root down to this node joined by '/'; empty for the root.
+  std::string path() const;
+
+ private:
+  friend class Tree;
+  friend class ChildList;
+  friend struct NodeAccess;
+  Node(uint64_t id, std::string_view name, TypeId type);
+  ~Node();
+  static void destroy(void* node);
+
+  mutable std::atomic<uint32_t> refs_{1};
+  std::atomic<uint32_t> lock_{0};             // writer lock, see native/tiny_lock.h
+  const TypeId type_;
+  uint32_t name_hash_;
+  const uint64_t id_;
+  std::atomic<uint64_t> word_{0};             // inline scalar bits, or the Blob* of str/bytes
+  std::atomic<ChildList*> children_{nullptr};
+  std::atomic<Node*> parent_{nullptr};        // not counted; cleared when the parent dies
+  std::atomic<uint64_t> version_{0};
+  std::atomic<bool> attached_{false};         // set once, when first added to a parent
+  uint8_t name_len_;
+  char name_[1];                              // name_len_ bytes follow, allocated with the node
+};
+
+// Validation shared by every layer that accepts names and paths.
+// Throws InvalidArgument with a message that says what is wrong with the name.
+void validate_name(std::string_view name);
+// Splits a path into names ("" and "/" are the root); throws InvalidArgument.
+std::vector<std::string_view> split_path(std::string_view path);
+
+// Nodix's name hash: reflected CRC-32 with no final XOR over the name padded with NULs
+// to 32 bytes (names longer than 32 bytes are hashed whole).
+uint32_t name_hash(std::string_view name);
+
+}  // namespace grove

@@ -1,0 +1,87 @@
+// A tree: its root, its id and version counters, and its change feed. Every mutation goes
+// through here: it takes the changed node's writer lock (so one node's writers are
+// serialised and readers never wait), applies the change, takes its version from the one
+// tree-wide counter and, when the feed is on, enters the feed in version order.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "grove/node.h"
+
+namespace grove {
+
+enum class ChangeOp : uint8_t {
+  kSet,      // a leaf value was written (set, increment, compare-and-set, set-if-zero)
+  kAdd,      // `node` was added under its parent
+  kRemove,   // `node` was removed from the parent at `path`'s dirname
+  kReplace,  // `node` replaced a child of the same parent
+  kSort,     // `node`'s children were reordered
+};
+
+struct Change {
+  uint64_t version;
+  ChangeOp op;
+  NodeRef node;
+  std::string path;  // the node's path when the change was made
+};
+
+class Tree {
+ public:
+  static Tree* create();  // one reference, held by the caller
+  void retain() noexcept;
+  void release() noexcept;
+
+  Node& root() const noexcept { return *root_; }
+  uint64_t version() const noexcept { return version_.load(std::memory_order_acquire); }
+
+  // A new detached node; add it with add_child. An empty name is generated from the id
+  // ("#<id>"). The value, if given, is converted exactly to the node's type.
+  NodeRef create_node(std::string_view name, TypeId type, const Value* value = nullptr);
+
+  // Structure. Each returns the version of the change.
+  uint64_t add_child(Node& parent, Node& child);  // child: fresh from create_node
+  uint64_t remove_child(Node& parent, const Node& child);
+  uint64_t remove_child_at(Node& parent, std::size_t index);
+  // Replaces the child whose id is `id` with `replacement` (fresh), keeping its position.
+  uint64_t replace_child_by_id(Node& parent, uint64_t id, Node& replacement);
+  // Stable sort by the value of each child's member `member`; children lacking it last.
+  uint64_t sort_children(Node& parent, std::string_view member, bool descending);
+  // A detached deep copy (new ids), and deep copies of `from`'s children appended to `to`.
+  NodeRef copy_subtree(const Node& node);
+  uint64_t copy_children(const Node& from, Node& to);
+
+  // Leaf values. Each is one atomic step as seen by readers and by other writers.
+  uint64_t set_value(Node& node, const Value& value);
+  Value increment(Node& node, const Value& by, uint64_t* version = nullptr);
+  // Writes `desired` if the node holds `expected`; `current` receives what it holds after.
+  bool compare_and_set(Node& node, const Value& expected, const Value& desired, Value* current,
+                       uint64_t* version = nullptr);
+  bool set_if_zero(Node& node, const Value& desired, Value* current, uint64_t* version = nullptr);
+
+  // The change feed: off until a consumer turns it on; take_changes() hands over what
+  // accumulated, in version order.
+  void set_feed(bool on);
+  std::vector<Change> take_changes();
+
+ private:
+  friend struct NodeAccess;
+  Tree();
+  ~Tree();
+  uint64_t commit(Node& node, ChangeOp op, const std::string* removed_path = nullptr);
+  void link_child(Node& parent, Node& child);
+
+  std::atomic<uint32_t> refs_{1};
+  std::atomic<uint64_t> next_id_{1};
+  std::atomic<uint64_t> version_{0};
+  NodeRef root_;
+  std::atomic<bool> feed_on_{false};
+  std::mutex feed_mutex_;
+  std::vector<Change> feed_;
+};
+
+}  // namespace grove
