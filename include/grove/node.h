@@ -119,10 +119,11 @@ class Node {
  private:
   friend class Tree;
   friend class ChildList;
-  friend struct NodeAccess;
   Node(uint64_t id, std::string_view name, TypeId type);
   ~Node();
   static void destroy(void* node);
+  // Takes a reference unless the count already reached zero (the node is being retired).
+  static Node* try_retain(Node* node) noexcept;
 
   mutable std::atomic<uint32_t> refs_{1};
   std::atomic<uint32_t> lock_{0};             // writer lock, see native/tiny_lock.h

@@ -69,11 +69,14 @@ class Tree {
   std::vector<Change> take_changes();
 
  private:
-  friend struct NodeAccess;
   Tree();
   ~Tree();
-  uint64_t commit(Node& node, ChangeOp op, const std::string* removed_path = nullptr);
-  void link_child(Node& parent, Node& child);
+  // Takes the next version for a change to `subject`, enters it in the feed, and stamps
+  // `touched` and its ancestors with it. Called with the changed node's lock held.
+  uint64_t commit(Node& touched, ChangeOp op, Node& subject, const std::string* removed_path = nullptr);
+  void link_child(Node& parent, Node& child);  // parent's lock held
+  uint64_t remove_at_locked(Node& parent, ChildList* list, uint32_t count, uint32_t index);
+  void store_value(Node& node, Value value);   // node's lock held
 
   std::atomic<uint32_t> refs_{1};
   std::atomic<uint64_t> next_id_{1};

@@ -1,0 +1,120 @@
+#include "addon.h"
+
+#include <new>
+
+#include "js_errors.h"
+#include "js_values.h"
+
+namespace grove::bindings {
+
+template <Addon::Method method>
+Napi::Value Addon::Guarded(const Napi::CallbackInfo& info) {
+  try {
+    return (this->*method)(info);
+  } catch (const Napi::Error&) {
+    throw;  // already a JavaScript exception
+  } catch (const PathError& e) {
+    throw_js_error(info.Env(), error_class_, e.code(), e.what(), &e.path());
+  } catch (const Error& e) {
+    throw_js_error(info.Env(), error_class_, e.code(), e.what());
+  } catch (const std::bad_alloc&) {
+    throw_js_error(info.Env(), error_class_, ErrorCode::kLimitExceeded, "out of memory");
+  } catch (const std::exception& e) {
+    throw_js_error(info.Env(), error_class_, ErrorCode::kInvalidArgument, std::string("internal error: ") + e.what());
+  }
+  return Napi::Value();
+}
+
+template <Addon::Method method>
+Addon::AddonProp Addon::Function(const char* name) {
+  return InstanceMethod<&Addon::Guarded<method>>(name);
+}
+
+Addon::Addon(Napi::Env env, Napi::Object exports) {
+  object_prototype_ = Napi::Persistent(env.Global().Get("Object").As<Napi::Object>().Get("prototype").As<Napi::Object>());
+  DefineAddon(exports, {
+      Function<&Addon::Setup>("setup"),
+      Function<&Addon::Release>("release"),
+      Function<&Addon::Stats>("stats"),
+
+      Function<&Addon::CreateTree>("createTree"),
+      Function<&Addon::ShareTree>("shareTree"),
+      Function<&Addon::AttachTree>("attachTree"),
+      Function<&Addon::CloseTree>("closeTree"),
+      Function<&Addon::TreeHolders>("treeHolders"),
+      Function<&Addon::TreeRoot>("treeRoot"),
+      Function<&Addon::TreeVersion>("treeVersion"),
+      Function<&Addon::SetFeed>("setFeed"),
+      Function<&Addon::TakeChanges>("takeChanges"),
+      Function<&Addon::CreateNode>("createNode"),
+      Function<&Addon::ExportJson>("exportJSON"),
+
+      Function<&Addon::NodeId>("nodeId"),
+      Function<&Addon::NodeName>("nodeName"),
+      Function<&Addon::NodeType>("nodeType"),
+      Function<&Addon::NodeVersion>("nodeVersion"),
+      Function<&Addon::NodePath>("nodePath"),
+      Function<&Addon::ChildCount>("childCount"),
+      Function<&Addon::GetValue>("value"),
+      Function<&Addon::ValueAs>("valueAs"),
+      Function<&Addon::ValueAt>("valueAt"),
+      Function<&Addon::Lookup>("lookup"),
+      Function<&Addon::Parent>("parent"),
+      Function<&Addon::Ancestor>("ancestor"),
+      Function<&Addon::ChildByName>("childByName"),
+      Function<&Addon::ChildAt>("childAt"),
+      Function<&Addon::ChildOfType>("childOfType"),
+      Function<&Addon::ChildById>("childById"),
+      Function<&Addon::Children>("children"),
+      Function<&Addon::Find>("find"),
+      Function<&Addon::TakeSnapshot>("snapshot"),
+      Function<&Addon::SnapshotSize>("snapshotSize"),
+      Function<&Addon::SnapshotAt>("snapshotAt"),
+
+      Function<&Addon::SetValue>("setValue"),
+      Function<&Addon::SetPath>("setPath"),
+      Function<&Addon::DeletePath>("deletePath"),
+      Function<&Addon::AddChild>("addChild"),
+      Function<&Addon::Append>("append"),
+      Function<&Addon::RemoveChild>("removeChild"),
+      Function<&Addon::RemoveChildAt>("removeChildAt"),
+      Function<&Addon::ReplaceById>("replaceById"),
+      Function<&Addon::SortChildren>("sortChildren"),
+      Function<&Addon::CopySubtree>("copySubtree"),
+      Function<&Addon::CopyChildren>("copyChildren"),
+      Function<&Addon::Increment>("increment"),
+      Function<&Addon::CompareAndSet>("compareAndSet"),
+      Function<&Addon::SetIfZero>("setIfZero"),
+  });
+}
+
+// setup(errorClass): errors are thrown as `new errorClass(code, message, path)` from now on.
+Napi::Value Addon::Setup(const Napi::CallbackInfo& info) {
+  Args args(info, "setup");
+  if (!info[0].IsFunction()) args.fail_type(0, "the error class", "a constructor");
+  error_class_ = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+// release(handle): frees a node, snapshot or tree handle; stale handles are ignored.
+Napi::Value Addon::Release(const Napi::CallbackInfo& info) {
+  handles_.release(Args(info, "release").handle(0));
+  return info.Env().Undefined();
+}
+
+// stats(): { handles: live handles of this thread, trees: trees alive in the process }.
+Napi::Value Addon::Stats(const Napi::CallbackInfo& info) {
+  Napi::Object stats = Napi::Object::New(info.Env());
+  stats.Set("handles", Napi::Number::New(info.Env(), static_cast<double>(handles_.live())));
+  stats.Set("trees", Napi::Number::New(info.Env(), static_cast<double>(tree_registry::live())));
+  return stats;
+}
+
+Napi::Value Addon::NodeOrUndefined(Napi::Env env, uint32_t tree_slot, NodeRef node) {
+  if (!node) return env.Undefined();
+  return Napi::Number::New(env, handles_.add_node(tree_slot, std::move(node)));
+}
+
+}  // namespace grove::bindings
+
+NODE_API_NAMED_ADDON(grove, grove::bindings::Addon)

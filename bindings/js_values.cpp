@@ -1,0 +1,197 @@
+#include "js_values.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "grove/error.h"
+
+namespace grove::bindings {
+namespace {
+
+constexpr double kMaxSafe = 9007199254740991.0;  // 2^53 - 1
+
+bool is_uint8_array(napi_env env, napi_value value) {
+  bool typed = false;
+  napi_is_typedarray(env, value, &typed);
+  if (!typed) return false;
+  napi_typedarray_type kind;
+  napi_get_typedarray_info(env, value, &kind, nullptr, nullptr, nullptr, nullptr);
+  return kind == napi_uint8_array;
+}
+
+Value bigint_value(napi_env env, napi_value value, const std::string& where) {
+  int sign = 0;
+  std::size_t count = 2;
+  uint64_t words[2] = {0, 0};
+  napi_get_value_bigint_words(env, value, &sign, &count, words);
+  bool fits = count <= 1 && (!sign || words[0] <= (uint64_t{1} << 63));
+  if (!fits) {
+    fail(ErrorCode::kTypeMismatch, where + " is a BigInt beyond 64 bits: the largest integer a node holds is a u64 "
+                                           "(0..2^64-1) or an i64 (-2^63..2^63-1)");
+  }
+  if (sign) return Value::i64(static_cast<int64_t>(0 - words[0]));
+  return words[0] <= INT64_MAX ? Value::i64(static_cast<int64_t>(words[0])) : Value::u64(words[0]);
+}
+
+}  // namespace
+
+std::string js_type_name(Napi::Env env, napi_value value) {
+  napi_valuetype type = napi_undefined;
+  napi_typeof(env, value, &type);
+  switch (type) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean: return "boolean";
+    case napi_number: return "number";
+    case napi_string: return "string";
+    case napi_symbol: return "symbol";
+    case napi_function: return "function";
+    case napi_external: return "external";
+    case napi_bigint: return "bigint";
+    case napi_object: {
+      bool array = false;
+      napi_is_array(env, value, &array);
+      if (array) return "array";
+      if (is_uint8_array(env, value)) return "Uint8Array";
+      return "object";
+    }
+  }
+  return "unknown";
+}
+
+bool Args::has(std::size_t i) const {
+  napi_valuetype type = napi_undefined;
+  if (i < info_.Length()) napi_typeof(info_.Env(), info_[i], &type);
+  return type != napi_undefined;
+}
+
+void Args::fail_type(std::size_t i, const char* what, const char* expected) const {
+  fail(ErrorCode::kInvalidArgument, std::string(function_) + "(): " + what + " must be " + expected + ", got " +
+                                        js_type_name(info_.Env(), info_[i]));
+}
+
+double Args::handle(std::size_t i) const {
+  double handle;
+  if (napi_get_value_double(info_.Env(), info_[i], &handle) != napi_ok) fail_type(i, "the handle", "a number");
+  return handle;
+}
+
+std::string Args::string(std::size_t i, const char* what) const {
+  napi_env env = info_.Env();
+  std::size_t length = 0;
+  if (napi_get_value_string_utf8(env, info_[i], nullptr, 0, &length) != napi_ok) fail_type(i, what, "a string");
+  std::string out(length, '\0');
+  napi_get_value_string_utf8(env, info_[i], out.data(), length + 1, &length);
+  return out;
+}
+
+bool Args::boolean(std::size_t i, const char* what) const {
+  bool b = false;
+  if (napi_get_value_bool(info_.Env(), info_[i], &b) != napi_ok) fail_type(i, what, "a boolean");
+  return b;
+}
+
+TypeId Args::type_id(std::size_t i) const {
+  double d;
+  if (napi_get_value_double(info_.Env(), info_[i], &d) != napi_ok) fail_type(i, "the type id", "a number");
+  if (!(d >= 0 && d <= UINT32_MAX) || std::trunc(d) != d) {
+    fail(ErrorCode::kInvalidArgument, std::string(function_) + "(): type id " + std::to_string(d) +
+                                          " is not a 32-bit unsigned integer");
+  }
+  return static_cast<TypeId>(d);
+}
+
+uint64_t Args::index(std::size_t i, const char* what) const {
+  double d;
+  if (napi_get_value_double(info_.Env(), info_[i], &d) != napi_ok) fail_type(i, what, "a number");
+  if (!(d >= 0 && d <= kMaxSafe) || std::trunc(d) != d) {
+    fail(ErrorCode::kInvalidArgument, std::string(function_) + "(): " + what + " must be a non-negative integer, got " +
+                                          Value::f64(d).describe());
+  }
+  return static_cast<uint64_t>(d);
+}
+
+uint64_t Args::id(std::size_t i) const {
+  napi_env env = info_.Env();
+  napi_valuetype type = napi_undefined;
+  napi_typeof(env, info_[i], &type);
+  if (type == napi_bigint) {
+    Value v = bigint_value(env, info_[i], std::string(function_) + "(): the id");
+    if (v.type == type::kI64 && v.as_i64() < 0) {
+      fail(ErrorCode::kInvalidArgument, std::string(function_) + "(): an id is never negative");
+    }
+    return v.bits;
+  }
+  if (type != napi_number) fail_type(i, "the id", "a number or a bigint");
+  return index(i, "the id");
+}
+
+Value Args::value(std::size_t i, const char* what) const {
+  return value_from_js(info_.Env(), info_[i], std::string(function_) + "(): " + what);
+}
+
+Value value_from_js(Napi::Env env, napi_value value, const std::string& where) {
+  napi_valuetype type = napi_undefined;
+  napi_typeof(env, value, &type);
+  switch (type) {
+    case napi_null:
+      return Value::null();
+    case napi_boolean: {
+      bool b = false;
+      napi_get_value_bool(env, value, &b);
+      return Value::boolean(b);
+    }
+    case napi_number: {
+      double d = 0;
+      napi_get_value_double(env, value, &d);
+      return Value::f64(d);
+    }
+    case napi_bigint:
+      return bigint_value(env, value, where);
+    case napi_string: {
+      std::size_t length = 0;
+      napi_get_value_string_utf8(env, value, nullptr, 0, &length);
+      std::string s(length, '\0');
+      napi_get_value_string_utf8(env, value, s.data(), length + 1, &length);
+      return Value::str(s);
+    }
+    case napi_object:
+      if (is_uint8_array(env, value)) {
+        void* data = nullptr;
+        std::size_t length = 0;
+        napi_get_typedarray_info(env, value, nullptr, &length, &data, nullptr, nullptr);
+        return Value::bytes(std::string_view(static_cast<const char*>(data), length));
+      }
+      break;
+    default:
+      break;
+  }
+  fail(ErrorCode::kInvalidArgument, where + " must be a number, bigint, boolean, string, Uint8Array or null, got " +
+                                        js_type_name(env, value));
+}
+
+Napi::Value u64_to_js(Napi::Env env, uint64_t n) {
+  if (n <= static_cast<uint64_t>(kMaxSafe)) return Napi::Number::New(env, static_cast<double>(n));
+  return Napi::BigInt::New(env, n);
+}
+
+Napi::Value value_to_js(Napi::Env env, const Value& value) {
+  const TypeInfo* info = find_type(value.type);
+  if (!info || info->storage == Storage::kNone) return env.Null();
+  if (value.type == type::kBool) return Napi::Boolean::New(env, value.bits != 0);
+  if (value.type == type::kStr) return Napi::String::New(env, value.blob.data(), value.blob.size());
+  if (value.type == type::kBytes) {
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, value.blob.size());
+    if (!value.blob.empty()) std::memcpy(buffer.Data(), value.blob.data(), value.blob.size());
+    return Napi::Uint8Array::New(env, value.blob.size(), buffer, 0);
+  }
+  if (info->is_float) return Napi::Number::New(env, info->bits == 32 ? value.as_f32() : value.as_f64());
+  if (!info->is_signed) return u64_to_js(env, value.bits);
+  int64_t n = value.as_i64();
+  if (n >= -static_cast<int64_t>(kMaxSafe) && n <= static_cast<int64_t>(kMaxSafe)) {
+    return Napi::Number::New(env, static_cast<double>(n));
+  }
+  return Napi::BigInt::New(env, n);
+}
+
+}  // namespace grove::bindings

@@ -1,0 +1,180 @@
+// Node reads: properties, values, navigation and snapshots. None of them locks: the core
+// pins the epoch inside each call.
+#include "addon.h"
+#include "js_errors.h"
+#include "js_values.h"
+#include "paths.h"
+
+namespace grove::bindings {
+// nodeId(node) → number (BigInt beyond 2^53)
+Napi::Value Addon::NodeId(const Napi::CallbackInfo& info) {
+  return u64_to_js(info.Env(), handles_.node(Args(info, "id").handle(0)).node.id());
+}
+
+// nodeName(node) → string
+Napi::Value Addon::NodeName(const Napi::CallbackInfo& info) {
+  std::string_view name = handles_.node(Args(info, "name").handle(0)).node.name();
+  return Napi::String::New(info.Env(), name.data(), name.size());
+}
+
+// nodeType(node) → type id
+Napi::Value Addon::NodeType(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), handles_.node(Args(info, "type").handle(0)).node.type());
+}
+
+// nodeVersion(node) → the version that last changed the node or anything under it
+Napi::Value Addon::NodeVersion(const Napi::CallbackInfo& info) {
+  return u64_to_js(info.Env(), handles_.node(Args(info, "version").handle(0)).node.version());
+}
+
+// nodePath(node) → names from the root joined by '/'
+Napi::Value Addon::NodePath(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), handles_.node(Args(info, "path").handle(0)).node.path());
+}
+
+// childCount(node) → number
+Napi::Value Addon::ChildCount(const Napi::CallbackInfo& info) {
+  std::size_t count = handles_.node(Args(info, "childCount").handle(0)).node.child_count();
+  return Napi::Number::New(info.Env(), static_cast<double>(count));
+}
+
+// value(node) → the leaf value (null for structured nodes)
+Napi::Value Addon::GetValue(const Napi::CallbackInfo& info) {
+  return value_to_js(info.Env(), handles_.node(Args(info, "value").handle(0)).node.value());
+}
+
+// valueAs(node, typeId) → the value converted exactly, or TypeMismatch
+Napi::Value Addon::ValueAs(const Napi::CallbackInfo& info) {
+  Args args(info, "as");
+  TypeId type = args.type_id(1);
+  type_info(type);  // refuses an unknown type id with InvalidArgument
+  return value_to_js(info.Env(), handles_.node(args.handle(0)).node.value_as(type));
+}
+
+// valueAt(node, path) → the leaf value at `path`, in one call
+Napi::Value Addon::ValueAt(const Napi::CallbackInfo& info) {
+  Args args(info, "value");
+  std::string path = args.string(1, "the path");
+  NodeRef node = require_path(handles_.node(args.handle(0)).node, path);
+  if (type_info(node->type()).structured) {
+    throw PathError(ErrorCode::kTypeMismatch, "'" + path + "' is " + type_name(node->type()) +
+                                                  " node: it holds children, not a value; read it with get()",
+                    path);
+  }
+  return value_to_js(info.Env(), node->value());
+}
+
+// lookup(node, path, required) → node handle, or undefined (NotFound when required)
+Napi::Value Addon::Lookup(const Napi::CallbackInfo& info) {
+  Args args(info, "lookup");
+  std::string path = args.string(1, "the path");
+  bool required = args.has(2) && args.boolean(2, "required");
+  NodeTarget target = handles_.node(args.handle(0));
+  NodeRef node = required ? require_path(target.node, path) : target.node.find_path(path);
+  return NodeOrUndefined(info.Env(), target.tree_slot, std::move(node));
+}
+
+// parent(node) → node handle or undefined
+Napi::Value Addon::Parent(const Napi::CallbackInfo& info) {
+  NodeTarget target = handles_.node(Args(info, "parent").handle(0));
+  return NodeOrUndefined(info.Env(), target.tree_slot, target.node.parent());
+}
+
+// ancestor(node, typeId) → the nearest ancestor of the type, or undefined
+Napi::Value Addon::Ancestor(const Napi::CallbackInfo& info) {
+  Args args(info, "ancestor");
+  TypeId type = args.type_id(1);
+  NodeTarget target = handles_.node(args.handle(0));
+  return NodeOrUndefined(info.Env(), target.tree_slot, target.node.ancestor_of_type(type));
+}
+
+// childByName(node, name) → the first child of that name, or undefined
+Napi::Value Addon::ChildByName(const Napi::CallbackInfo& info) {
+  Args args(info, "child");
+  std::string name = args.string(1, "the name");
+  NodeTarget target = handles_.node(args.handle(0));
+  return NodeOrUndefined(info.Env(), target.tree_slot, target.node.child(name));
+}
+
+// childAt(node, index) → node handle or undefined
+Napi::Value Addon::ChildAt(const Napi::CallbackInfo& info) {
+  Args args(info, "child");
+  uint64_t index = args.index(1, "the index");
+  NodeTarget target = handles_.node(args.handle(0));
+  return NodeOrUndefined(info.Env(), target.tree_slot, target.node.child_at(index));
+}
+
+// childOfType(node, typeId) → the first child matching the type, or undefined
+Napi::Value Addon::ChildOfType(const Napi::CallbackInfo& info) {
+  Args args(info, "childOfType");
+  TypeId type = args.type_id(1);
+  NodeTarget target = handles_.node(args.handle(0));
+  return NodeOrUndefined(info.Env(), target.tree_slot, target.node.child_of_type(type));
+}
+
+// childById(node, id) → node handle or undefined
+Napi::Value Addon::ChildById(const Napi::CallbackInfo& info) {
+  Args args(info, "childById");
+  uint64_t id = args.id(1);
+  NodeTarget target = handles_.node(args.handle(0));
+  return NodeOrUndefined(info.Env(), target.tree_slot, target.node.child_by_id(id));
+}
+
+// children(node) → [node handle, ...] as the list was at the call
+Napi::Value Addon::Children(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  NodeTarget target = handles_.node(Args(info, "children").handle(0));
+  Snapshot snapshot = target.node.children();
+  Napi::Array out = Napi::Array::New(env, snapshot.size());
+  for (uint32_t i = 0; i < snapshot.size(); ++i) {
+    out.Set(i, Napi::Number::New(env, handles_.add_node(target.tree_slot, NodeRef::share(snapshot.at(i)))));
+  }
+  return out;
+}
+
+// find(node, member, op, value, byCount, typeId, limit) → [node handle, ...]
+// op: 0 =, 1 !=, 2 <, 3 >, 4 <=, 5 >=; limit: a count, or -1 for no limit.
+Napi::Value Addon::Find(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Args args(info, "find");
+  std::string member = args.string(1, "member");
+  uint64_t op = args.index(2, "op");
+  if (op > static_cast<uint64_t>(Compare::kGe)) fail(ErrorCode::kInvalidArgument, "find(): op must be 0..5");
+  Value operand = args.value(3, "value");
+  bool by_count = args.boolean(4, "byCount");
+  TypeId type = args.type_id(5);
+  bool unlimited = info[6].IsNumber() && info[6].As<Napi::Number>().DoubleValue() == -1;
+  std::size_t limit = unlimited ? SIZE_MAX : args.index(6, "limit");
+  NodeTarget target = handles_.node(args.handle(0));
+  MemberQuery query{member, static_cast<Compare>(op), std::move(operand), by_count, type, limit};
+  std::vector<NodeRef> found = target.node.find(query);
+  Napi::Array out = Napi::Array::New(env, found.size());
+  for (uint32_t i = 0; i < found.size(); ++i) {
+    out.Set(i, Napi::Number::New(env, handles_.add_node(target.tree_slot, std::move(found[i]))));
+  }
+  return out;
+}
+
+// snapshot(node) → snapshot handle: the child list as it is now, kept until released
+Napi::Value Addon::TakeSnapshot(const Napi::CallbackInfo& info) {
+  NodeTarget target = handles_.node(Args(info, "snapshot").handle(0));
+  return Napi::Number::New(info.Env(), handles_.add_snapshot(target.tree_slot, target.node.children()));
+}
+
+// snapshotSize(snapshot) → number of children
+Napi::Value Addon::SnapshotSize(const Napi::CallbackInfo& info) {
+  const Snapshot& snapshot = handles_.snapshot(Args(info, "snapshotSize").handle(0)).snapshot;
+  return Napi::Number::New(info.Env(), static_cast<double>(snapshot.size()));
+}
+
+// snapshotAt(snapshot, index) → node handle, or undefined past the end
+Napi::Value Addon::SnapshotAt(const Napi::CallbackInfo& info) {
+  Args args(info, "snapshotAt");
+  uint64_t index = args.index(1, "the index");
+  SnapshotTarget target = handles_.snapshot(args.handle(0));
+  if (index >= target.snapshot.size()) return info.Env().Undefined();
+  Node* child = target.snapshot.at(index);
+  return NodeOrUndefined(info.Env(), target.tree_slot, NodeRef::share(child));
+}
+
+}  // namespace grove::bindings

@@ -1,0 +1,187 @@
+// Node writes. Each goes through the node's tree, which serialises writers per node,
+// versions the change and feeds it to the change feed.
+#include "addon.h"
+#include "draft.h"
+#include "js_errors.h"
+#include "js_values.h"
+#include "paths.h"
+
+namespace grove::bindings {
+namespace {
+
+// Writes that combine two nodes need them in one tree: ids and versions are per tree.
+void require_same_tree(const NodeTarget& a, const NodeTarget& b, const char* function) {
+  if (&a.tree != &b.tree) {
+    fail(ErrorCode::kInvalidArgument, std::string(function) + "(): the two nodes belong to different trees; "
+                                                                "copy across trees with get() and set()");
+  }
+}
+
+Napi::Value outcome(Napi::Env env, bool ok, const Value& value) {
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Boolean::New(env, ok));
+  out.Set(1u, value_to_js(env, value));
+  return out;
+}
+
+}  // namespace
+
+// setValue(node, value) → version; the value is converted exactly to the node's type
+Napi::Value Addon::SetValue(const Napi::CallbackInfo& info) {
+  Args args(info, "value");
+  Value value = args.value(1, "the value");
+  NodeTarget target = handles_.node(args.handle(0));
+  return u64_to_js(info.Env(), target.tree.set_value(target.node, value));
+}
+
+// setPath(node, path, value, typeId) → version. Replaces whatever is at `path` with a new
+// node (typeId 0: inferred from the value), creating missing intermediate nodes as objects.
+Napi::Value Addon::SetPath(const Napi::CallbackInfo& info) {
+  Args args(info, "set");
+  std::string path = args.string(1, "the path");
+  TypeId type = args.type_id(3);
+  std::vector<std::string_view> names = split_path(path);
+  if (names.empty()) fail(ErrorCode::kInvalidArgument, "set(): the root cannot be replaced; set the paths under it");
+  Draft draft = DraftReader(info.Env(), ObjectPrototype(), "set").read(args[2], std::string(names.back()), type);
+  NodeTarget target = handles_.node(args.handle(0));
+
+  NodeRef parent = NodeRef::share(&target.node);
+  std::string walked;
+  for (std::size_t i = 0; i + 1 < names.size(); ++i) {
+    walked += (i ? "/" : "") + std::string(names[i]);
+    NodeRef next = parent->child(names[i]);
+    if (!next) {
+      next = target.tree.create_node(names[i], type::kObject);
+      target.tree.add_child(*parent, *next);
+    } else if (!type_info(next->type()).structured) {
+      throw PathError(ErrorCode::kTypeMismatch, "set(): cannot create '" + path + "': '" + walked + "' is a " +
+                                                    type_name(next->type()) + " node, which holds a value, not children",
+                      path);
+    }
+    parent = std::move(next);
+  }
+  NodeRef built = build(target.tree, draft);
+  if (NodeRef existing = parent->child(names.back())) {
+    try {
+      return u64_to_js(info.Env(), target.tree.replace_child_by_id(*parent, existing->id(), *built));
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kNotFound) throw;  // removed meanwhile: add instead
+    }
+  }
+  return u64_to_js(info.Env(), target.tree.add_child(*parent, *built));
+}
+
+// deletePath(node, path) → version
+Napi::Value Addon::DeletePath(const Napi::CallbackInfo& info) {
+  Args args(info, "delete");
+  std::string path = args.string(1, "the path");
+  if (split_path(path).empty()) fail(ErrorCode::kInvalidArgument, "delete(): the root cannot be deleted");
+  NodeTarget target = handles_.node(args.handle(0));
+  NodeRef node = require_path(target.node, path);
+  NodeRef parent = node->parent();
+  if (!parent) throw PathError(ErrorCode::kNotFound, "delete(): '" + path + "' was removed meanwhile", path);
+  return u64_to_js(info.Env(), target.tree.remove_child(*parent, *node));
+}
+
+// addChild(node, name, typeId, value) → handle of the new child ("" name: generated)
+Napi::Value Addon::AddChild(const Napi::CallbackInfo& info) {
+  Args args(info, "add");
+  std::string name = args.string(1, "the name");
+  TypeId type = args.type_id(2);
+  Draft draft = DraftReader(info.Env(), ObjectPrototype(), "add").read(args[3], std::move(name), type);
+  NodeTarget target = handles_.node(args.handle(0));
+  NodeRef child = build(target.tree, draft);
+  target.tree.add_child(target.node, *child);
+  return Napi::Number::New(info.Env(), handles_.add_node(target.tree_slot, std::move(child)));
+}
+
+// append(node, child) → version; the child must be detached and never added before
+Napi::Value Addon::Append(const Napi::CallbackInfo& info) {
+  Args args(info, "append");
+  NodeTarget parent = handles_.node(args.handle(0));
+  NodeTarget child = handles_.node(args.handle(1));
+  require_same_tree(parent, child, "append");
+  return u64_to_js(info.Env(), parent.tree.add_child(parent.node, child.node));
+}
+
+// removeChild(node, child) → version
+Napi::Value Addon::RemoveChild(const Napi::CallbackInfo& info) {
+  Args args(info, "remove");
+  NodeTarget parent = handles_.node(args.handle(0));
+  NodeTarget child = handles_.node(args.handle(1));
+  return u64_to_js(info.Env(), parent.tree.remove_child(parent.node, child.node));
+}
+
+// removeChildAt(node, index) → version
+Napi::Value Addon::RemoveChildAt(const Napi::CallbackInfo& info) {
+  Args args(info, "remove");
+  uint64_t index = args.index(1, "the index");
+  NodeTarget parent = handles_.node(args.handle(0));
+  return u64_to_js(info.Env(), parent.tree.remove_child_at(parent.node, index));
+}
+
+// replaceById(node, id, replacement) → version; keeps the replaced child's position
+Napi::Value Addon::ReplaceById(const Napi::CallbackInfo& info) {
+  Args args(info, "replaceById");
+  uint64_t id = args.id(1);
+  NodeTarget parent = handles_.node(args.handle(0));
+  NodeTarget replacement = handles_.node(args.handle(2));
+  require_same_tree(parent, replacement, "replaceById");
+  return u64_to_js(info.Env(), parent.tree.replace_child_by_id(parent.node, id, replacement.node));
+}
+
+// sortChildren(node, member, descending) → version
+Napi::Value Addon::SortChildren(const Napi::CallbackInfo& info) {
+  Args args(info, "sort");
+  std::string member = args.string(1, "member");
+  bool descending = args.boolean(2, "descending");
+  NodeTarget target = handles_.node(args.handle(0));
+  return u64_to_js(info.Env(), target.tree.sort_children(target.node, member, descending));
+}
+
+// copySubtree(node) → handle of a detached deep copy (new ids)
+Napi::Value Addon::CopySubtree(const Napi::CallbackInfo& info) {
+  NodeTarget target = handles_.node(Args(info, "copy").handle(0));
+  return Napi::Number::New(info.Env(), handles_.add_node(target.tree_slot, target.tree.copy_subtree(target.node)));
+}
+
+// copyChildren(from, to) → version; appends deep copies of from's children to `to`
+Napi::Value Addon::CopyChildren(const Napi::CallbackInfo& info) {
+  Args args(info, "copyChildrenTo");
+  NodeTarget from = handles_.node(args.handle(0));
+  NodeTarget to = handles_.node(args.handle(1));
+  require_same_tree(from, to, "copyChildrenTo");
+  return u64_to_js(info.Env(), to.tree.copy_children(from.node, to.node));
+}
+
+// increment(node, by) → the new value, in one atomic step
+Napi::Value Addon::Increment(const Napi::CallbackInfo& info) {
+  Args args(info, "increment");
+  if (!info[1].IsNumber() && !info[1].IsBigInt()) args.fail_type(1, "by", "a number or a bigint");
+  Value by = args.value(1, "by");
+  NodeTarget target = handles_.node(args.handle(0));
+  return value_to_js(info.Env(), target.tree.increment(target.node, by));
+}
+
+// compareAndSet(node, expected, value) → [ok, value now]
+Napi::Value Addon::CompareAndSet(const Napi::CallbackInfo& info) {
+  Args args(info, "compareAndSet");
+  Value expected = args.value(1, "expected");
+  Value desired = args.value(2, "the value");
+  NodeTarget target = handles_.node(args.handle(0));
+  Value current;
+  bool ok = target.tree.compare_and_set(target.node, expected, desired, &current);
+  return outcome(info.Env(), ok, current);
+}
+
+// setIfZero(node, value) → [ok, value now]
+Napi::Value Addon::SetIfZero(const Napi::CallbackInfo& info) {
+  Args args(info, "setIfZero");
+  Value desired = args.value(1, "the value");
+  NodeTarget target = handles_.node(args.handle(0));
+  Value current;
+  bool ok = target.tree.set_if_zero(target.node, desired, &current);
+  return outcome(info.Env(), ok, current);
+}
+
+}  // namespace grove::bindings

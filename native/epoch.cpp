@@ -1,0 +1,148 @@
+#include "grove/epoch.h"
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+namespace grove::epoch {
+namespace {
+
+// One per thread that has ever read, padded to its own cache line so that readers never
+// write a line another reader writes. Slots are reused by later threads, never freed.
+struct alignas(64) Slot {
+  std::atomic<uint64_t> epoch{0};  // 0 = not reading; written only by the owning thread
+  std::atomic<bool> in_use{false};
+  Slot* next = nullptr;            // immutable once the slot is published
+};
+
+std::atomic<Slot*> g_slots{nullptr};
+std::atomic<uint64_t> g_epoch{1};
+
+struct Retired {
+  void* ptr;
+  void (*deleter)(void*);
+  uint64_t epoch;  // the global epoch when it was retired
+};
+
+std::mutex g_retired_mutex;
+std::vector<Retired> g_retired;  // guarded by g_retired_mutex
+std::atomic<std::size_t> g_pending{0};
+std::atomic<bool> g_collecting{false};
+
+constexpr std::size_t kCollectThreshold = 256;
+
+Slot* claim_slot() {
+  for (Slot* s = g_slots.load(std::memory_order_acquire); s; s = s->next) {  // pairs with the push below
+    bool free_slot = false;
+    if (s->in_use.compare_exchange_strong(free_slot, true, std::memory_order_acquire)) return s;
+  }
+  auto* s = new Slot;
+  s->in_use.store(true, std::memory_order_relaxed);
+  Slot* head = g_slots.load(std::memory_order_relaxed);
+  do {
+    s->next = head;
+  } while (!g_slots.compare_exchange_weak(head, s, std::memory_order_release,  // pairs with the walk above
+                                          std::memory_order_relaxed));
+  return s;
+}
+
+struct ThreadState {
+  Slot* slot = nullptr;
+  uint32_t depth = 0;
+  ~ThreadState() {
+    if (slot) slot->in_use.store(false, std::memory_order_release);  // pairs with claim_slot's CAS
+  }
+};
+
+thread_local ThreadState t_state;
+
+std::size_t collect_once();
+
+}  // namespace
+
+Guard::Guard() noexcept {
+  ThreadState& t = t_state;
+  if (t.depth++ != 0) return;
+  if (!t.slot) t.slot = claim_slot();
+  // Acquire pairs with retire()'s fetch_add: a reader that sees an epoch newer than an
+  // object's tag also sees the unlink that preceded the tag.
+  t.slot->epoch.store(g_epoch.load(std::memory_order_acquire), std::memory_order_relaxed);
+  // Pairs with the fence in collect(): either the collector sees this slot as pinned, or
+  // this reader's loads that follow see every unlink made before the collector's fence.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+
+Guard::~Guard() {
+  ThreadState& t = t_state;
+  if (--t.depth != 0) return;
+  t.slot->epoch.store(0, std::memory_order_release);  // pairs with collect()'s slot scan: reads done
+}
+
+void retire(void* ptr, void (*deleter)(void*)) {
+  // Orders the caller's unlink before the tag, and before any collector's slot scan.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  uint64_t tag = g_epoch.fetch_add(1, std::memory_order_acq_rel);  // pairs with Guard's acquire load
+  {
+    std::lock_guard lock(g_retired_mutex);
+    g_retired.push_back({ptr, deleter, tag});
+  }
+  if (g_pending.fetch_add(1, std::memory_order_relaxed) + 1 >= kCollectThreshold) collect();
+}
+
+namespace {
+
+// One pass; returns how many objects it freed (0 if another thread is collecting).
+std::size_t collect_once() {
+  bool idle = false;
+  if (!g_collecting.compare_exchange_strong(idle, true, std::memory_order_acquire)) return 0;
+  std::vector<Retired> batch;
+  {
+    std::lock_guard lock(g_retired_mutex);
+    batch.swap(g_retired);
+  }
+  // Pairs with Guard's fence: after it, a slot read as 0 belongs to a reader that cannot
+  // reach anything in this batch.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  uint64_t oldest_pinned = UINT64_MAX;
+  for (Slot* s = g_slots.load(std::memory_order_acquire); s; s = s->next) {
+    uint64_t e = s->epoch.load(std::memory_order_acquire);  // pairs with Guard's release unpin
+    if (e != 0 && e < oldest_pinned) oldest_pinned = e;
+  }
+  std::vector<Retired> kept;
+  std::size_t freed = 0;
+  for (const Retired& r : batch) {
+    // A reader pinned at epoch e may see objects tagged e or later; older ones are safe.
+    if (r.epoch < oldest_pinned) {
+      r.deleter(r.ptr);  // may retire more (children of a freed list); they wait their turn
+      ++freed;
+    } else {
+      kept.push_back(r);
+    }
+  }
+  {
+    std::lock_guard lock(g_retired_mutex);
+    g_retired.insert(g_retired.end(), kept.begin(), kept.end());
+  }
+  g_pending.fetch_sub(freed, std::memory_order_relaxed);
+  g_collecting.store(false, std::memory_order_release);
+  return freed;
+}
+
+}  // namespace
+
+std::size_t collect() {
+  collect_once();
+  return pending();
+}
+
+std::size_t drain() {
+  // Freeing an object can retire more (a list's children), so repeat while it helps.
+  while (pending() != 0 && collect_once() != 0) {
+  }
+  return pending();
+}
+
+std::size_t pending() { return g_pending.load(std::memory_order_relaxed); }
+
+}  // namespace grove::epoch

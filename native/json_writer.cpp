@@ -1,0 +1,155 @@
+#include <charconv>
+#include <cmath>
+#include <string_view>
+#include <unordered_set>
+
+#include "grove/json.h"
+
+namespace grove {
+namespace {
+
+constexpr uint64_t kMaxSafeInteger = (uint64_t{1} << 53);
+
+void write_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20) {
+          out += "\\u00";
+          out += kHex[u >> 4];
+          out += kHex[u & 15];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void write_base64(std::string& out, std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  out += '"';
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    uint32_t n = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
+    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63], kAlphabet[n & 63]};
+  }
+  if (std::size_t rest = bytes.size() - i) {
+    uint32_t n = (uint8_t(bytes[i]) << 16) | (rest == 2 ? uint8_t(bytes[i + 1]) << 8 : 0);
+    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], rest == 2 ? kAlphabet[(n >> 6) & 63] : '=', '='};
+  }
+  out += '"';
+}
+
+template <class Float>
+void write_float(std::string& out, Float f, bool typed) {
+  if (std::isnan(f)) {
+    out += "\"NaN\"";
+  } else if (std::isinf(f)) {
+    out += f > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  } else if (typed && f == 0 && std::signbit(f)) {
+    out += "\"-0\"";
+  } else {
+    char buf[32];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, f).ptr);  // shortest text that reads back exactly
+  }
+}
+
+void write_value(std::string& out, const Value& v, bool typed) {
+  const TypeInfo& t = type_info(v.type);
+  if (v.type == type::kNull || t.structured) {
+    out += "null";
+  } else if (v.type == type::kBool) {
+    out += v.bits ? "true" : "false";
+  } else if (v.type == type::kStr) {
+    write_string(out, v.blob);
+  } else if (v.type == type::kBytes) {
+    write_base64(out, v.blob);
+  } else if (t.is_float) {
+    t.bits == 32 ? write_float(out, v.as_f32(), typed) : write_float(out, v.as_f64(), typed);
+  } else {
+    bool negative = t.is_signed && v.as_i64() < 0;
+    uint64_t magnitude = negative ? 0 - v.bits : v.bits;
+    std::string digits = negative ? "-" + std::to_string(magnitude) : std::to_string(magnitude);
+    if (magnitude > kMaxSafeInteger) digits = "\"" + digits + "\"";
+    out += digits;
+  }
+}
+
+void write_type(std::string& out, TypeId id) {
+  const TypeInfo* t = find_type(id);
+  if (t) {
+    write_string(out, t->name);
+  } else {
+    char buf[16];
+    write_string(out, std::string_view(buf, std::to_chars(buf, buf + sizeof buf, id, 16).ptr));
+  }
+}
+
+// One structured node being written: its children as they were when it was opened.
+struct Frame {
+  Snapshot children;
+  std::size_t next = 0;
+  bool as_array;                          // plain lists and every typed children array
+  std::unordered_set<std::string_view> written;  // plain objects: names already written
+};
+
+}  // namespace
+
+std::string write_json(const Node& top, JsonFormat format) {
+  const bool typed = format == JsonFormat::kTyped;
+  std::string out;
+  std::vector<Frame> stack;
+  // Writes a node (as a member value; the caller wrote its key in plain objects) and
+  // returns whether it opened a frame for its children.
+  auto open = [&](const Node& node) {
+    const bool structured = type_info(node.type()).structured;
+    if (typed) {
+      out += "{\"name\":";
+      write_string(out, node.name());
+      out += ",\"type\":";
+      write_type(out, node.type());
+      out += structured ? ",\"children\":[" : ",\"value\":";
+      if (!structured) {
+        write_value(out, node.value(), true);
+        out += '}';
+        return;
+      }
+    } else if (!structured) {
+      write_value(out, node.value(), false);
+      return;
+    }
+    const bool array = typed || node.type() == type::kList;
+    if (!typed) out += array ? '[' : '{';
+    stack.push_back({node.children(), 0, array, {}});
+  };
+  open(top);
+  while (!stack.empty()) {
+    Frame& frame = stack.back();
+    if (frame.next == frame.children.size()) {
+      out += frame.as_array ? "]" : "}";
+      if (typed) out += '}';
+      stack.pop_back();
+      continue;
+    }
+    const Node& child = *frame.children.at(frame.next++);
+    if (!frame.as_array && !frame.written.insert(child.name()).second) continue;
+    if (frame.next > 1) out += ',';  // the first child is never a skipped duplicate
+    if (!frame.as_array) {
+      write_string(out, child.name());
+      out += ':';
+    }
+    open(child);
+  }
+  return out;
+}
+
+}  // namespace grove

@@ -1,0 +1,298 @@
+#include "grove/node.h"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+#include "child_list.h"
+#include "grove/epoch.h"
+#include "grove/error.h"
+
+namespace grove {
+namespace {
+
+constexpr std::size_t kMaxNameBytes = 255;
+
+bool valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    auto lead = static_cast<unsigned char>(s[i]);
+    std::size_t len = lead < 0x80 ? 1 : lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3
+                    : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    uint32_t cp = len == 1 ? lead : lead & (0xFF >> (len + 1));
+    for (std::size_t k = 1; k < len; ++k) {
+      auto cont = static_cast<unsigned char>(s[i + k]);
+      if ((cont & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cont & 0x3F);
+    }
+    bool overlong_or_surrogate = len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF));
+    if (overlong_or_surrogate || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return false;
+    i += len;
+  }
+  return true;
+}
+
+}  // namespace
+
+NodeRef::NodeRef(const NodeRef& other) noexcept : node_(other.node_) {
+  if (node_) node_->retain();
+}
+
+NodeRef::~NodeRef() {
+  if (node_) node_->release();
+}
+
+NodeRef NodeRef::share(Node* node) noexcept {
+  if (node) node->retain();
+  return NodeRef(node);
+}
+
+Snapshot& Snapshot::operator=(Snapshot&& other) noexcept {
+  std::swap(list_, other.list_);
+  std::swap(count_, other.count_);
+  return *this;
+}
+
+Snapshot::~Snapshot() {
+  if (list_) list_->release();
+}
+
+Node* Snapshot::at(std::size_t i) const noexcept { return list_->at(static_cast<uint32_t>(i)); }
+
+Node::Node(uint64_t id, std::string_view name, TypeId type)
+    : type_(type), name_hash_(grove::name_hash(name)), id_(id), name_len_(static_cast<uint8_t>(name.size())) {
+  std::copy(name.begin(), name.end(), name_);
+}
+
+Node::~Node() = default;
+
+void Node::retain() const noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+
+void Node::release() const noexcept {
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;  // pairs with other releasers
+  // Nothing counted refers to this node any more, but pinned readers may still reach it,
+  // also through its children's parent links: cut those, then free after a grace period.
+  Node* self = const_cast<Node*>(this);
+  if (ChildList* list = children_.load(std::memory_order_acquire)) {
+    for (uint32_t i = 0, n = list->count(); i < n; ++i) {
+      Node* expected = self;
+      list->at(i)->parent_.compare_exchange_strong(expected, nullptr, std::memory_order_release);
+    }
+  }
+  epoch::retire(self, &Node::destroy);
+}
+
+void Node::destroy(void* p) {
+  auto* node = static_cast<Node*>(p);
+  if (ChildList* list = node->children_.load(std::memory_order_relaxed)) list->release();
+  if (type_info(node->type_).storage == Storage::kBlob) {
+    delete reinterpret_cast<const std::string*>(node->word_.load(std::memory_order_relaxed));
+  }
+  node->~Node();
+  ::operator delete(node);
+}
+
+Value Node::value() const {
+  const TypeInfo& t = type_info(type_);
+  switch (t.storage) {
+    case Storage::kNone:
+      return Value::null();
+    case Storage::kInline:
+      return {type_, word_.load(std::memory_order_acquire), {}};  // pairs with Tree's release stores
+    case Storage::kBlob: {
+      epoch::Guard pin;
+      auto* blob = reinterpret_cast<const std::string*>(word_.load(std::memory_order_acquire));
+      return {type_, 0, blob ? *blob : std::string()};
+    }
+  }
+  return Value::null();
+}
+
+Value Node::value_as(TypeId type) const {
+  if (type_info(type_).structured) {
+    fail(ErrorCode::kTypeMismatch, "cannot read " + type_name(type_) + " node '" + std::string(name()) +
+                                       "' as " + type_name(type) + ": it holds children, not a value");
+  }
+  return convert(value(), type);
+}
+
+std::size_t Node::child_count() const noexcept {
+  epoch::Guard pin;
+  ChildList* list = children_.load(std::memory_order_acquire);  // pairs with Tree's publish
+  return list ? list->count() : 0;
+}
+
+Snapshot Node::children() const {
+  epoch::Guard pin;
+  Snapshot snap;
+  if (ChildList* list = children_.load(std::memory_order_acquire)) {  // pairs with Tree's publish
+    list->retain();  // safe: the node's own reference is dropped only after a grace period
+    snap.list_ = list;
+    snap.count_ = list->count();
+  }
+  return snap;
+}
+
+NodeRef Node::child_at(std::size_t index) const {
+  epoch::Guard pin;
+  ChildList* list = children_.load(std::memory_order_acquire);
+  if (!list || index >= list->count()) return {};
+  return NodeRef::share(list->at(static_cast<uint32_t>(index)));
+}
+
+NodeRef Node::child(std::string_view name) const {
+  epoch::Guard pin;
+  ChildList* list = children_.load(std::memory_order_acquire);
+  if (!list) return {};
+  return NodeRef::share(list->find_name(name, grove::name_hash(name), list->count()));
+}
+
+NodeRef Node::child_of_type(TypeId query) const {
+  epoch::Guard pin;
+  ChildList* list = children_.load(std::memory_order_acquire);
+  for (uint32_t i = 0, n = list ? list->count() : 0; i < n; ++i) {
+    if (type_matches(list->at(i)->type(), query)) return NodeRef::share(list->at(i));
+  }
+  return {};
+}
+
+NodeRef Node::child_by_id(uint64_t id) const {
+  epoch::Guard pin;
+  ChildList* list = children_.load(std::memory_order_acquire);
+  for (uint32_t i = 0, n = list ? list->count() : 0; i < n; ++i) {
+    if (list->at(i)->id() == id) return NodeRef::share(list->at(i));
+  }
+  return {};
+}
+
+NodeRef Node::find_path(std::string_view path) const {
+  std::vector<std::string_view> names = split_path(path);
+  epoch::Guard pin;
+  const Node* node = this;
+  for (std::string_view name : names) {
+    ChildList* list = node->children_.load(std::memory_order_acquire);
+    node = list ? list->find_name(name, grove::name_hash(name), list->count()) : nullptr;
+    if (!node) return {};
+  }
+  return NodeRef::share(const_cast<Node*>(node));
+}
+
+std::vector<NodeRef> Node::find(const MemberQuery& query) const {
+  uint32_t member_hash = grove::name_hash(query.member);
+  std::vector<NodeRef> found;
+  epoch::Guard pin;
+  ChildList* list = children_.load(std::memory_order_acquire);
+  for (uint32_t i = 0, n = list ? list->count() : 0; i < n && found.size() < query.limit; ++i) {
+    Node* child = list->at(i);
+    if (!type_matches(child->type(), query.child_type)) continue;
+    ChildList* members = child->children_.load(std::memory_order_acquire);
+    Node* member = members ? members->find_name(query.member, member_hash, members->count()) : nullptr;
+    if (!member) continue;
+    Value actual = query.by_count ? Value::u64(member->child_count()) : member->value();
+    Ordering order = compare(actual, query.operand);
+    bool match = false;
+    switch (query.op) {
+      case Compare::kEq: match = order == Ordering::kEqual; break;
+      case Compare::kNe: match = order != Ordering::kEqual; break;
+      case Compare::kLt: match = order == Ordering::kLess; break;
+      case Compare::kGt: match = order == Ordering::kGreater; break;
+      case Compare::kLe: match = order == Ordering::kLess || order == Ordering::kEqual; break;
+      case Compare::kGe: match = order == Ordering::kGreater || order == Ordering::kEqual; break;
+    }
+    if (match) found.push_back(NodeRef::share(child));
+  }
+  return found;
+}
+
+NodeRef Node::parent() const {
+  epoch::Guard pin;
+  return NodeRef(try_retain(parent_.load(std::memory_order_acquire)));  // pairs with Tree's link
+}
+
+NodeRef Node::ancestor_of_type(TypeId query) const {
+  epoch::Guard pin;
+  for (Node* n = parent_.load(std::memory_order_acquire); n; n = n->parent_.load(std::memory_order_acquire)) {
+    if (type_matches(n->type(), query)) return NodeRef(try_retain(n));
+  }
+  return {};
+}
+
+std::string Node::path() const {
+  epoch::Guard pin;
+  std::vector<std::string_view> names;
+  for (const Node* n = this; n->parent_.load(std::memory_order_acquire); n = n->parent_.load(std::memory_order_acquire)) {
+    names.push_back(n->name());
+  }
+  std::string out;
+  for (auto it = names.rbegin(); it != names.rend(); ++it) {
+    if (!out.empty()) out += '/';
+    out += *it;
+  }
+  return out;
+}
+
+Node* Node::try_retain(Node* node) noexcept {
+  if (!node) return nullptr;
+  uint32_t refs = node->refs_.load(std::memory_order_relaxed);
+  while (refs != 0 && !node->refs_.compare_exchange_weak(refs, refs + 1, std::memory_order_relaxed)) {
+  }
+  return refs != 0 ? node : nullptr;
+}
+
+void validate_name(std::string_view name) {
+  if (name.empty()) fail(ErrorCode::kInvalidArgument, "invalid name: a name must not be empty");
+  if (name.size() > kMaxNameBytes) {
+    fail(ErrorCode::kInvalidArgument, "invalid name: " + std::to_string(name.size()) +
+                                          " bytes is longer than the limit of 255 bytes");
+  }
+  if (name == "." || name == "..") {
+    fail(ErrorCode::kInvalidArgument, "invalid name '" + std::string(name) + "': '.' and '..' are not names");
+  }
+  for (char c : name) {
+    if (c == '/') fail(ErrorCode::kInvalidArgument, "invalid name '" + std::string(name) + "': '/' separates names in a path");
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) {
+      fail(ErrorCode::kInvalidArgument, "invalid name: control character 0x" +
+                                            std::string(1, "0123456789abcdef"[u >> 4]) +
+                                            std::string(1, "0123456789abcdef"[u & 15]) + " is not allowed");
+    }
+  }
+  if (!valid_utf8(name)) fail(ErrorCode::kInvalidArgument, "invalid name: not valid UTF-8");
+}
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  std::vector<std::string_view> names;
+  while (!path.empty()) {
+    std::size_t slash = path.find('/');
+    std::string_view name = path.substr(0, slash);
+    if (name.empty()) fail(ErrorCode::kInvalidArgument, "invalid path: empty name between '/' separators");
+    validate_name(name);
+    names.push_back(name);
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+    if (path.empty()) fail(ErrorCode::kInvalidArgument, "invalid path: a path must not end with '/'");
+  }
+  return names;
+}
+
+uint32_t name_hash(std::string_view name) {
+  static const std::array<uint32_t, 256> table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t crc = 0xFFFFFFFFu;
+  std::size_t padded = std::max<std::size_t>(name.size(), 32);
+  for (std::size_t i = 0; i < padded; ++i) {
+    auto byte = i < name.size() ? static_cast<unsigned char>(name[i]) : 0u;
+    crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8);
+  }
+  return crc;  // no final XOR, as in Nodix
+}
+
+}  // namespace grove

@@ -1,0 +1,31 @@
+// A 4-byte mutex over one atomic word (the futex mutex of Drepper's "Futexes Are Tricky"),
+// small enough to give every node its own writer lock. Readers never take it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace grove {
+
+class TinyLockGuard {
+ public:
+  explicit TinyLockGuard(std::atomic<uint32_t>& word) : word_(word) {
+    uint32_t state = 0;  // 0 free, 1 held, 2 held with waiters
+    if (word_.compare_exchange_strong(state, 1, std::memory_order_acquire)) return;  // pairs with unlock
+    if (state != 2) state = word_.exchange(2, std::memory_order_acquire);
+    while (state != 0) {
+      word_.wait(2, std::memory_order_relaxed);
+      state = word_.exchange(2, std::memory_order_acquire);  // pairs with unlock's release
+    }
+  }
+  ~TinyLockGuard() {
+    if (word_.exchange(0, std::memory_order_release) == 2) word_.notify_one();  // pairs with lock's acquire
+  }
+  TinyLockGuard(const TinyLockGuard&) = delete;
+  TinyLockGuard& operator=(const TinyLockGuard&) = delete;
+
+ private:
+  std::atomic<uint32_t>& word_;
+};
+
+}  // namespace grove

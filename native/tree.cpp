@@ -1,0 +1,388 @@
+#include "grove/tree.h"
+
+#include <algorithm>
+#include <cmath>
+#include <new>
+#include <numeric>
+
+#include "child_list.h"
+#include "grove/epoch.h"
+#include "grove/error.h"
+#include "tiny_lock.h"
+
+namespace grove {
+namespace {
+
+constexpr uint32_t kMinCapacity = 4;
+constexpr uint32_t kMaxChildren = 1u << 31;
+
+void retire_list(ChildList* list) {
+  if (list) epoch::retire(list, [](void* p) { static_cast<ChildList*>(p)->release(); });
+}
+
+std::string quoted(const Node& node) { return "'" + std::string(node.name()) + "'"; }
+
+void require_structured(const Node& node, const char* what) {
+  if (!type_info(node.type()).structured) {
+    fail(ErrorCode::kTypeMismatch, std::string("cannot ") + what + " " + type_name(node.type()) + " node " +
+                                       quoted(node) + ": only object, list and application types hold children");
+  }
+}
+
+__extension__ typedef __int128 Int128;
+
+// Sort order for sort_children: comparable values by compare(); otherwise by kind
+// (null, bool, numbers with NaN last, str, bytes), so that the order is total.
+int kind_rank(const Value& v) {
+  const TypeInfo& t = type_info(v.type);
+  if (v.type == type::kNull) return 0;
+  if (v.type == type::kBool) return 1;
+  if (t.bits != 0) return t.is_float && std::isnan(t.bits == 32 ? v.as_f32() : v.as_f64()) ? 3 : 2;
+  if (v.type == type::kStr) return 4;
+  return 5;
+}
+
+bool sorts_before(const Value& a, const Value& b) {
+  Ordering o = compare(a, b);
+  if (o != Ordering::kUnordered) return o == Ordering::kLess;
+  return kind_rank(a) < kind_rank(b);
+}
+
+}  // namespace
+
+Tree::Tree() {
+  // The root is named "" and can never be added under another node.
+  root_ = NodeRef(new (::operator new(sizeof(Node))) Node(next_id_.fetch_add(1), "", type::kObject));
+  root_->attached_.store(true, std::memory_order_relaxed);
+}
+
+Tree::~Tree() = default;
+
+Tree* Tree::create() { return new Tree(); }
+
+void Tree::retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+
+void Tree::release() noexcept {
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;  // pairs with other releasers
+}
+
+NodeRef Tree::create_node(std::string_view name, TypeId type, const Value* value) {
+  const TypeInfo& info = type_info(type);
+  uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
+  std::string generated;
+  if (name.empty()) {
+    generated = "#" + std::to_string(id);
+    name = generated;
+  } else {
+    validate_name(name);
+  }
+  uint64_t word = 0;
+  const std::string* blob = nullptr;
+  if (value && value->type != type::kNull) {
+    Value v = convert(*value, type);
+    if (info.storage == Storage::kInline) word = v.bits;
+    if (info.storage == Storage::kBlob) blob = new std::string(std::move(v.blob));
+  } else if (value && info.storage != Storage::kNone) {
+    fail(ErrorCode::kTypeMismatch, "cannot set " + type_name(type) + " node '" + std::string(name) + "' to null");
+  }
+  Node* node = new (::operator new(sizeof(Node) + name.size())) Node(id, name, type);
+  node->word_.store(blob ? reinterpret_cast<uint64_t>(blob) : word, std::memory_order_relaxed);
+  return NodeRef(node);
+}
+
+void Tree::link_child(Node& parent, Node& child) {
+  bool fresh = false;
+  if (!child.attached_.compare_exchange_strong(fresh, true, std::memory_order_relaxed)) {
+    fail(ErrorCode::kInvalidArgument, "node " + quoted(child) +
+                                          " already has (or had) a parent; add a copy of it instead");
+  }
+  ChildList* list = parent.children_.load(std::memory_order_relaxed);
+  uint32_t count = list ? list->count() : 0;
+  if (count >= kMaxChildren) {
+    child.attached_.store(false, std::memory_order_relaxed);
+    fail(ErrorCode::kLimitExceeded, "node " + quoted(parent) + " already has the most children a node may have (2^31)");
+  }
+  if (!list || list->full()) {
+    ChildList* grown = ChildList::copy_of(list, count, std::max(kMinCapacity, count * 2));
+    parent.children_.store(grown, std::memory_order_release);  // pairs with readers' acquire loads
+    retire_list(list);
+    list = grown;
+  }
+  child.parent_.store(&parent, std::memory_order_release);  // published with the append below
+  child.retain();
+  list->append(&child);
+}
+
+uint64_t Tree::add_child(Node& parent, Node& child) {
+  require_structured(parent, "add children to");
+  TinyLockGuard lock(parent.lock_);
+  link_child(parent, child);
+  return commit(child, ChangeOp::kAdd, child);
+}
+
+namespace {
+
+// A copy of `list`'s first `count` children with the one at `index` left out (or, when
+// `replacement` is given, replaced by it), with the same room for appends.
+ChildList* rebuilt_without(const ChildList* list, uint32_t count, uint32_t index, Node* replacement) {
+  ChildList* rebuilt = ChildList::create(std::max(kMinCapacity, list->capacity()));
+  for (uint32_t i = 0; i < count; ++i) {
+    Node* child = i == index ? replacement : list->at(i);
+    if (!child) continue;
+    child->retain();
+    rebuilt->append(child);
+  }
+  return rebuilt;
+}
+
+}  // namespace
+
+uint64_t Tree::remove_child(Node& parent, const Node& child) {
+  TinyLockGuard lock(parent.lock_);
+  ChildList* list = parent.children_.load(std::memory_order_relaxed);
+  uint32_t count = list ? list->count() : 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    if (list->at(i) == &child) return remove_at_locked(parent, list, count, i);
+  }
+  fail(ErrorCode::kNotFound, "node " + quoted(child) + " is not a child of " + quoted(parent));
+}
+
+uint64_t Tree::remove_child_at(Node& parent, std::size_t index) {
+  TinyLockGuard lock(parent.lock_);
+  ChildList* list = parent.children_.load(std::memory_order_relaxed);
+  uint32_t count = list ? list->count() : 0;
+  if (index >= count) {
+    fail(ErrorCode::kNotFound, "no child at index " + std::to_string(index) + " of " + quoted(parent) + " (it has " +
+                                   std::to_string(count) + ")");
+  }
+  return remove_at_locked(parent, list, count, static_cast<uint32_t>(index));
+}
+
+uint64_t Tree::remove_at_locked(Node& parent, ChildList* list, uint32_t count, uint32_t index) {
+  NodeRef removed = NodeRef::share(list->at(index));
+  std::string path = feed_on_.load(std::memory_order_acquire) ? removed->path() : std::string();
+  parent.children_.store(rebuilt_without(list, count, index, nullptr), std::memory_order_release);  // pairs with readers
+  retire_list(list);
+  Node* expected = &parent;
+  removed->parent_.compare_exchange_strong(expected, nullptr, std::memory_order_release);
+  return commit(parent, ChangeOp::kRemove, *removed, &path);
+}
+
+uint64_t Tree::replace_child_by_id(Node& parent, uint64_t id, Node& replacement) {
+  TinyLockGuard lock(parent.lock_);
+  ChildList* list = parent.children_.load(std::memory_order_relaxed);
+  uint32_t count = list ? list->count() : 0;
+  uint32_t index = 0;
+  while (index < count && list->at(index)->id() != id) ++index;
+  if (index == count) fail(ErrorCode::kNotFound, "no child with id " + std::to_string(id) + " under " + quoted(parent));
+  bool fresh = false;
+  if (!replacement.attached_.compare_exchange_strong(fresh, true, std::memory_order_relaxed)) {
+    fail(ErrorCode::kInvalidArgument, "node " + quoted(replacement) +
+                                          " already has (or had) a parent; use a copy of it instead");
+  }
+  Node* old_child = list->at(index);
+  replacement.parent_.store(&parent, std::memory_order_release);
+  parent.children_.store(rebuilt_without(list, count, index, &replacement), std::memory_order_release);
+  Node* expected = &parent;
+  old_child->parent_.compare_exchange_strong(expected, nullptr, std::memory_order_release);
+  retire_list(list);  // keeps old_child alive until readers of the old list are done
+  return commit(replacement, ChangeOp::kReplace, replacement);
+}
+
+uint64_t Tree::sort_children(Node& parent, std::string_view member, bool descending) {
+  validate_name(member);
+  TinyLockGuard lock(parent.lock_);
+  ChildList* list = parent.children_.load(std::memory_order_relaxed);
+  uint32_t count = list ? list->count() : 0;
+  struct Key {
+    bool present;
+    Value value;
+  };
+  std::vector<Key> keys(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    NodeRef m = list->at(i)->child(member);
+    keys[i] = m ? Key{true, m->value()} : Key{false, {}};
+  }
+  std::vector<uint32_t> order(count);
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    const Key& x = keys[a];
+    const Key& y = keys[b];
+    if (x.present != y.present) return x.present;  // children without the member go last
+    if (!x.present) return false;
+    return descending ? sorts_before(y.value, x.value) : sorts_before(x.value, y.value);
+  });
+  if (count > 0) {
+    ChildList* sorted = ChildList::create(list->capacity());
+    for (uint32_t i : order) {
+      list->at(i)->retain();
+      sorted->append(list->at(i));
+    }
+    parent.children_.store(sorted, std::memory_order_release);  // pairs with readers' acquire loads
+    retire_list(list);
+  }
+  return commit(parent, ChangeOp::kSort, parent);
+}
+
+NodeRef Tree::copy_subtree(const Node& node) {
+  NodeRef top;
+  struct Pending {
+    NodeRef source;
+    Node* copy_parent;  // null for the top
+  };
+  std::vector<Pending> stack{{NodeRef::share(const_cast<Node*>(&node)), nullptr}};
+  while (!stack.empty()) {
+    Pending item = std::move(stack.back());
+    stack.pop_back();
+    Value value = item.source->value();
+    NodeRef copy = create_node(item.source->name(), item.source->type(), &value);
+    if (item.copy_parent) {
+      TinyLockGuard lock(item.copy_parent->lock_);
+      link_child(*item.copy_parent, *copy);
+    } else {
+      top = copy;
+    }
+    Snapshot children = item.source->children();
+    for (std::size_t i = children.size(); i-- > 0;) {  // reversed: the stack pops them in order
+      stack.push_back({NodeRef::share(children.at(i)), copy.get()});
+    }
+  }
+  return top;
+}
+
+uint64_t Tree::copy_children(const Node& from, Node& to) {
+  require_structured(to, "copy children into");
+  Snapshot children = from.children();
+  uint64_t version = this->version();
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    NodeRef copy = copy_subtree(*children.at(i));
+    version = add_child(to, *copy);
+  }
+  return version;
+}
+
+namespace {
+
+void require_leaf(const Node& node) {
+  if (type_info(node.type()).storage == Storage::kNone) {
+    fail(ErrorCode::kTypeMismatch, type_name(node.type()) + " node '" + std::string(node.name()) +
+                                       "' holds no value; replace the node to change its type");
+  }
+}
+
+}  // namespace
+
+void Tree::store_value(Node& node, Value value) {
+  if (type_info(node.type_).storage == Storage::kInline) {
+    node.word_.store(value.bits, std::memory_order_release);  // pairs with Node::value()'s acquire
+    return;
+  }
+  auto* blob = new std::string(std::move(value.blob));
+  uint64_t old = node.word_.exchange(reinterpret_cast<uint64_t>(blob), std::memory_order_acq_rel);  // pairs with readers
+  if (old) epoch::retire(reinterpret_cast<std::string*>(old));
+}
+
+uint64_t Tree::set_value(Node& node, const Value& value) {
+  require_leaf(node);
+  Value converted = convert(value, node.type_);
+  TinyLockGuard lock(node.lock_);
+  store_value(node, std::move(converted));
+  return commit(node, ChangeOp::kSet, node);
+}
+
+Value Tree::increment(Node& node, const Value& by, uint64_t* version) {
+  const TypeInfo& t = type_info(node.type_);
+  if (t.bits == 0) {
+    fail(ErrorCode::kTypeMismatch, "cannot increment " + type_name(node.type_) + " node " + quoted(node) +
+                                       ": only integer and float nodes count");
+  }
+  TinyLockGuard lock(node.lock_);
+  Value current = node.value();
+  Value next;
+  if (t.is_float) {
+    double sum = convert(current, type::kF64).as_f64() + convert(by, type::kF64).as_f64();
+    next = t.bits == 32 ? Value::f32(static_cast<float>(sum)) : Value::f64(sum);
+  } else {
+    const TypeInfo& by_type = type_info(by.type);
+    Value delta = by_type.bits != 0 && !by_type.is_float ? by : convert(by, by.as_f64() < 0 ? type::kI64 : type::kU64);
+    Int128 step = type_info(delta.type).is_signed ? Int128{delta.as_i64()} : Int128{delta.bits};
+    Int128 base = t.is_signed ? Int128{current.as_i64()} : Int128{current.bits};
+    Int128 lo = t.is_signed ? -(Int128{1} << (t.bits - 1)) : 0;
+    Int128 hi = t.is_signed ? (Int128{1} << (t.bits - 1)) - 1 : (Int128{1} << t.bits) - 1;
+    Int128 sum = base + step;
+    if (sum < lo || sum > hi) {
+      fail(ErrorCode::kTypeMismatch, "increment of " + type_name(node.type_) + " node " + quoted(node) + " by " +
+                                         delta.describe() + " would overflow (it holds " + current.describe() + ")");
+    }
+    next = {node.type_, static_cast<uint64_t>(sum), {}};
+  }
+  store_value(node, next);
+  uint64_t v = commit(node, ChangeOp::kSet, node);
+  if (version) *version = v;
+  return next;
+}
+
+bool Tree::compare_and_set(Node& node, const Value& expected, const Value& desired, Value* current,
+                           uint64_t* version) {
+  require_leaf(node);
+  Value converted = convert(desired, node.type_);
+  TinyLockGuard lock(node.lock_);
+  Value now = node.value();
+  bool equal = compare(now, expected) == Ordering::kEqual;
+  if (equal) {
+    store_value(node, converted);
+    uint64_t v = commit(node, ChangeOp::kSet, node);
+    if (version) *version = v;
+  }
+  if (current) *current = equal ? converted : now;
+  return equal;
+}
+
+bool Tree::set_if_zero(Node& node, const Value& desired, Value* current, uint64_t* version) {
+  require_leaf(node);
+  Value converted = convert(desired, node.type_);
+  TinyLockGuard lock(node.lock_);
+  Value now = node.value();
+  bool zero = now.bits == 0 && now.blob.empty();
+  if (zero) {
+    store_value(node, converted);
+    uint64_t v = commit(node, ChangeOp::kSet, node);
+    if (version) *version = v;
+  }
+  if (current) *current = zero ? converted : now;
+  return zero;
+}
+
+void Tree::set_feed(bool on) {
+  std::lock_guard lock(feed_mutex_);
+  feed_on_.store(on, std::memory_order_release);  // pairs with commit()'s acquire load
+  if (!on) feed_.clear();
+}
+
+std::vector<Change> Tree::take_changes() {
+  std::lock_guard lock(feed_mutex_);
+  return std::exchange(feed_, {});
+}
+
+uint64_t Tree::commit(Node& touched, ChangeOp op, Node& subject, const std::string* removed_path) {
+  uint64_t version;
+  if (feed_on_.load(std::memory_order_acquire)) {
+    std::string path = removed_path ? *removed_path : subject.path();
+    std::lock_guard lock(feed_mutex_);  // versions enter the feed in the order they are taken
+    version = version_.fetch_add(1, std::memory_order_acq_rel) + 1;
+    feed_.push_back({version, op, NodeRef::share(&subject), std::move(path)});
+  } else {
+    version = version_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  }
+  // Stamp the node and its ancestors; versions only go up, whichever writer stamps last.
+  epoch::Guard pin;
+  for (Node* n = &touched; n; n = n->parent_.load(std::memory_order_acquire)) {
+    uint64_t seen = n->version_.load(std::memory_order_relaxed);
+    while (seen < version &&
+           !n->version_.compare_exchange_weak(seen, version, std::memory_order_release, std::memory_order_relaxed)) {
+    }
+  }
+  return version;
+}
+
+}  // namespace grove

@@ -1,0 +1,223 @@
+import type { Ajv, ValidateFunction } from 'ajv';
+import { ErrorCode, RpcError, toRpcError } from './errors.js';
+import { type RpcLimits, limitExceeded, nestsDeeperThan, resolveLimits } from './limits.js';
+import { type OpenRpcDocument, type OpenRpcInfo, openRpcDocument, openRpcDocumentSchema } from './openrpc.js';
+import { type RpcId, errorResponse, isObject, readCall, resultResponse } from './protocol.js';
+import { type JsonSchema, type ParamsSchema, createAjv, invalidParams } from './validation.js';
+
+/** Where internal errors are reported; a fastify/pino logger fits. */
+export interface RpcLogger {
+  error(details: object, message: string): void;
+}
+
+/** Who is calling and how to reach them; handlers get it with every call. */
+export interface RpcContext {
+  readonly transport: 'http' | 'ws';
+  /** One WebSocket connection for its whole life, or one HTTP request. */
+  readonly connectionId: string;
+  /** The bearer token presented, if any; an in-band `auth` call on WebSocket may set it. */
+  token?: string;
+  readonly log: RpcLogger;
+  /** Pushes a server notification to this caller; present only where the transport can. */
+  readonly notify?: (method: string, params: Record<string, unknown>) => void;
+  /** Runs `cleanup` when the connection ends (at once if it already has); persistent transports only. */
+  readonly onClose?: (cleanup: () => void) => void;
+}
+
+/** One method, defined once: the engine validates with these schemas and documents them. */
+export interface MethodDefinition<P = any, R = unknown> {
+  readonly name: string;
+  readonly summary: string;
+  readonly description?: string;
+  /** An object schema: params are by name. Its defaults are filled in before the handler runs. */
+  readonly params: ParamsSchema;
+  readonly result: JsonSchema;
+  // method syntax keeps definitions with different param types assignable to one table
+  handler(params: P, context: RpcContext): R | Promise<R>;
+}
+
+/** Helps TypeScript type a handler's params and result at the definition. */
+export function defineMethod<P, R>(definition: MethodDefinition<P, R>): MethodDefinition<P, R> {
+  return definition;
+}
+
+export interface RpcEngineOptions {
+  info: OpenRpcInfo;
+  methods?: readonly MethodDefinition[];
+  limits?: Partial<RpcLimits>;
+  /** Check every result against its schema (a failure is an internal error); for tests and development. */
+  validateResults?: boolean;
+}
+
+/** A serialised response. `errorCode` is set when the whole response is one error object. */
+export interface RpcResponse {
+  body: string;
+  errorCode?: number;
+}
+
+interface Entry {
+  definition: MethodDefinition;
+  validateParams: ValidateFunction;
+  validateResult: ValidateFunction;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The transport-independent JSON-RPC 2.0 engine: a method table and the protocol around it. */
+export class RpcEngine {
+  readonly limits: Readonly<RpcLimits>;
+  readonly #ajv: Ajv = createAjv();
+  readonly #entries = new Map<string, Entry>();
+  readonly #info: OpenRpcInfo;
+  readonly #validateResults: boolean;
+  #document: OpenRpcDocument | undefined;
+
+  constructor({ info, methods = [], limits, validateResults = false }: RpcEngineOptions) {
+    this.limits = resolveLimits(limits);
+    this.#info = info;
+    this.#validateResults = validateResults;
+    this.#add({
+      name: 'rpc.discover',
+      summary: 'Describes every method of this service as an OpenRPC document.',
+      params: { type: 'object', additionalProperties: false },
+      result: openRpcDocumentSchema,
+      handler: () => this.discover(),
+    });
+    for (const definition of methods) this.register(definition);
+  }
+
+  /** Adds a method; its schemas are compiled now, so a bad schema fails here, naming the method. */
+  register(definition: MethodDefinition): this {
+    const { name } = definition;
+    if (typeof name !== 'string' || name === '') throw new TypeError('a method needs a non-empty name');
+    // the spec reserves rpc.* for the protocol itself
+    if (name.startsWith('rpc.')) throw new TypeError(`method names starting with "rpc." are reserved: ${name}`);
+    if (this.#entries.has(name)) throw new TypeError(`method ${name} is already registered`);
+    this.#add(definition);
+    return this;
+  }
+
+  /** The OpenRPC document of every registered method, rpc.discover included. */
+  discover(): OpenRpcDocument {
+    this.#document ??= openRpcDocument(
+      this.#info,
+      Array.from(this.#entries.values(), (entry) => entry.definition),
+    );
+    return this.#document;
+  }
+
+  /**
+   * Calls a method as a request would: limits, then params validation, then the handler.
+   * Throws an RpcError for anything the caller got wrong; other throws are the handler's own.
+   */
+  async call(method: string, params: unknown, context: RpcContext): Promise<unknown> {
+    const entry = this.#entries.get(method);
+    if (entry === undefined) {
+      throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${clip(method)} (rpc.discover lists the methods)`);
+    }
+    const named = byName(entry.definition, params);
+    const { maxDepth } = this.limits;
+    if (Object.values(named).some((value) => nestsDeeperThan(value, maxDepth))) {
+      throw limitExceeded('maxDepth', maxDepth, `a param of ${method} nests arrays and objects too deeply`);
+    }
+    if (!entry.validateParams(named)) throw invalidParams(method, entry.validateParams.errors ?? []);
+    const result = await entry.definition.handler(named, context);
+    if (this.#validateResults && !entry.validateResult(result)) {
+      throw new Error(`${method} returned a result its schema refuses: ${this.#ajv.errorsText(entry.validateResult.errors)}`);
+    }
+    return result;
+  }
+
+  /**
+   * Answers one HTTP body or WebSocket message: a request, a notification or a batch.
+   * Resolves to undefined when nothing must be sent back; never rejects.
+   */
+  async handle(raw: string | Uint8Array, context: RpcContext): Promise<RpcResponse | undefined> {
+    const { maxBodyBytes, maxBatch } = this.limits;
+    const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength;
+    if (size > maxBodyBytes) {
+      return failure(null, limitExceeded('maxBodyBytes', maxBodyBytes, `a request of ${size} bytes is too large`));
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(typeof raw === 'string' ? raw : utf8.decode(raw));
+    } catch (err) {
+      const why = err instanceof SyntaxError ? err.message : 'the request is not valid UTF-8';
+      return failure(null, new RpcError(ErrorCode.ParseError, `Parse error: ${why}`));
+    }
+    if (!Array.isArray(message)) return this.#answer(message, context);
+    if (message.length === 0) {
+      return failure(null, new RpcError(ErrorCode.InvalidRequest, 'Invalid Request: a batch must not be empty'));
+    }
+    if (message.length > maxBatch) {
+      return failure(null, limitExceeded('maxBatch', maxBatch, `a batch of ${message.length} calls is too large`));
+    }
+    // one after another, in order, so a batch's writes are seen by its later reads
+    const bodies: string[] = [];
+    for (const item of message) {
+      const response = await this.#answer(item, context);
+      if (response !== undefined) bodies.push(response.body);
+    }
+    return bodies.length === 0 ? undefined : { body: `[${bodies.join(',')}]` };
+  }
+
+  #add(definition: MethodDefinition): void {
+    const { name, params, result } = definition;
+    try {
+      const validateParams = this.#ajv.compile(params);
+      const validateResult = this.#ajv.compile(result);
+      this.#entries.set(name, { definition, validateParams, validateResult });
+      this.#document = undefined;
+    } catch (err) {
+      throw new TypeError(`method ${name} has an invalid schema: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async #answer(item: unknown, context: RpcContext): Promise<RpcResponse | undefined> {
+    const read = readCall(item);
+    if ('error' in read) return failure(read.id, read.error);
+    const { id, method, params } = read.call;
+    // a notification is never answered, not even with an error
+    const notification = !Object.hasOwn(read.call, 'id');
+    try {
+      const result = await this.call(method, params, context);
+      // a handler returning nothing still owes JSON-RPC a result member
+      return notification ? undefined : { body: resultResponse(id ?? null, JSON.stringify(result) ?? 'null') };
+    } catch (err) {
+      const error = toRpcError(err) ?? internal(err, method, context);
+      return notification ? undefined : failure(id ?? null, error);
+    }
+  }
+}
+
+export function createRpcEngine(options: RpcEngineOptions): RpcEngine {
+  return new RpcEngine(options);
+}
+
+function failure(id: RpcId, error: RpcError): RpcResponse {
+  return { body: errorResponse(id, error), errorCode: error.code };
+}
+
+/** Logs a bug with its stack for the operator; the caller learns only that it happened. */
+function internal(err: unknown, method: string, context: RpcContext): RpcError {
+  context.log.error({ err, method, connectionId: context.connectionId }, 'JSON-RPC method failed');
+  return new RpcError(ErrorCode.InternalError, 'Internal error');
+}
+
+function byName(definition: MethodDefinition, params: unknown): Record<string, unknown> {
+  if (params === undefined) return {};
+  if (isObject(params)) return params;
+  // an empty list names nothing, so it means the same as no params
+  if (Array.isArray(params) && params.length === 0) return {};
+  const names = Object.keys(definition.params.properties ?? {}).map((name) => JSON.stringify(name));
+  throw new RpcError(
+    ErrorCode.InvalidParams,
+    `Invalid params for ${definition.name}: params are taken by name, not by position; ` +
+      `send an object${names.length > 0 ? ` with ${names.join(', ')}` : ''}`,
+  );
+}
+
+/** Keeps an echoed client string short enough for a message. */
+function clip(text: string): string {
+  return JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}…` : text);
+}

@@ -1,0 +1,56 @@
+import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import type { RpcEngine } from './engine.js';
+import { ErrorCode, RpcError } from './errors.js';
+import { limitExceeded } from './limits.js';
+import { errorResponse } from './protocol.js';
+
+export interface RpcHttpOptions {
+  engine: RpcEngine;
+}
+
+/** `POST /rpc`: JSON-RPC 2.0 over HTTP, one request, notification or batch per body. */
+export const rpcHttp: FastifyPluginAsync<RpcHttpOptions> = async (app, { engine }) => {
+  const { maxBodyBytes } = engine.limits;
+
+  // the engine parses the body itself, so malformed JSON is a -32700, not fastify's 400
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'application/json-rpc'], { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  // errors raised before the handler (body too large, wrong content type) still answer in JSON-RPC
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    let rpcError: RpcError;
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      rpcError = limitExceeded('maxBodyBytes', maxBodyBytes, 'the request body is too large');
+    } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      rpcError = new RpcError(ErrorCode.InvalidRequest, 'Invalid Request: send the body as Content-Type: application/json');
+    } else if (status < 500) {
+      rpcError = new RpcError(ErrorCode.InvalidRequest, `Invalid Request: ${error.message}`);
+    } else {
+      request.log.error({ err: error }, 'JSON-RPC over HTTP failed');
+      rpcError = new RpcError(ErrorCode.InternalError, 'Internal error');
+    }
+    return reply.code(status).type('application/json').send(errorResponse(null, rpcError));
+  });
+
+  app.post('/rpc', { bodyLimit: maxBodyBytes }, async (request, reply) => {
+    const response = await engine.handle(Buffer.isBuffer(request.body) ? request.body : '', {
+      transport: 'http',
+      connectionId: `http:${request.id}`,
+      token: bearerToken(request.headers.authorization),
+      log: request.log,
+    });
+    // only notifications: the spec says return nothing, and HTTP says so with 204
+    if (response === undefined) return reply.code(204).send();
+    if (response.errorCode === ErrorCode.Unauthenticated) reply.code(401).header('www-authenticate', 'Bearer');
+    return reply.type('application/json').send(response.body);
+  });
+};
+
+/** The token of an `Authorization: Bearer <token>` header. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header?.match(/^Bearer +(\S+) *$/i);
+  return match?.[1];
+}

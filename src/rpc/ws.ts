@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import websocket from '@fastify/websocket';
+import type { FastifyPluginAsync } from 'fastify';
+import type { RpcContext, RpcEngine } from './engine.js';
+import { ErrorCode, RpcError } from './errors.js';
+import { bearerToken } from './http.js';
+import { errorResponse } from './protocol.js';
+
+export interface RpcWsOptions {
+  engine: RpcEngine;
+}
+
+const binaryRefused = errorResponse(
+  null,
+  new RpcError(ErrorCode.InvalidRequest, 'Invalid Request: binary frames are not supported; send JSON-RPC as text frames'),
+);
+
+/**
+ * `GET /ws`: JSON-RPC 2.0 over WebSocket. Each text message is a request, notification or
+ * batch, answered on the same socket; handlers can push notifications to the connection.
+ */
+export const rpcWs: FastifyPluginAsync<RpcWsOptions> = async (app, { engine }) => {
+  // an application that registered @fastify/websocket itself keeps its options; the engine
+  // still refuses an oversize message with -32005 then
+  if (!app.hasDecorator('websocketServer')) {
+    await app.register(websocket, {
+      // ws closes the connection with 1009 "message too big" past this size, without buffering it
+      options: { maxPayload: engine.limits.maxBodyBytes },
+      // ws has already sent its close frame for protocol errors; close() is then a no-op
+      errorHandler: (error, socket, request) => {
+        request.log.warn({ err: error }, 'WebSocket error');
+        socket.close(1011, 'server error');
+      },
+    });
+  }
+
+  app.get('/ws', { websocket: true }, (socket, request) => {
+    const cleanups: Array<() => void> = [];
+    let closed = false;
+    const send = (text: string) => {
+      // responses to calls still running when the client left have nowhere to go
+      if (socket.readyState === socket.OPEN) socket.send(text);
+    };
+    const runCleanup = (cleanup: () => void) => {
+      try {
+        cleanup();
+      } catch (err) {
+        request.log.error({ err }, 'WebSocket close cleanup failed');
+      }
+    };
+    const context: RpcContext = {
+      transport: 'ws',
+      connectionId: `ws:${randomUUID()}`,
+      token: bearerToken(request.headers.authorization),
+      log: request.log,
+      notify: (method, params) => send(JSON.stringify({ jsonrpc: '2.0', method, params })),
+      onClose: (cleanup) => (closed ? runCleanup(cleanup) : cleanups.push(cleanup)),
+    };
+
+    // messages are answered one at a time, in the order sent, so a client may pipeline calls
+    // that depend on each other (a write, then a read of it)
+    let queue = Promise.resolve();
+    const answer = async (data: Buffer, isBinary: boolean) => {
+      if (isBinary) return send(binaryRefused);
+      const response = await engine.handle(data, context);
+      if (response !== undefined) send(response.body);
+    };
+    socket.on('message', (data, isBinary) => {
+      // binaryType stays 'nodebuffer', so a message arrives as one Buffer
+      queue = queue
+        .then(() => answer(data as Buffer, isBinary))
+        .catch((err: unknown) => request.log.error({ err }, 'JSON-RPC over WebSocket failed'));
+    });
+    socket.on('close', () => {
+      closed = true;
+      cleanups.splice(0).forEach(runCleanup);
+    });
+  });
+};
