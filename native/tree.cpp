@@ -160,12 +160,11 @@ uint64_t Tree::remove_child_at(Node& parent, std::size_t index) {
 
 uint64_t Tree::remove_at_locked(Node& parent, ChildList* list, uint32_t count, uint32_t index) {
   NodeRef removed = NodeRef::share(list->at(index));
-  std::string path = feed_on_.load(std::memory_order_acquire) ? removed->path() : std::string();
   parent.children_.store(rebuilt_without(list, count, index, nullptr), std::memory_order_release);  // pairs with readers
   retire_list(list);
   Node* expected = &parent;
   removed->parent_.compare_exchange_strong(expected, nullptr, std::memory_order_release);
-  return commit(parent, ChangeOp::kRemove, *removed, &path);
+  return commit(parent, ChangeOp::kRemove, *removed);
 }
 
 uint64_t Tree::replace_child_by_id(Node& parent, uint64_t id, Node& replacement) {
@@ -180,13 +179,13 @@ uint64_t Tree::replace_child_by_id(Node& parent, uint64_t id, Node& replacement)
     fail(ErrorCode::kInvalidArgument, "node " + quoted(replacement) +
                                           " already has (or had) a parent; use a copy of it instead");
   }
-  Node* old_child = list->at(index);
+  NodeRef old_child = NodeRef::share(list->at(index));
   replacement.parent_.store(&parent, std::memory_order_release);
   parent.children_.store(rebuilt_without(list, count, index, &replacement), std::memory_order_release);
   Node* expected = &parent;
   old_child->parent_.compare_exchange_strong(expected, nullptr, std::memory_order_release);
   retire_list(list);  // keeps old_child alive until readers of the old list are done
-  return commit(replacement, ChangeOp::kReplace, replacement);
+  return commit(replacement, ChangeOp::kReplace, replacement, old_child.get());
 }
 
 uint64_t Tree::sort_children(Node& parent, std::string_view member, bool descending) {
@@ -272,22 +271,25 @@ void require_leaf(const Node& node) {
 
 }  // namespace
 
-void Tree::store_value(Node& node, Value value) {
+Value Tree::store_value(Node& node, Value value, bool keep_old) {
   if (type_info(node.type_).storage == Storage::kInline) {
-    node.word_.store(value.bits, std::memory_order_release);  // pairs with Node::value()'s acquire
-    return;
+    uint64_t old = node.word_.exchange(value.bits, std::memory_order_release);  // pairs with Node::value()'s acquire
+    return {node.type_, old, {}};
   }
   auto* blob = new std::string(std::move(value.blob));
   uint64_t old = node.word_.exchange(reinterpret_cast<uint64_t>(blob), std::memory_order_acq_rel);  // pairs with readers
-  if (old) epoch::retire(reinterpret_cast<std::string*>(old));
+  if (!old) return {node.type_, 0, {}};
+  auto* old_blob = reinterpret_cast<std::string*>(old);
+  Value replaced{node.type_, 0, keep_old ? *old_blob : std::string()};  // lock held: nobody else retires it
+  epoch::retire(old_blob);
+  return replaced;
 }
 
 uint64_t Tree::set_value(Node& node, const Value& value) {
   require_leaf(node);
   Value converted = convert(value, node.type_);
   TinyLockGuard lock(node.lock_);
-  store_value(node, std::move(converted));
-  return commit(node, ChangeOp::kSet, node);
+  return write_value(node, std::move(converted));
 }
 
 Value Tree::increment(Node& node, const Value& by, uint64_t* version) {
@@ -316,8 +318,7 @@ Value Tree::increment(Node& node, const Value& by, uint64_t* version) {
     }
     next = {node.type_, static_cast<uint64_t>(sum), {}};
   }
-  store_value(node, next);
-  uint64_t v = commit(node, ChangeOp::kSet, node);
+  uint64_t v = write_value(node, next);
   if (version) *version = v;
   return next;
 }
@@ -330,8 +331,7 @@ bool Tree::compare_and_set(Node& node, const Value& expected, const Value& desir
   Value now = node.value();
   bool equal = compare(now, expected) == Ordering::kEqual;
   if (equal) {
-    store_value(node, converted);
-    uint64_t v = commit(node, ChangeOp::kSet, node);
+    uint64_t v = write_value(node, converted);
     if (version) *version = v;
   }
   if (current) *current = equal ? converted : now;
@@ -345,8 +345,7 @@ bool Tree::set_if_zero(Node& node, const Value& desired, Value* current, uint64_
   Value now = node.value();
   bool zero = now.bits == 0 && now.blob.empty();
   if (zero) {
-    store_value(node, converted);
-    uint64_t v = commit(node, ChangeOp::kSet, node);
+    uint64_t v = write_value(node, converted);
     if (version) *version = v;
   }
   if (current) *current = zero ? converted : now;
@@ -364,19 +363,42 @@ std::vector<Change> Tree::take_changes() {
   return std::exchange(feed_, {});
 }
 
-uint64_t Tree::commit(Node& touched, ChangeOp op, Node& subject, const std::string* removed_path) {
+uint64_t Tree::write_value(Node& node, Value value) {
+  bool feed = feed_on_.load(std::memory_order_acquire);
+  Value old = store_value(node, std::move(value), feed);
+  if (!feed) return commit(node, ChangeOp::kSet, node);
+  std::pair<Value, Value> values{node.value(), std::move(old)};
+  return commit(node, ChangeOp::kSet, node, nullptr, &values);
+}
+
+uint64_t Tree::commit(Node& touched, ChangeOp op, Node& subject, Node* replaced,
+                      std::pair<Value, Value>* values) {
+  epoch::Guard pin;
+  std::vector<Node*> chain;  // touched and its ancestors, up to the top
+  for (Node* n = &touched; n; n = n->parent_.load(std::memory_order_acquire)) chain.push_back(n);
+  // A subtree not under the root is still being built: it takes no version, enters no feed.
+  if (chain.back() != root_.get()) return version();
   uint64_t version;
   if (feed_on_.load(std::memory_order_acquire)) {
-    std::string path = removed_path ? *removed_path : subject.path();
+    Change change{0, op, NodeRef::share(&subject), {}, NodeRef::share(replaced), {}, {}};
+    for (std::size_t i = chain.size() - 1; i-- > 0;) {
+      if (!change.path.empty()) change.path += '/';
+      change.path += chain[i]->name();
+    }
+    if (op == ChangeOp::kRemove) change.path += (change.path.empty() ? "" : "/") + std::string(subject.name());
+    if (values) {
+      change.value = std::move(values->first);
+      change.old_value = std::move(values->second);
+    }
     std::lock_guard lock(feed_mutex_);  // versions enter the feed in the order they are taken
     version = version_.fetch_add(1, std::memory_order_acq_rel) + 1;
-    feed_.push_back({version, op, NodeRef::share(&subject), std::move(path)});
+    change.version = version;
+    feed_.push_back(std::move(change));
   } else {
     version = version_.fetch_add(1, std::memory_order_acq_rel) + 1;
   }
-  // Stamp the node and its ancestors; versions only go up, whichever writer stamps last.
-  epoch::Guard pin;
-  for (Node* n = &touched; n; n = n->parent_.load(std::memory_order_acquire)) {
+  // Versions only go up, whichever writer stamps a shared ancestor last.
+  for (Node* n : chain) {
     uint64_t seen = n->version_.load(std::memory_order_relaxed);
     while (seen < version &&
            !n->version_.compare_exchange_weak(seen, version, std::memory_order_release, std::memory_order_relaxed)) {

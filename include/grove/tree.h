@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "grove/node.h"
@@ -18,7 +19,7 @@ namespace grove {
 enum class ChangeOp : uint8_t {
   kSet,      // a leaf value was written (set, increment, compare-and-set, set-if-zero)
   kAdd,      // `node` was added under its parent
-  kRemove,   // `node` was removed from the parent at `path`'s dirname
+  kRemove,   // `node` was removed from under its parent
   kReplace,  // `node` replaced a child of the same parent
   kSort,     // `node`'s children were reordered
 };
@@ -26,8 +27,11 @@ enum class ChangeOp : uint8_t {
 struct Change {
   uint64_t version;
   ChangeOp op;
-  NodeRef node;
-  std::string path;  // the node's path when the change was made
+  NodeRef node;      // the node set, added, removed, sorted, or put in place of `replaced`
+  std::string path;  // its path when the change was made
+  NodeRef replaced;  // kReplace: the node taken out
+  Value value;       // kSet: the value written
+  Value old_value;   // kSet: the value it replaced
 };
 
 class Tree {
@@ -71,12 +75,16 @@ class Tree {
  private:
   Tree();
   ~Tree();
-  // Takes the next version for a change to `subject`, enters it in the feed, and stamps
-  // `touched` and its ancestors with it. Called with the changed node's lock held.
-  uint64_t commit(Node& touched, ChangeOp op, Node& subject, const std::string* removed_path = nullptr);
-  void link_child(Node& parent, Node& child);  // parent's lock held
+  // Takes the next version for a change to `subject`, stamps `touched` and its ancestors
+  // with it and, when the feed is on, enters the change in the feed. Called with the
+  // changed node's lock held, so one node's changes are versioned in the order applied.
+  uint64_t commit(Node& touched, ChangeOp op, Node& subject, Node* replaced = nullptr,
+                  std::pair<Value, Value>* values = nullptr);
+  uint64_t write_value(Node& node, Value value);  // node's lock held
+  void link_child(Node& parent, Node& child);     // parent's lock held
   uint64_t remove_at_locked(Node& parent, ChildList* list, uint32_t count, uint32_t index);
-  void store_value(Node& node, Value value);   // node's lock held
+  // Writes the value and returns the one it replaced (a blob's bytes only with keep_old).
+  Value store_value(Node& node, Value value, bool keep_old);
 
   std::atomic<uint32_t> refs_{1};
   std::atomic<uint64_t> next_id_{1};

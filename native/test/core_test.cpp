@@ -234,9 +234,20 @@ TEST(versions_and_change_feed) {
   CHECK(changes.size() == 4);
   CHECK(changes[0].op == ChangeOp::kAdd && changes[0].path == "a");
   CHECK(changes[2].op == ChangeOp::kSet && changes[2].path == "a/n" && changes[2].version == v);
+  CHECK(changes[2].value.as_i64() == 2 && changes[2].old_value.as_i64() == 1);
   CHECK(changes[3].op == ChangeOp::kRemove && changes[3].path == "a/n");
   for (std::size_t i = 1; i < changes.size(); ++i) CHECK(changes[i].version == changes[i - 1].version + 1);
   CHECK(t->take_changes().empty());
+
+  // A detached subtree being built takes no versions; putting it in place is one change.
+  uint64_t before = t->version();
+  NodeRef fresh = t->create_node("a", type::kObject);
+  add_value(t.tree, *fresh, "x", type::kI64, Value::i64(1));
+  CHECK(t->version() == before);
+  t->replace_child_by_id(t->root(), a->id(), *fresh);
+  changes = t->take_changes();
+  CHECK(changes.size() == 1 && changes[0].op == ChangeOp::kReplace && changes[0].path == "a");
+  CHECK(changes[0].replaced.get() == a.get() && changes[0].node.get() == fresh.get());
 }
 
 TEST(json_export) {
