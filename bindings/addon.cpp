@@ -117,4 +117,5 @@ Napi::Value Addon::NodeOrUndefined(Napi::Env env, uint32_t tree_slot, NodeRef no
 
 }  // namespace grove::bindings
 
-NODE_API_NAMED_ADDON(grove, grove::bindings::Addon)
+using GroveAddon = grove::bindings::Addon;  // the macro needs a plain identifier
+NODE_API_NAMED_ADDON(grove, GroveAddon)

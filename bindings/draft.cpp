@@ -49,16 +49,16 @@ void DraftReader::read_into(Draft& draft, napi_value value, TypeId type, int dep
     if (!type_info(type).structured) {
       if (container) {
         fail(ErrorCode::kTypeMismatch, std::string(function_) + "(): " + where() + " is an " +
-                                           (array ? "array" : "object") + ", but a " + type_name(type) +
-                                           " node holds a single value");
+                                           (array ? "array" : "object") + ", but " + type_name(type) +
+                                           " nodes hold a single value");
       }
       if (js_type != napi_undefined) draft.value = value_from_js(env_, value, std::string(function_) + "(): " + where());
       return;
     }
     if (js_type == napi_undefined) return;
     if (!container) {
-      fail(ErrorCode::kTypeMismatch, std::string(function_) + "(): a " + type_name(type) +
-                                         " node holds children, so its value must be an object or an array, got " +
+      fail(ErrorCode::kTypeMismatch, std::string(function_) + "(): " + type_name(type) +
+                                         " nodes hold children, so the value must be an object or an array, got " +
                                          js_type_name(env_, value));
     }
     read_children(draft, value, array, depth);
@@ -85,7 +85,7 @@ void DraftReader::read_children(Draft& draft, napi_value value, bool array, int 
     uint32_t length = Napi::Array(env_, value).Length();
     draft.children.resize(length);
     for (uint32_t i = 0; i < length; ++i) {
-      keys_.push_back("[" + std::to_string(i) + "]");
+      keys_.push_back(std::string("[").append(std::to_string(i)).append("]"));
       read_into(draft.children[i], object.Get(i), 0, depth + 1);
       keys_.pop_back();
     }
@@ -112,7 +112,7 @@ void DraftReader::read_children(Draft& draft, napi_value value, bool array, int 
   for (uint32_t i = 0; i < length; ++i) {
     Napi::Value key = keys.Get(i);
     std::string name = key.As<Napi::String>().Utf8Value();
-    keys_.push_back("." + name);
+    keys_.push_back(std::string(".").append(name));
     try {
       validate_name(name);
     } catch (const Error& e) {

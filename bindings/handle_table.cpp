@@ -5,6 +5,7 @@
 #include <string>
 
 #include "grove/error.h"
+#include "grove/value.h"
 
 namespace grove::bindings {
 namespace {
@@ -32,9 +33,7 @@ std::optional<Decoded> decode(double handle) {
   return Decoded{static_cast<uint32_t>(bits & (kMaxSlots - 1)), static_cast<uint32_t>(bits >> kSlotBits)};
 }
 
-std::string text(double handle) {
-  return std::isfinite(handle) ? std::to_string(static_cast<long long>(handle)) : std::to_string(handle);
-}
+std::string text(double handle) { return Value::f64(handle).describe(); }
 
 }  // namespace
 

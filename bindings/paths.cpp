@@ -5,6 +5,11 @@
 #include "js_errors.h"
 
 namespace grove::bindings {
+namespace {
+
+std::string quoted(std::string_view name) { return std::string("'").append(name).append("'"); }
+
+}  // namespace
 
 NodeRef require_path(const Node& base, std::string_view path) {
   if (NodeRef found = base.find_path(path)) return found;
@@ -15,14 +20,15 @@ NodeRef require_path(const Node& base, std::string_view path) {
   for (std::string_view name : split_path(path)) {
     NodeRef next = node->child(name);
     if (!next) {
-      std::string under = !walked.empty()       ? "'" + walked + "'"
+      std::string under = !walked.empty()       ? quoted(walked)
                           : base.name().empty() ? std::string("the root")
-                                                : "'" + std::string(base.name()) + "'";
+                                                : quoted(base.name());
       throw PathError(ErrorCode::kNotFound, "no node at '" + std::string(path) + "': " + under + " has no child '" +
                                                 std::string(name) + "'",
                       std::string(path));
     }
-    walked += walked.empty() ? std::string(name) : "/" + std::string(name);
+    if (!walked.empty()) walked += '/';
+    walked += name;
     node = std::move(next);
   }
   throw PathError(ErrorCode::kNotFound, "no node at '" + std::string(path) + "'", std::string(path));

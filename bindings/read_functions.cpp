@@ -57,8 +57,8 @@ Napi::Value Addon::ValueAt(const Napi::CallbackInfo& info) {
   std::string path = args.string(1, "the path");
   NodeRef node = require_path(handles_.node(args.handle(0)).node, path);
   if (type_info(node->type()).structured) {
-    throw PathError(ErrorCode::kTypeMismatch, "'" + path + "' is " + type_name(node->type()) +
-                                                  " node: it holds children, not a value; read it with get()",
+    throw PathError(ErrorCode::kTypeMismatch, "'" + path + "' is a node of type " + type_name(node->type()) +
+                                                  ": it holds children, not a value; read it with get()",
                     path);
   }
   return value_to_js(info.Env(), node->value());

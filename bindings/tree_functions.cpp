@@ -58,19 +58,26 @@ Napi::Value Addon::SetFeed(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// takeChanges(tree) → [version, op, path, nodeHandle, version, op, ...] in version order;
-// op is the ChangeOp index (set, add, remove, replace, sort).
+// takeChanges(tree) → [version, op, path, node, replaced, value, oldValue, version, ...] in
+// version order, 7 entries per change: op is the ChangeOp index (set, add, remove, replace,
+// sort); node and replaced are node handles (replaced only for a replace); value and
+// oldValue are the written and the overwritten value of a set (else undefined).
 Napi::Value Addon::TakeChanges(const Napi::CallbackInfo& info) {
+  constexpr uint32_t kStride = 7;
   Napi::Env env = info.Env();
   TreeTarget target = handles_.tree(Args(info, "takeChanges").handle(0));
   std::vector<Change> changes = target.tree.take_changes();
-  Napi::Array out = Napi::Array::New(env, changes.size() * 4);
+  Napi::Array out = Napi::Array::New(env, changes.size() * kStride);
   uint32_t i = 0;
   for (Change& change : changes) {
+    bool set = change.op == ChangeOp::kSet;
     out.Set(i++, u64_to_js(env, change.version));
     out.Set(i++, Napi::Number::New(env, static_cast<double>(change.op)));
     out.Set(i++, Napi::String::New(env, change.path));
-    out.Set(i++, Napi::Number::New(env, handles_.add_node(target.slot, std::move(change.node))));
+    out.Set(i++, NodeOrUndefined(env, target.slot, std::move(change.node)));
+    out.Set(i++, NodeOrUndefined(env, target.slot, std::move(change.replaced)));
+    out.Set(i++, set ? value_to_js(env, change.value) : env.Undefined());
+    out.Set(i++, set ? value_to_js(env, change.old_value) : env.Undefined());
   }
   return out;
 }

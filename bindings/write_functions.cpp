@@ -48,27 +48,32 @@ Napi::Value Addon::SetPath(const Napi::CallbackInfo& info) {
   NodeRef parent = NodeRef::share(&target.node);
   std::string walked;
   for (std::size_t i = 0; i + 1 < names.size(); ++i) {
-    walked += (i ? "/" : "") + std::string(names[i]);
-    NodeRef next = parent->child(names[i]);
-    if (!next) {
-      next = target.tree.create_node(names[i], type::kObject);
-      target.tree.add_child(*parent, *next);
-    } else if (!type_info(next->type()).structured) {
-      throw PathError(ErrorCode::kTypeMismatch, "set(): cannot create '" + path + "': '" + walked + "' is a " +
-                                                    type_name(next->type()) + " node, which holds a value, not children",
+    if (i > 0) walked += '/';
+    walked += names[i];
+    NodeRef next = target.tree.ensure_child(*parent, names[i], type::kObject);
+    if (!type_info(next->type()).structured) {
+      throw PathError(ErrorCode::kTypeMismatch, "set(): cannot create '" + path + "': '" + walked +
+                                                    "' is a leaf of type " + type_name(next->type()) +
+                                                    ", which holds a value, not children",
                       path);
     }
     parent = std::move(next);
   }
-  NodeRef built = build(target.tree, draft);
-  if (NodeRef existing = parent->child(names.back())) {
-    try {
-      return u64_to_js(info.Env(), target.tree.replace_child_by_id(*parent, existing->id(), *built));
-    } catch (const Error& e) {
-      if (e.code() != ErrorCode::kNotFound) throw;  // removed meanwhile: add instead
+  // A leaf value over a leaf is written in place (handles to it stay valid): always when
+  // the type is the same, and, without a type, whenever the value converts exactly.
+  if (draft.value && draft.children.empty() && !type_info(draft.type).structured) {
+    NodeRef existing = parent->child(names.back());
+    if (existing && type_info(existing->type()).storage != Storage::kNone &&
+        (existing->type() == draft.type || type == 0)) {
+      try {
+        return u64_to_js(info.Env(), target.tree.set_value(*existing, *draft.value));
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kTypeMismatch || existing->type() == draft.type) throw;
+      }
     }
   }
-  return u64_to_js(info.Env(), target.tree.add_child(*parent, *built));
+  NodeRef built = build(target.tree, draft);
+  return u64_to_js(info.Env(), target.tree.put_child(*parent, *built));
 }
 
 // deletePath(node, path) → version

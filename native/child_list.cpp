@@ -46,22 +46,22 @@ void ChildList::release() noexcept {
   ::operator delete(this);
 }
 
-Node* ChildList::find_name(std::string_view name, uint32_t hash, uint32_t count) const noexcept {
+int64_t ChildList::find_name(std::string_view name, uint32_t hash, uint32_t count) const noexcept {
   if (index_mask_ == 0) {
     for (uint32_t i = 0; i < count; ++i) {
       Node* child = at(i);
-      if (child->name_hash() == hash && child->name() == name) return child;
+      if (child->name_hash() == hash && child->name() == name) return i;
     }
-    return nullptr;
+    return -1;
   }
   // Same-named children were inserted in order, so the first one met is the first in the list.
   for (uint32_t slot = hash & index_mask_;; slot = (slot + 1) & index_mask_) {
     uint32_t entry = index()[slot].load(std::memory_order_acquire);  // pairs with index_insert
-    if (entry == 0) return nullptr;
+    if (entry == 0) return -1;
     uint32_t position = entry - 1;
     if (position >= count) continue;  // appended after this reader's snapshot
     Node* child = at(position);
-    if (child->name_hash() == hash && child->name() == name) return child;
+    if (child->name_hash() == hash && child->name() == name) return position;
   }
 }
 

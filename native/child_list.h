@@ -29,8 +29,12 @@ class ChildList {
   uint32_t count() const noexcept { return count_.load(std::memory_order_acquire); }
   Node* at(uint32_t i) const noexcept { return items()[i]; }
 
-  // The first child named `name` among the first `count`, or nullptr.
-  Node* find_name(std::string_view name, uint32_t hash, uint32_t count) const noexcept;
+  // The position of the first child named `name` among the first `count`, or -1.
+  int64_t find_name(std::string_view name, uint32_t hash, uint32_t count) const noexcept;
+  Node* child_named(std::string_view name, uint32_t hash, uint32_t count) const noexcept {
+    int64_t i = find_name(name, hash, count);
+    return i < 0 ? nullptr : at(static_cast<uint32_t>(i));
+  }
 
   // Writer side (the owning node's lock held). append() takes over one reference.
   bool full() const noexcept { return count_.load(std::memory_order_relaxed) == capacity_; }

@@ -144,7 +144,7 @@ NodeRef Node::child(std::string_view name) const {
   epoch::Guard pin;
   ChildList* list = children_.load(std::memory_order_acquire);
   if (!list) return {};
-  return NodeRef::share(list->find_name(name, grove::name_hash(name), list->count()));
+  return NodeRef::share(list->child_named(name, grove::name_hash(name), list->count()));
 }
 
 NodeRef Node::child_of_type(TypeId query) const {
@@ -166,15 +166,16 @@ NodeRef Node::child_by_id(uint64_t id) const {
 }
 
 NodeRef Node::find_path(std::string_view path) const {
-  std::vector<std::string_view> names = split_path(path);
   epoch::Guard pin;
   const Node* node = this;
-  for (std::string_view name : names) {
+  bool missing = false;  // keep validating the rest of the path: a bad path is an error even when missing
+  for_each_name(path, [&](std::string_view name) {
+    if (missing) return;
     ChildList* list = node->children_.load(std::memory_order_acquire);
-    node = list ? list->find_name(name, grove::name_hash(name), list->count()) : nullptr;
-    if (!node) return {};
-  }
-  return NodeRef::share(const_cast<Node*>(node));
+    node = list ? list->child_named(name, grove::name_hash(name), list->count()) : nullptr;
+    missing = node == nullptr;
+  });
+  return missing ? NodeRef() : NodeRef::share(const_cast<Node*>(node));
 }
 
 std::vector<NodeRef> Node::find(const MemberQuery& query) const {
@@ -186,7 +187,7 @@ std::vector<NodeRef> Node::find(const MemberQuery& query) const {
     Node* child = list->at(i);
     if (!type_matches(child->type(), query.child_type)) continue;
     ChildList* members = child->children_.load(std::memory_order_acquire);
-    Node* member = members ? members->find_name(query.member, member_hash, members->count()) : nullptr;
+    Node* member = members ? members->child_named(query.member, member_hash, members->count()) : nullptr;
     if (!member) continue;
     Value actual = query.by_count ? Value::u64(member->child_count()) : member->value();
     Ordering order = compare(actual, query.operand);
@@ -260,19 +261,11 @@ void validate_name(std::string_view name) {
   if (!valid_utf8(name)) fail(ErrorCode::kInvalidArgument, "invalid name: not valid UTF-8");
 }
 
+void throw_bad_path(const char* why) { fail(ErrorCode::kInvalidArgument, std::string("invalid path: ") + why); }
+
 std::vector<std::string_view> split_path(std::string_view path) {
-  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
   std::vector<std::string_view> names;
-  while (!path.empty()) {
-    std::size_t slash = path.find('/');
-    std::string_view name = path.substr(0, slash);
-    if (name.empty()) fail(ErrorCode::kInvalidArgument, "invalid path: empty name between '/' separators");
-    validate_name(name);
-    names.push_back(name);
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-    if (path.empty()) fail(ErrorCode::kInvalidArgument, "invalid path: a path must not end with '/'");
-  }
+  for_each_name(path, [&](std::string_view name) { names.push_back(name); });
   return names;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <new>
 #include <numeric>
+#include <span>
 
 #include "child_list.h"
 #include "grove/epoch.h"
@@ -20,7 +21,12 @@ void retire_list(ChildList* list) {
   if (list) epoch::retire(list, [](void* p) { static_cast<ChildList*>(p)->release(); });
 }
 
-std::string quoted(const Node& node) { return "'" + std::string(node.name()) + "'"; }
+std::string quoted(const Node& node) {
+  std::string out(1, '\'');  // appends, not operator+: GCC 12 warns falsely on the latter (bug 105329)
+  out += node.name();
+  out += '\'';
+  return out;
+}
 
 void require_structured(const Node& node, const char* what) {
   if (!type_info(node.type()).structured) {
@@ -71,7 +77,8 @@ NodeRef Tree::create_node(std::string_view name, TypeId type, const Value* value
   uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
   std::string generated;
   if (name.empty()) {
-    generated = "#" + std::to_string(id);
+    generated = '#';
+    generated += std::to_string(id);
     name = generated;
   } else {
     validate_name(name);
@@ -174,6 +181,35 @@ uint64_t Tree::replace_child_by_id(Node& parent, uint64_t id, Node& replacement)
   uint32_t index = 0;
   while (index < count && list->at(index)->id() != id) ++index;
   if (index == count) fail(ErrorCode::kNotFound, "no child with id " + std::to_string(id) + " under " + quoted(parent));
+  return replace_at_locked(parent, list, count, index, replacement);
+}
+
+uint64_t Tree::put_child(Node& parent, Node& child) {
+  require_structured(parent, "add children to");
+  TinyLockGuard lock(parent.lock_);
+  ChildList* list = parent.children_.load(std::memory_order_relaxed);
+  uint32_t count = list ? list->count() : 0;
+  int64_t index = list ? list->find_name(child.name(), child.name_hash(), count) : -1;
+  if (index >= 0) return replace_at_locked(parent, list, count, static_cast<uint32_t>(index), child);
+  link_child(parent, child);
+  return commit(child, ChangeOp::kAdd, child);
+}
+
+NodeRef Tree::ensure_child(Node& parent, std::string_view name, TypeId type) {
+  if (NodeRef existing = parent.child(name)) return existing;
+  require_structured(parent, "add children to");
+  TinyLockGuard lock(parent.lock_);
+  ChildList* list = parent.children_.load(std::memory_order_relaxed);
+  if (Node* existing = list ? list->child_named(name, name_hash(name), list->count()) : nullptr) {
+    return NodeRef::share(existing);  // another writer made it first
+  }
+  NodeRef created = create_node(name, type);
+  link_child(parent, *created);
+  commit(*created, ChangeOp::kAdd, *created);
+  return created;
+}
+
+uint64_t Tree::replace_at_locked(Node& parent, ChildList* list, uint32_t count, uint32_t index, Node& replacement) {
   bool fresh = false;
   if (!replacement.attached_.compare_exchange_strong(fresh, true, std::memory_order_relaxed)) {
     fail(ErrorCode::kInvalidArgument, "node " + quoted(replacement) +
@@ -374,8 +410,20 @@ uint64_t Tree::write_value(Node& node, Value value) {
 uint64_t Tree::commit(Node& touched, ChangeOp op, Node& subject, Node* replaced,
                       std::pair<Value, Value>* values) {
   epoch::Guard pin;
-  std::vector<Node*> chain;  // touched and its ancestors, up to the top
-  for (Node* n = &touched; n; n = n->parent_.load(std::memory_order_acquire)) chain.push_back(n);
+  // Touched and its ancestors, up to the top; on the stack for the common depths.
+  Node* inline_chain[32];
+  std::vector<Node*> deep_chain;
+  std::span<Node*> chain;
+  std::size_t depth = 0;
+  for (Node* n = &touched; n; n = n->parent_.load(std::memory_order_acquire), ++depth) {
+    if (depth < std::size(inline_chain)) {
+      inline_chain[depth] = n;
+    } else {
+      if (deep_chain.empty()) deep_chain.assign(std::begin(inline_chain), std::end(inline_chain));
+      deep_chain.push_back(n);
+    }
+  }
+  chain = deep_chain.empty() ? std::span<Node*>(inline_chain, depth) : std::span<Node*>(deep_chain);
   // A subtree not under the root is still being built: it takes no version, enters no feed.
   if (chain.back() != root_.get()) return version();
   uint64_t version;
@@ -385,7 +433,10 @@ uint64_t Tree::commit(Node& touched, ChangeOp op, Node& subject, Node* replaced,
       if (!change.path.empty()) change.path += '/';
       change.path += chain[i]->name();
     }
-    if (op == ChangeOp::kRemove) change.path += (change.path.empty() ? "" : "/") + std::string(subject.name());
+    if (op == ChangeOp::kRemove) {
+      if (!change.path.empty()) change.path += '/';
+      change.path += subject.name();
+    }
     if (values) {
       change.value = std::move(values->first);
       change.old_value = std::move(values->second);

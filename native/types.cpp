@@ -1,6 +1,7 @@
 #include "grove/types.h"
 
 #include <array>
+#include <bit>
 #include <cstdio>
 
 #include "grove/error.h"
@@ -32,9 +33,13 @@ constexpr std::array<TypeInfo, 16> kBuiltins{{
 }  // namespace
 
 const TypeInfo* find_type(TypeId id) {
-  for (const TypeInfo& t : kBuiltins) {
-    if (t.id == id) return &t;
+  // Scalars sit in the table in the order of their flag bits; this is on every value read.
+  if (family(id) == 0x01 && std::has_single_bit(flags(id))) {
+    auto bit = static_cast<std::size_t>(std::countr_zero(flags(id)));
+    return bit < 14 ? &kBuiltins[bit] : nullptr;
   }
+  if (id == type::kObject) return &kBuiltins[14];
+  if (id == type::kList) return &kBuiltins[15];
   return nullptr;
 }
 

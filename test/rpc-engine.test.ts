@@ -1,10 +1,10 @@
 // The JSON-RPC engine on its own: protocol, validation, limits, error mapping, OpenRPC.
-import { openrpcDocument as openRpcMetaSchema } from '@open-rpc/meta-schema';
+import { createRequire } from 'node:module';
 import { Ajv } from 'ajv';
 import { describe, expect, it, vi } from 'vitest';
 import {
   type MethodDefinition,
-  type RpcContext,
+  type RpcLogger,
   ErrorCode,
   RpcError,
   createRpcEngine,
@@ -13,8 +13,8 @@ import {
 
 const info = { title: 'test', version: '1.0.0' };
 
-function context(): RpcContext & { log: { error: ReturnType<typeof vi.fn> } } {
-  return { transport: 'http', connectionId: 'test', log: { error: vi.fn() } };
+function context() {
+  return { transport: 'http' as const, connectionId: 'test', log: { error: vi.fn<RpcLogger['error']>() } };
 }
 
 const echo = defineMethod<{ value: unknown }, unknown>({
@@ -85,7 +85,10 @@ describe('request objects', () => {
 
   it.each([['1.0'], [2], [undefined]])('refuses jsonrpc %j, echoing a valid id', async (jsonrpc) => {
     const response = await ask(engine, { jsonrpc, method: 'echo', id: 'x' });
-    expect(response).toMatchObject({ error: { code: -32600, message: expect.stringMatching(/exactly "2.0"/) }, id: 'x' });
+    expect(response).toMatchObject({
+      error: { code: -32600, message: expect.stringMatching(/exactly "2.0"/) },
+      id: 'x',
+    });
   });
 
   it('refuses a method that is not a string and params that are not structured', async () => {
@@ -194,14 +197,20 @@ describe('limits', () => {
   });
 
   it('refuses nonsense limits', () => {
-    expect(() => createRpcEngine({ info, limits: { maxBatch: 0 } })).toThrow(/limits.maxBatch must be a positive integer/);
+    expect(() => createRpcEngine({ info, limits: { maxBatch: 0 } })).toThrow(
+      /limits.maxBatch must be a positive integer/,
+    );
   });
 });
 
 describe('errors from handlers', () => {
   it('sends an RpcError as thrown', async () => {
     const engine = engineWith(throwing(new RpcError(-32004, 'no writes to /x', { path: 'x' })));
-    expect((await ask(engine, call('throws'))).error).toEqual({ code: -32004, message: 'no writes to /x', data: { path: 'x' } });
+    expect((await ask(engine, call('throws'))).error).toEqual({
+      code: -32004,
+      message: 'no writes to /x',
+      data: { path: 'x' },
+    });
   });
 
   it.each([
@@ -231,7 +240,10 @@ describe('errors from handlers', () => {
     const response = await ask(engineWith(throwing(thrown)), call('throws'), ctx);
     expect(response).toEqual({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: 1 });
     expect(JSON.stringify(response)).not.toMatch(/secret|at /);
-    expect(ctx.log.error).toHaveBeenCalledWith(expect.objectContaining({ err: thrown, method: 'throws' }), expect.any(String));
+    expect(ctx.log.error).toHaveBeenCalledWith(
+      expect.objectContaining({ err: thrown, method: 'throws' }),
+      expect.any(String),
+    );
   });
 
   it('turns a result JSON cannot carry into -32603', async () => {
@@ -253,7 +265,9 @@ describe('errors from handlers', () => {
     const ctx = context();
     const strict = createRpcEngine({ info, methods: [lying], validateResults: true });
     expect((await ask(strict, call('lying', { path: 'a' }), ctx)).error.code).toBe(-32603);
-    expect(ctx.log.error.mock.calls[0]![0].err.message).toMatch(/lying returned a result its schema refuses: data must be object/);
+    expect((ctx.log.error.mock.calls[0]![0] as { err: Error }).err.message).toMatch(
+      /lying returned a result its schema refuses: data must be object/,
+    );
     const lax = createRpcEngine({ info, methods: [lying] });
     expect((await ask(lax, call('lying', { path: 'a' }))).result).toBe('not an object');
   });
@@ -289,7 +303,9 @@ describe('registration', () => {
 
   it('refuses a schema with a typo, naming the method', () => {
     const typo = { ...echo, name: 'typo', params: { type: 'object' as const, propertes: {} } };
-    expect(() => engineWith().register(typo)).toThrow(/method typo has an invalid schema: strict mode: unknown keyword: "propertes"/);
+    expect(() => engineWith().register(typo)).toThrow(
+      /method typo has an invalid schema: strict mode: unknown keyword: "propertes"/,
+    );
   });
 
   it('calls methods in-process through the same checks', async () => {
@@ -301,11 +317,16 @@ describe('registration', () => {
 
 /** OpenRPC's meta-schema, its two links to the JSON Schema meta-schema online cut short. */
 function offlineMetaSchema(): object {
-  const { $schema: _, ...metaSchema } = openRpcMetaSchema as Record<string, unknown>;
+  // the package's typings declare only the document's TypeScript types, not the schema itself
+  const { openrpcDocument } = createRequire(import.meta.url)('@open-rpc/meta-schema');
+  const { $schema: _, ...metaSchema } = openrpcDocument;
   return JSON.parse(
     JSON.stringify(metaSchema)
       .replace('{"$ref":"https://meta.json-schema.tools"}', '{"type":["object","boolean"]}')
-      .replace('{"$ref":"https://meta.json-schema.tools/#/definitions/JSONSchemaObject/properties/$ref"}', '{"type":"string"}'),
+      .replace(
+        '{"$ref":"https://meta.json-schema.tools/#/definitions/JSONSchemaObject/properties/$ref"}',
+        '{"type":"string"}',
+      ),
   );
 }
 

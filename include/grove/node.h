@@ -142,7 +142,24 @@ class Node {
 // Validation shared by every layer that accepts names and paths.
 // Throws InvalidArgument with a message that says what is wrong with the name.
 void validate_name(std::string_view name);
-// Splits a path into names ("" and "/" are the root); throws InvalidArgument.
+[[noreturn]] void throw_bad_path(const char* why);
+
+// Calls fn(name) for each name of a path ("" and "/" are the root) after validating it;
+// throws InvalidArgument for a malformed path. split_path collects the names.
+template <class Fn>
+void for_each_name(std::string_view path, Fn&& fn) {
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  while (!path.empty()) {
+    std::size_t slash = path.find('/');
+    std::string_view name = path.substr(0, slash);
+    if (name.empty()) throw_bad_path("empty name between '/' separators");
+    validate_name(name);
+    fn(name);
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+    if (path.empty()) throw_bad_path("a path must not end with '/'");
+  }
+}
 std::vector<std::string_view> split_path(std::string_view path);
 
 // Nodix's name hash: reflected CRC-32 with no final XOR over the name padded with NULs

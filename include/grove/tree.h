@@ -53,6 +53,11 @@ class Tree {
   uint64_t remove_child_at(Node& parent, std::size_t index);
   // Replaces the child whose id is `id` with `replacement` (fresh), keeping its position.
   uint64_t replace_child_by_id(Node& parent, uint64_t id, Node& replacement);
+  // Puts `child` (fresh) in place of the first child of the same name, or appends it:
+  // one step under the parent's lock, so two writers of one path cannot both append.
+  uint64_t put_child(Node& parent, Node& child);
+  // The first child named `name`, created as a `type` node when there is none (one step).
+  NodeRef ensure_child(Node& parent, std::string_view name, TypeId type);
   // Stable sort by the value of each child's member `member`; children lacking it last.
   uint64_t sort_children(Node& parent, std::string_view member, bool descending);
   // A detached deep copy (new ids), and deep copies of `from`'s children appended to `to`.
@@ -83,6 +88,7 @@ class Tree {
   uint64_t write_value(Node& node, Value value);  // node's lock held
   void link_child(Node& parent, Node& child);     // parent's lock held
   uint64_t remove_at_locked(Node& parent, ChildList* list, uint32_t count, uint32_t index);
+  uint64_t replace_at_locked(Node& parent, ChildList* list, uint32_t count, uint32_t index, Node& replacement);
   // Writes the value and returns the one it replaced (a blob's bytes only with keep_old).
   Value store_value(Node& node, Value value, bool keep_old);
 

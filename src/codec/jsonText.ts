@@ -58,7 +58,7 @@ export interface JsonTextOptions {
   maxDepth?: number;
 }
 
-export const DEFAULT_MAX_DEPTH = 512;
+const DEFAULT_MAX_DEPTH = 512;
 
 export class JsonTextError extends SyntaxError {
   readonly offset: number;
@@ -109,6 +109,12 @@ export function parseJsonValueAt(
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_PAREN = 0x28;
+const CLOSE_PAREN = 0x29;
 const COLON = 0x3a;
 const MINUS = 0x2d;
 const PLUS = 0x2b;
@@ -135,6 +141,11 @@ class Parser {
   pos: number;
   private readonly nodix: boolean;
   private readonly maxDepth: number;
+  // The member whose value comes next, set by startEntry (fields, not a returned object:
+  // this runs once per member of a possibly huge document).
+  private key = '';
+  private annotation: string | undefined;
+  private entryOffset = 0;
 
   constructor(
     private readonly text: string,
@@ -178,86 +189,86 @@ class Parser {
    * to its parent as soon as it opens and filled in place.
    */
   parseValue(): JsonNode {
+    const text = this.text;
     const open: (JsonObject | JsonArray)[] = [];
+    let container: JsonObject | JsonArray | undefined; // the innermost open one
     let root: JsonNode | undefined;
-    // The member whose value comes next, when the innermost open container is an object.
-    let key = '';
-    let annotation: string | undefined;
-    let entryOffset = 0;
     for (;;) {
       this.skipWhitespace();
-      const value = this.startValue();
-      const parent = open[open.length - 1];
-      if (parent === undefined) root = value;
-      else if (parent.kind === 'array') parent.items.push(value);
-      else parent.entries.push({ key, annotation, value, offset: entryOffset });
+      const offset = this.pos;
+      const c = text.charCodeAt(offset);
+      let value: JsonNode;
+      let opened: JsonObject | JsonArray | undefined;
+      if (c === OPEN_BRACE) {
+        this.pos++;
+        value = opened = { kind: 'object', entries: [], offset };
+      } else if (c === OPEN_BRACKET) {
+        this.pos++;
+        value = opened = { kind: 'array', items: [], offset };
+      } else {
+        value = this.readScalar(c, offset);
+      }
+      if (container === undefined) root = value;
+      else if (container.kind === 'array') container.items.push(value);
+      else container.entries.push({ key: this.key, annotation: this.annotation, value, offset: this.entryOffset });
 
-      if (value.kind === 'object' || value.kind === 'array') {
+      if (opened !== undefined) {
         if (open.length === this.maxDepth) {
-          this.fail(`nesting is deeper than the limit of ${this.maxDepth} levels`, value.offset);
+          this.fail(`nesting is deeper than the limit of ${this.maxDepth} levels`, offset);
         }
-        open.push(value);
+        open.push(opened);
+        container = opened;
         this.skipWhitespace();
-        const close = value.kind === 'object' ? 0x7d : 0x5d;
-        if (this.text.charCodeAt(this.pos) !== close) {
-          if (value.kind === 'object') ({ key, annotation, entryOffset } = this.startEntry());
+        if (text.charCodeAt(this.pos) !== (c === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET)) {
+          if (c === OPEN_BRACE) this.startEntry();
           continue;
         }
         this.pos++;
         open.pop();
+        container = open[open.length - 1];
       }
 
       // The value is complete: step over ',' to the next one, or close containers.
       for (;;) {
-        const container = open[open.length - 1];
         if (container === undefined) return root!;
         this.skipWhitespace();
         const isObject = container.kind === 'object';
-        const close = isObject ? 0x7d : 0x5d;
-        const c = this.text.charCodeAt(this.pos);
-        if (c === close) {
+        const close = isObject ? CLOSE_BRACE : CLOSE_BRACKET;
+        const next = text.charCodeAt(this.pos);
+        if (next === close) {
           this.pos++;
           open.pop();
+          container = open[open.length - 1];
           continue;
         }
-        if (c !== COMMA) {
+        if (next !== COMMA) {
           this.expected(isObject ? "',' or '}' after an object member" : "',' or ']' after an array item");
         }
         const comma = this.pos++;
         this.skipWhitespace();
-        if (this.text.charCodeAt(this.pos) === close) {
-          this.fail(`trailing comma before '${isObject ? '}' : ']'}'`, comma);
-        }
-        if (isObject) ({ key, annotation, entryOffset } = this.startEntry());
+        if (text.charCodeAt(this.pos) === close) this.fail(`trailing comma before '${isObject ? '}' : ']'}'`, comma);
+        if (isObject) this.startEntry();
         break;
       }
     }
   }
 
-  /** Reads a scalar whole, or the opening bracket of a container (returned empty). */
-  private startValue(): JsonNode {
-    const text = this.text;
-    const offset = this.pos;
-    switch (text.charCodeAt(offset)) {
-      case 0x7b:
-        this.pos++;
-        return { kind: 'object', entries: [], offset };
-      case 0x5b:
-        this.pos++;
-        return { kind: 'array', items: [], offset };
+  /** Reads a string, number, true, false or null that starts with `c`, at `offset`. */
+  private readScalar(c: number, offset: number): JsonNode {
+    switch (c) {
       case QUOTE:
         return { kind: 'string', value: this.readString(), offset };
-      case 0x74:
+      case 0x74: // t
         this.readLiteral('true');
         return { kind: 'bool', value: true, offset };
-      case 0x66:
+      case 0x66: // f
         this.readLiteral('false');
         return { kind: 'bool', value: false, offset };
-      case 0x6e:
+      case 0x6e: // n
         this.readLiteral('null');
         return { kind: 'null', offset };
       default:
-        if (text.charCodeAt(offset) === MINUS || isDigit(text.charCodeAt(offset))) return this.readNumber();
+        if (c === MINUS || isDigit(c)) return this.readNumber();
         return this.expected('a value');
     }
   }
@@ -268,30 +279,29 @@ class Parser {
   }
 
   /** Reads `[(TYPE)] "key" :` and leaves the position at the member's value. */
-  private startEntry(): { key: string; annotation: string | undefined; entryOffset: number } {
+  private startEntry(): void {
     const text = this.text;
-    const entryOffset = this.pos;
-    let annotation: string | undefined;
-    if (this.nodix && text.charCodeAt(this.pos) === 0x28) {
+    this.entryOffset = this.pos;
+    this.annotation = undefined;
+    if (this.nodix && text.charCodeAt(this.pos) === OPEN_PAREN) {
       this.pos++;
       this.skipWhitespace();
       const start = this.pos;
       if (!isNameStart(text.charCodeAt(this.pos))) this.expected("a type name after '('");
       while (isNameStart(text.charCodeAt(this.pos)) || isDigit(text.charCodeAt(this.pos))) this.pos++;
-      annotation = text.slice(start, this.pos);
+      this.annotation = text.slice(start, this.pos);
       this.skipWhitespace();
-      if (text.charCodeAt(this.pos) !== 0x29) this.expected("')' after the type name");
+      if (text.charCodeAt(this.pos) !== CLOSE_PAREN) this.expected("')' after the type name");
       this.pos++;
       this.skipWhitespace();
     }
     if (text.charCodeAt(this.pos) !== QUOTE) {
-      this.expected(annotation === undefined ? 'a string key' : 'a string key after the type annotation');
+      this.expected(this.annotation === undefined ? 'a string key' : 'a string key after the type annotation');
     }
-    const key = this.readString();
+    this.key = this.readString();
     this.skipWhitespace();
     if (text.charCodeAt(this.pos) !== COLON) this.expected("':' after key");
     this.pos++;
-    return { key, annotation, entryOffset };
   }
 
   /** Reads a string literal; unescaped runs are sliced, never copied a character at a time. */
@@ -309,6 +319,7 @@ class Parser {
         return out + text.slice(runStart, pos);
       }
       if (c === BACKSLASH) {
+        if (pos + 1 === length) break;
         out += text.slice(runStart, pos);
         this.pos = pos;
         out += this.readEscape();
@@ -341,11 +352,11 @@ class Parser {
       case 0x6e: return '\n';
       case 0x72: return '\r';
       case 0x74: return '\t';
-      case 0x75: {
+      case 0x75: { // u
         const unit = this.readHex4(at + 2);
         this.pos = at + 6;
         if (unit < 0xd800 || unit > 0xdfff) return String.fromCharCode(unit);
-        if (unit <= 0xdbff && text.charCodeAt(at + 6) === BACKSLASH && text.charCodeAt(at + 7) === 0x75) {
+        if (unit <= 0xdbff && text.charCodeAt(at + 6) === BACKSLASH && text.charCodeAt(at + 7) === 0x75 /* u */) {
           const low = hexValue(text, at + 8);
           if (low >= 0xdc00 && low <= 0xdfff) {
             this.pos = at + 12;
@@ -355,7 +366,6 @@ class Parser {
         return '\uFFFD';
       }
     }
-    if (at + 1 >= text.length) return this.fail('unterminated string', at);
     return this.fail(`invalid escape '\\${String.fromCodePoint(text.codePointAt(at + 1)!)}' in string`, at);
   }
 
@@ -374,8 +384,7 @@ class Parser {
     const first = text.charCodeAt(pos);
     if (first === ZERO) {
       pos++;
-      const next = text.charCodeAt(pos) | 0x20;
-      if (next === 0x78) return this.readHex(start, pos + 1);
+      if ((text.charCodeAt(pos) | 0x20) === 0x78) return this.readHex(start, pos + 1); // 0x or 0X
       if (isDigit(text.charCodeAt(pos))) this.fail('leading zeros are not allowed in numbers', start);
     } else if (isDigit(first)) {
       pos = skipDigits(text, pos + 1);
@@ -392,7 +401,7 @@ class Parser {
       pos = digits;
       integer = false;
     }
-    if ((text.charCodeAt(pos) | 0x20) === 0x65) {
+    if ((text.charCodeAt(pos) | 0x20) === 0x65) { // e or E
       pos++;
       if (text.charCodeAt(pos) === PLUS || text.charCodeAt(pos) === MINUS) pos++;
       const digits = skipDigits(text, pos);

@@ -2,7 +2,7 @@
 // place this mapping lives. A name mapped to a type Grove does not have yet is refused by
 // name; a name not listed at all is unknown.
 
-import type { TypeName } from './types.js';
+import type { TypeName } from '../types.js';
 
 /** Types from DESIGN "Types" that the tree does not implement yet. */
 export type PlannedType =

@@ -3,11 +3,11 @@
 // plain JSON rules (object, list, str, bool, i64/u64, f64, null), which Nodix shares.
 
 import { lineColumn, type JsonArray, type JsonNode, type JsonNumber, type JsonObject } from './jsonText.js';
-import type { LeafValue, TypeName } from './types.js';
+import type { LeafValue, TypeName } from '../types.js';
 import { fitsInteger, floatValue, INTEGER_RANGES, integerValue } from './values.js';
 
 export interface PlanNode {
-  /** undefined for list items (the tree names them) and for a document's top level. */
+  /** undefined for unnamed nodes: list items (the tree names them), and the top level unless a Nodix `let` names it. */
   name: string | undefined;
   type: TypeName;
   /** Leaves only. */
@@ -120,7 +120,7 @@ export function isContainer(value: JsonNode): value is JsonObject | JsonArray {
   return value.kind === 'object' || value.kind === 'array';
 }
 
-export function pointerSegment(key: string): string {
+function pointerSegment(key: string): string {
   return '/' + key.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
@@ -170,8 +170,26 @@ function defaultInteger(literal: JsonNumber, name: string | undefined): PlanNode
   throw new NodeProblem(`integer ${literal.text} is outside the 64-bit range (${range})`, literal.offset);
 }
 
-export function floatNode(literal: JsonNumber, name: string | undefined, type: 'f32' | 'f64'): PlanNode {
+function floatNode(literal: JsonNumber, name: string | undefined, type: 'f32' | 'f64'): PlanNode {
   const value = floatValue(literal.text, type);
   if (value === undefined) throw new NodeProblem(`number ${literal.text} is too large for ${type}`, literal.offset);
   return { name, type, value };
+}
+
+/** A value as an error message names it. */
+export function describeValue(value: JsonNode): string {
+  switch (value.kind) {
+    case 'object':
+      return 'an object';
+    case 'array':
+      return 'an array';
+    case 'string':
+      return 'a string';
+    case 'number':
+      return value.text;
+    case 'bool':
+      return String(value.value);
+    case 'null':
+      return 'null';
+  }
 }

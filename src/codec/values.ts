@@ -1,8 +1,6 @@
 // Leaf value conversions shared by the plan builders: integer literals (exact; bigint
 // only where a number cannot hold them), floats, and byte strings.
 
-import type { TypeName } from './types.js';
-
 export type IntegerType = 'i8' | 'i16' | 'i32' | 'i64' | 'u8' | 'u16' | 'u32' | 'u64';
 
 export const INTEGER_RANGES: Readonly<Record<IntegerType, readonly [min: bigint, max: bigint]>> = {
@@ -16,12 +14,8 @@ export const INTEGER_RANGES: Readonly<Record<IntegerType, readonly [min: bigint,
   u64: [0n, 2n ** 64n - 1n],
 };
 
-export function isIntegerType(type: TypeName): type is IntegerType {
-  return Object.hasOwn(INTEGER_RANGES, type);
-}
-
 /** Integers up to this magnitude are exact as numbers; beyond it they are carried as bigint. */
-export const EXACT_NUMBER_LIMIT = 2n ** 53n;
+const EXACT_NUMBER_LIMIT = 2n ** 53n;
 
 /**
  * The value of an integer literal (decimal, or a Nodix `0x` literal): a number when its

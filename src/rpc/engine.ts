@@ -113,7 +113,10 @@ export class RpcEngine {
   async call(method: string, params: unknown, context: RpcContext): Promise<unknown> {
     const entry = this.#entries.get(method);
     if (entry === undefined) {
-      throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${clip(method)} (rpc.discover lists the methods)`);
+      throw new RpcError(
+        ErrorCode.MethodNotFound,
+        `Method not found: ${clip(method)} (rpc.discover lists the methods)`,
+      );
     }
     const named = byName(entry.definition, params);
     const { maxDepth } = this.limits;
@@ -123,7 +126,9 @@ export class RpcEngine {
     if (!entry.validateParams(named)) throw invalidParams(method, entry.validateParams.errors ?? []);
     const result = await entry.definition.handler(named, context);
     if (this.#validateResults && !entry.validateResult(result)) {
-      throw new Error(`${method} returned a result its schema refuses: ${this.#ajv.errorsText(entry.validateResult.errors)}`);
+      throw new Error(
+        `${method} returned a result its schema refuses: ${this.#ajv.errorsText(entry.validateResult.errors)}`,
+      );
     }
     return result;
   }

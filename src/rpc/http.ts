@@ -14,8 +14,10 @@ export const rpcHttp: FastifyPluginAsync<RpcHttpOptions> = async (app, { engine 
 
   // the engine parses the body itself, so malformed JSON is a -32700, not fastify's 400
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', 'application/json-rpc'], { parseAs: 'buffer' }, (_request, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    ['application/json', 'application/json-rpc'],
+    { parseAs: 'buffer' },
+    (_request, body, done) => done(null, body),
   );
 
   // errors raised before the handler (body too large, wrong content type) still answer in JSON-RPC
@@ -25,7 +27,10 @@ export const rpcHttp: FastifyPluginAsync<RpcHttpOptions> = async (app, { engine 
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       rpcError = limitExceeded('maxBodyBytes', maxBodyBytes, 'the request body is too large');
     } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      rpcError = new RpcError(ErrorCode.InvalidRequest, 'Invalid Request: send the body as Content-Type: application/json');
+      rpcError = new RpcError(
+        ErrorCode.InvalidRequest,
+        'Invalid Request: send the body as Content-Type: application/json',
+      );
     } else if (status < 500) {
       rpcError = new RpcError(ErrorCode.InvalidRequest, `Invalid Request: ${error.message}`);
     } else {

@@ -32,9 +32,9 @@ const keptInData = 20;
 /** The -32602 error for failed validation: each problem in the message, all of them in `data`. */
 export function invalidParams(method: string, errors: readonly ErrorObject[]): RpcError {
   const problems = errors.map(describe);
-  const shown = problems.slice(0, shownInMessage).map(({ param, problem }) =>
-    param === '' ? `params ${problem}` : `"${param}" ${problem}`,
-  );
+  const shown = problems
+    .slice(0, shownInMessage)
+    .map(({ param, problem }) => (param === '' ? `params ${problem}` : `"${param}" ${problem}`));
   const more = problems.length > shownInMessage ? ` (and ${problems.length - shownInMessage} more)` : '';
   return new RpcError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${shown.join('; ')}${more}`, {
     errors: problems.slice(0, keptInData),

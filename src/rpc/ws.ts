@@ -10,9 +10,15 @@ export interface RpcWsOptions {
   engine: RpcEngine;
 }
 
+/** Messages one connection may have waiting for an answer before it is no longer read. */
+const maxWaiting = 16;
+
 const binaryRefused = errorResponse(
   null,
-  new RpcError(ErrorCode.InvalidRequest, 'Invalid Request: binary frames are not supported; send JSON-RPC as text frames'),
+  new RpcError(
+    ErrorCode.InvalidRequest,
+    'Invalid Request: binary frames are not supported; send JSON-RPC as text frames',
+  ),
 );
 
 /**
@@ -60,16 +66,23 @@ export const rpcWs: FastifyPluginAsync<RpcWsOptions> = async (app, { engine }) =
     // messages are answered one at a time, in the order sent, so a client may pipeline calls
     // that depend on each other (a write, then a read of it)
     let queue = Promise.resolve();
+    let waiting = 0;
     const answer = async (data: Buffer, isBinary: boolean) => {
       if (isBinary) return send(binaryRefused);
       const response = await engine.handle(data, context);
       if (response !== undefined) send(response.body);
     };
     socket.on('message', (data, isBinary) => {
+      // a client sending faster than it is answered stops being read, so TCP pushes back
+      // instead of its messages piling up here
+      if (++waiting >= maxWaiting && !socket.isPaused) socket.pause();
       // binaryType stays 'nodebuffer', so a message arrives as one Buffer
       queue = queue
         .then(() => answer(data as Buffer, isBinary))
-        .catch((err: unknown) => request.log.error({ err }, 'JSON-RPC over WebSocket failed'));
+        .catch((err: unknown) => request.log.error({ err }, 'JSON-RPC over WebSocket failed'))
+        .finally(() => {
+          if (--waiting < maxWaiting && socket.isPaused) socket.resume();
+        });
     });
     socket.on('close', () => {
       closed = true;

@@ -1,0 +1,19 @@
+// The Grove client, for browsers and Node 20 alike: nothing here may import Node modules or
+// code outside src/client, so that it builds into the one file a station serves as /client.js.
+export { GroveBatch } from './batch.js';
+export { type ClientOptions, createClient, GroveClient, type NotificationListener, type StateListener } from './client.js';
+export { GroveConnectionError, GroveRpcError, GroveTimeoutError, RpcErrorCode } from './errors.js';
+export type {
+  AddOptions,
+  DeleteOptions,
+  FindOptions,
+  GetOptions,
+  ListOptions,
+  SetOptions,
+  SortOptions,
+  TransactOptions,
+} from './methods.js';
+export type { ReconnectOptions, WebSocketConstructor, WebSocketLike } from './socket.js';
+export type { ChangeListener, SubscribeOptions, Subscription } from './subscriptions.js';
+export type { ConnectionState } from './transport.js';
+export type * from './wire.js';

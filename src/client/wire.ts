@@ -1,0 +1,126 @@
+// The wire shapes the client speaks, defined here rather than imported so that src/client
+// builds into one standalone file for browsers (DESIGN "JSON-RPC 2.0").
+
+export type RpcId = string | number | null;
+
+export type RpcParams = Readonly<Record<string, unknown>>;
+
+export interface RpcRequest {
+  readonly jsonrpc: '2.0';
+  readonly method: string;
+  readonly params?: RpcParams;
+  /** Absent for a notification. */
+  readonly id?: number;
+}
+
+export interface RpcErrorObject {
+  readonly code: number;
+  readonly message: string;
+  readonly data?: unknown;
+}
+
+export interface RpcResponse {
+  readonly jsonrpc: '2.0';
+  readonly id: RpcId;
+  readonly result?: unknown;
+  readonly error?: RpcErrorObject;
+}
+
+/** A notification the station pushes over WebSocket. */
+export interface RpcNotification {
+  readonly jsonrpc: '2.0';
+  readonly method: string;
+  readonly params?: unknown;
+}
+
+/** A node type name (`i64`, `object`, `block_hash`, an application's own type, ...). */
+export type TypeName = string;
+
+export type ValueFormat = 'plain' | 'typed';
+
+export interface VersionResult {
+  readonly version: number;
+}
+
+export interface ChildSummary {
+  readonly name: string;
+  readonly type: TypeName;
+  /** 64-bit, so a decimal string beyond 2^53. */
+  readonly id: number | string;
+  readonly childCount: number;
+}
+
+export interface ListResult {
+  readonly total: number;
+  readonly children: readonly ChildSummary[];
+}
+
+export interface AddResult {
+  readonly name: string;
+  readonly id: number | string;
+  readonly version: number;
+}
+
+export type CompareOp = '=' | '!=' | '<' | '>' | '<=' | '>=';
+
+export interface WhereClause {
+  readonly member: string;
+  readonly op: CompareOp;
+  readonly value: unknown;
+}
+
+export interface CasResult<T = unknown> {
+  readonly ok: boolean;
+  readonly value: T;
+}
+
+/** Integers beyond ±2^53 travel as decimal strings. */
+export type WireInteger = number | string;
+
+/** The writes `tree.transact` accepts, each with the params its own method takes. */
+export type TransactMethod =
+  | 'tree.set'
+  | 'tree.patch'
+  | 'tree.add'
+  | 'tree.delete'
+  | 'tree.sort'
+  | 'tree.increment'
+  | 'tree.cas';
+
+export interface TransactOp {
+  readonly method: TransactMethod;
+  readonly params: RpcParams;
+}
+
+export type InvokeArgs = readonly unknown[] | RpcParams;
+
+export interface StationInfo {
+  readonly id: string;
+  readonly version: string | number;
+  readonly uptime: number;
+  readonly [member: string]: unknown;
+}
+
+export interface OpenRpcDocument {
+  readonly openrpc: string;
+  readonly info: { readonly title: string; readonly version: string };
+  readonly methods: ReadonlyArray<{ readonly name: string; readonly [member: string]: unknown }>;
+  readonly [member: string]: unknown;
+}
+
+export interface SubscribeResult {
+  readonly subscription: string;
+  readonly version: number;
+}
+
+/** The params of a `tree.changed` notification. */
+export interface TreeChange {
+  readonly subscription?: string;
+  readonly version: number;
+  /** The connection or token that wrote. */
+  readonly origin: string;
+  readonly path: string;
+  readonly op: string;
+  readonly value?: unknown;
+  readonly oldValue?: unknown;
+}

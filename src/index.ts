@@ -1,0 +1,19 @@
+// The public API of the grove package.
+
+export { type GroveErrorCode, GroveError } from './errors.js';
+export { type CompareOp, type FindQuery, Node, type Outcome } from './node.js';
+export { type Change, type ChangeOp, type JsonFormat, type SharedTree, Tree } from './tree.js';
+export {
+  ANY_TYPE,
+  INTEGER_TYPE,
+  isStructured,
+  isTypeName,
+  type JsonValue,
+  type LeafValue,
+  NUMBER_TYPE,
+  type TreeValue,
+  TYPE_IDS,
+  type TypeLabel,
+  type TypeName,
+  type TypeQuery,
+} from './types.js';

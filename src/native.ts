@@ -1,0 +1,102 @@
+// The one loader of the addon (build/Release/grove.node) and the shape of what it exports.
+// Every function takes and returns numbers, strings and leaf values: trees, nodes and
+// snapshots are integer handles of the calling thread. Handles are freed by release(),
+// or by the finalizer registered with trackHandle() when their owner is collected.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+import { GroveError } from './errors.js';
+import type { LeafValue } from './types.js';
+
+export interface NativeBinding {
+  setup(errorClass: typeof GroveError): void;
+  release(handle: number): void;
+  /** handles: live handles of this thread; trees: trees alive in the process. */
+  stats(): { handles: number; trees: number };
+
+  createTree(): number;
+  shareTree(tree: number): number;
+  attachTree(token: number): number;
+  closeTree(tree: number): void;
+  treeHolders(tree: number): number;
+  treeRoot(tree: number): number;
+  treeVersion(tree: number): number;
+  setFeed(tree: number, on: boolean): void;
+  /** 7 entries per change: version, op index, path, node, replaced, value, oldValue. */
+  takeChanges(tree: number): unknown[];
+  /** typeId 0 infers the type from the value. */
+  createNode(tree: number, name: string, typeId: number, value: unknown): number;
+  exportJSON(node: number, path: string, typed: boolean): string;
+
+  nodeId(node: number): number;
+  nodeName(node: number): string;
+  nodeType(node: number): number;
+  nodeVersion(node: number): number;
+  nodePath(node: number): string;
+  childCount(node: number): number;
+  value(node: number): LeafValue;
+  valueAs(node: number, typeId: number): LeafValue;
+  valueAt(node: number, path: string): LeafValue;
+  lookup(node: number, path: string, required: boolean): number | undefined;
+  parent(node: number): number | undefined;
+  ancestor(node: number, typeId: number): number | undefined;
+  childByName(node: number, name: string): number | undefined;
+  childAt(node: number, index: number): number | undefined;
+  childOfType(node: number, typeId: number): number | undefined;
+  childById(node: number, id: number | bigint): number | undefined;
+  children(node: number): number[];
+  /** op: 0 =, 1 !=, 2 <, 3 >, 4 <=, 5 >=; limit -1: no limit. */
+  find(node: number, member: string, op: number, value: LeafValue, byCount: boolean, typeId: number, limit: number): number[];
+  snapshot(node: number): number;
+  snapshotSize(snapshot: number): number;
+  snapshotAt(snapshot: number, index: number): number | undefined;
+
+  setValue(node: number, value: LeafValue): number;
+  setPath(node: number, path: string, value: unknown, typeId: number): number;
+  deletePath(node: number, path: string): number;
+  addChild(node: number, name: string, typeId: number, value: unknown): number;
+  append(node: number, child: number): number;
+  removeChild(node: number, child: number): number;
+  removeChildAt(node: number, index: number): number;
+  replaceById(node: number, id: number | bigint, replacement: number): number;
+  sortChildren(node: number, member: string, descending: boolean): number;
+  copySubtree(node: number): number;
+  copyChildren(from: number, to: number): number;
+  increment(node: number, by: number | bigint): number | bigint;
+  compareAndSet(node: number, expected: LeafValue, value: LeafValue): [boolean, LeafValue];
+  setIfZero(node: number, value: LeafValue): [boolean, LeafValue];
+}
+
+// src/native.ts runs from the source tree (tests) and dist/src/native.js from the build.
+const CANDIDATES = ['../build/Release/grove.node', '../../build/Release/grove.node'].map((relative) =>
+  fileURLToPath(new URL(relative, import.meta.url)),
+);
+
+function load(): NativeBinding {
+  const path = CANDIDATES.find((candidate) => existsSync(candidate));
+  if (path === undefined) {
+    throw new Error(
+      `Grove's native addon is not built (looked for ${CANDIDATES.join(' and ')}). ` +
+        'Run `npm run build` in the grove package (it needs cmake and a C++20 compiler).',
+    );
+  }
+  const binding = createRequire(import.meta.url)(path) as NativeBinding;
+  binding.setup(GroveError);
+  return binding;
+}
+
+export const native: NativeBinding = load();
+
+const finalizer = new FinalizationRegistry<number>((handle) => native.release(handle));
+
+/** Releases `handle` when `owner` is garbage collected, unless releaseHandle() ran first. */
+export function trackHandle(owner: object, handle: number): void {
+  finalizer.register(owner, handle, owner);
+}
+
+export function releaseHandle(owner: object, handle: number): void {
+  finalizer.unregister(owner);
+  native.release(handle);
+}

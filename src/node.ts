@@ -1,0 +1,299 @@
+// A node of a tree, held by an integer handle of this thread. Reads are lockless native
+// calls; writes go through the node's tree (versioned, fed to the change feed). The handle
+// is released by release() or when the Node is garbage collected.
+
+import { argumentError, GroveError } from './errors.js';
+import { native, releaseHandle, trackHandle } from './native.js';
+import type { Tree } from './tree.js';
+import {
+  type JsonValue,
+  type LeafValue,
+  queryIdOf,
+  type TreeValue,
+  type TypeLabel,
+  type TypeName,
+  type TypeQuery,
+  typeIdOf,
+  typeLabel,
+} from './types.js';
+
+export type CompareOp = '=' | '!=' | '<' | '>' | '<=' | '>=';
+
+const OPS: ReadonlyMap<unknown, number> = new Map<CompareOp, number>([
+  ['=', 0],
+  ['!=', 1],
+  ['<', 2],
+  ['>', 3],
+  ['<=', 4],
+  ['>=', 5],
+]);
+
+export interface FindQuery {
+  /** The name of the child member compared (e.g. 'age' matches children with an 'age' child). */
+  member: string;
+  op: CompareOp;
+  value: LeafValue;
+  /** Compare the member's number of children instead of its value. */
+  byCount?: boolean;
+  /** Only children of this type. */
+  type?: TypeQuery;
+  limit?: number;
+}
+
+export interface Outcome {
+  /** Whether the write happened. */
+  ok: boolean;
+  /** The value the node holds after the call. */
+  value: LeafValue;
+}
+
+// Set by Node's static block: lets handleOf() read the private handle.
+let readHandle: (node: Node) => number;
+
+export class Node {
+  /** The tree this node was reached through. */
+  readonly tree: Tree;
+  readonly #handle: number;
+
+  /** @internal Nodes come from a Tree or another Node, never from `new`. */
+  constructor(tree: Tree, handle: number) {
+    this.tree = tree;
+    this.#handle = handle;
+    trackHandle(this, handle);
+  }
+
+  /** Unique within the tree's station; stays below 2^53. */
+  get id(): number {
+    return native.nodeId(this.#handle);
+  }
+
+  get name(): string {
+    return native.nodeName(this.#handle);
+  }
+
+  get typeId(): number {
+    return native.nodeType(this.#handle);
+  }
+
+  get type(): TypeLabel {
+    return typeLabel(this.typeId);
+  }
+
+  /** The tree version that last changed this node or anything under it. */
+  get version(): number {
+    return native.nodeVersion(this.#handle);
+  }
+
+  /** Names from the root down to this node joined by '/'; '' for the root or a detached node. */
+  get path(): string {
+    return native.nodePath(this.#handle);
+  }
+
+  get childCount(): number {
+    return native.childCount(this.#handle);
+  }
+
+  /** The leaf value: integers beyond ±(2^53 - 1) as bigint, bytes as a new Uint8Array, null for object and list nodes. */
+  get value(): LeafValue {
+    return native.value(this.#handle);
+  }
+
+  /** Writes the value, converted exactly to the node's type (a u8 refuses 300 and 1.5). */
+  set value(value: LeafValue) {
+    native.setValue(this.#handle, value);
+  }
+
+  /** The value converted exactly to `type`, or TYPE_MISMATCH naming both types. */
+  as(type: TypeName): LeafValue {
+    return native.valueAs(this.#handle, typeIdOf(type, 'as()'));
+  }
+
+  parent(): Node | undefined {
+    return this.#wrap(native.parent(this.#handle));
+  }
+
+  /** The nearest ancestor of the type, excluding this node. */
+  ancestor(type: TypeQuery): Node | undefined {
+    return this.#wrap(native.ancestor(this.#handle, queryIdOf(type, 'ancestor()')));
+  }
+
+  /** The first child with this name, or the child at this index. */
+  child(key: string | number): Node | undefined {
+    if (typeof key === 'string') return this.#wrap(native.childByName(this.#handle, key));
+    if (typeof key === 'number') return this.#wrap(native.childAt(this.#handle, key));
+    throw argumentError('child()', 'a name or an index', key);
+  }
+
+  childOfType(type: TypeQuery): Node | undefined {
+    return this.#wrap(native.childOfType(this.#handle, queryIdOf(type, 'childOfType()')));
+  }
+
+  childById(id: number | bigint): Node | undefined {
+    if (typeof id !== 'number' && typeof id !== 'bigint') throw argumentError('childById()', 'a number or a bigint', id);
+    return this.#wrap(native.childById(this.#handle, id));
+  }
+
+  /** The descendant at a relative path ('a/b'), or undefined. */
+  lookup(path: string): Node | undefined {
+    if (typeof path !== 'string') throw argumentError('lookup()', 'a path string', path);
+    return this.#wrap(native.lookup(this.#handle, path, false));
+  }
+
+  /**
+   * Adds a new child and returns it. Without a name (or with ''), the core names it
+   * "#<id>". The value is converted exactly to the type; an object or list node takes
+   * a plain object or array and builds its children.
+   */
+  add(name: string | undefined, type: TypeName | number, value?: TreeValue): Node {
+    if (name !== undefined && typeof name !== 'string') throw argumentError('add()', 'a name or undefined', name);
+    const handle = native.addChild(this.#handle, name ?? '', typeIdOf(type, 'add()'), value);
+    return new Node(this.tree, handle);
+  }
+
+  /** Adds a detached node (from createNode() or copy()) as the last child. Returns the version. */
+  append(node: Node): number {
+    return native.append(this.#handle, handleOf(node, 'append()'));
+  }
+
+  /** Removes a child, given as a Node or an index. Returns the version. */
+  remove(child: Node | number): number {
+    if (typeof child === 'number') return native.removeChildAt(this.#handle, child);
+    return native.removeChild(this.#handle, handleOf(child, 'remove()', 'a child Node or an index'));
+  }
+
+  /** Puts a detached node in place of the child with this id. Returns the version. */
+  replaceById(id: number | bigint, node: Node): number {
+    if (typeof id !== 'number' && typeof id !== 'bigint') throw argumentError('replaceById()', 'an id', id);
+    return native.replaceById(this.#handle, id, handleOf(node, 'replaceById()'));
+  }
+
+  /** The children whose member compares with the value. */
+  find(query: FindQuery): Node[] {
+    if (typeof query !== 'object' || query === null) throw argumentError('find()', 'a query object', query);
+    const { member, op, value, byCount = false, type = 'any', limit } = query;
+    if (typeof member !== 'string') throw argumentError('find(): member', 'a string', member);
+    const opIndex = OPS.get(op);
+    if (opIndex === undefined) {
+      throw new GroveError('INVALID_ARGUMENT', `find(): op must be one of = != < > <= >=, got ${String(op)}`);
+    }
+    if (typeof byCount !== 'boolean') throw argumentError('find(): byCount', 'a boolean', byCount);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
+      throw new GroveError('INVALID_ARGUMENT', `find(): limit must be a non-negative integer, got ${String(limit)}`);
+    }
+    const handles = native.find(this.#handle, member, opIndex, value, byCount, queryIdOf(type, 'find()'), limit ?? -1);
+    return handles.map((handle) => new Node(this.tree, handle));
+  }
+
+  /** Reorders the children by their member's value (stable; children lacking it last). Returns the version. */
+  sort(member: string, descending = false): number {
+    if (typeof member !== 'string') throw argumentError('sort()', 'a member name', member);
+    if (typeof descending !== 'boolean') throw argumentError('sort(): descending', 'a boolean', descending);
+    return native.sortChildren(this.#handle, member, descending);
+  }
+
+  /** The children as the list is now. */
+  children(): Node[] {
+    return native.children(this.#handle).map((handle) => new Node(this.tree, handle));
+  }
+
+  /** Iterates the child list as it was when iteration began, whatever writers do meanwhile. */
+  [Symbol.iterator](): IterableIterator<Node> {
+    return new ChildIterator(this, false);
+  }
+
+  /** The same, last child first. */
+  reversed(): Iterable<Node> {
+    return { [Symbol.iterator]: () => new ChildIterator(this, true) };
+  }
+
+  /** A detached deep copy (new ids); add it with append() or replaceById(). */
+  copy(): Node {
+    return new Node(this.tree, native.copySubtree(this.#handle));
+  }
+
+  /** Appends deep copies of this node's children to `target`. Returns the version. */
+  copyChildrenTo(target: Node): number {
+    return native.copyChildren(this.#handle, handleOf(target, 'copyChildrenTo()'));
+  }
+
+  /** Adds `by` in one atomic step shared by every thread; returns the new value. */
+  increment(by: number | bigint = 1): number | bigint {
+    if (typeof by !== 'number' && typeof by !== 'bigint') throw argumentError('increment()', 'a number or a bigint', by);
+    return native.increment(this.#handle, by) as number | bigint;
+  }
+
+  /** Writes `value` if the node holds `expected` (compared by value across number types). */
+  compareAndSet(expected: LeafValue, value: LeafValue): Outcome {
+    const [ok, now] = native.compareAndSet(this.#handle, expected, value);
+    return { ok, value: now };
+  }
+
+  /** Writes `value` if the node holds zero (0, false, '' or empty bytes). */
+  setIfZero(value: LeafValue): Outcome {
+    const [ok, now] = native.setIfZero(this.#handle, value);
+    return { ok, value: now };
+  }
+
+  /** Frees this handle now instead of at garbage collection; the node stays in the tree. */
+  release(): void {
+    releaseHandle(this, this.#handle);
+  }
+
+  /** The subtree as plain JSON (also what JSON.stringify(node) writes). */
+  toJSON(): JsonValue {
+    return JSON.parse(native.exportJSON(this.#handle, '', false));
+  }
+
+  #wrap(handle: number | undefined): Node | undefined {
+    return handle === undefined ? undefined : new Node(this.tree, handle);
+  }
+
+  static {
+    readHandle = (node) => node.#handle;
+  }
+}
+
+/** The native handle of a node, for the tree and for bulk native calls in other modules. */
+export function handleOf(node: Node, where: string, expected = 'a Node'): number {
+  if (!(node instanceof Node)) throw argumentError(where, expected, node);
+  return readHandle(node);
+}
+
+class ChildIterator implements IterableIterator<Node> {
+  readonly #tree: Tree;
+  readonly #snapshot: number;
+  readonly #step: number;
+  #index: number;
+  #remaining: number;
+  #open = true;
+
+  constructor(node: Node, reverse: boolean) {
+    this.#tree = node.tree;
+    this.#snapshot = native.snapshot(handleOf(node, 'iterate'));
+    trackHandle(this, this.#snapshot);
+    this.#remaining = native.snapshotSize(this.#snapshot);
+    this.#step = reverse ? -1 : 1;
+    this.#index = reverse ? this.#remaining - 1 : 0;
+  }
+
+  next(): IteratorResult<Node, undefined> {
+    if (this.#remaining === 0) return this.return();
+    const handle = native.snapshotAt(this.#snapshot, this.#index) as number;
+    this.#index += this.#step;
+    this.#remaining--;
+    return { value: new Node(this.#tree, handle), done: false };
+  }
+
+  return(): IteratorResult<Node, undefined> {
+    if (this.#open) {
+      this.#open = false;
+      this.#remaining = 0;
+      releaseHandle(this, this.#snapshot);
+    }
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.iterator](): IterableIterator<Node> {
+    return this;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The station's authorization, apart from any transport: tokens, per-path rules and
+ * secp256k1-owned subtrees (DESIGN "Station").
+ *
+ * Tokens. `--token` (repeatable) and GROVE_TOKEN give full read and write. A rules file adds
+ * tokens with narrower grants. With no token at all the station is open: every caller may
+ * read and write, and owned subtrees still need their owner's signature.
+ *
+ * Rules file (JSON; unknown keys, non-array prefixes and invalid keys are refused):
+ *
+ *   {
+ *     "tokens": {
+ *       "<token>": { "name": "alice", "read": ["<path prefix>", ...], "write": ["<path prefix>", ...] }
+ *     },
+ *     "owners": { "<path prefix>": "<secp256k1 public key: 33 or 65 bytes in hex>" }
+ *   }
+ *
+ * Every key is optional; "name" only labels the token in messages (unnamed tokens show a
+ * fingerprint, never the token). A prefix covers itself and everything under it, whole names
+ * only: "users/al" does not cover "users/alice"; "" or "/" is everything, a leading "/" is
+ * ignored. Write implies read. A caller may touch a path only inside its prefixes, so a token
+ * with "users/alice" may not read or write "users". Owned subtrees may not nest.
+ *
+ * Signed writes. A write inside an owned prefix, or at an ancestor of one when it may replace
+ * or remove it (tree.set, tree.delete, tree.patch, ...; not tree.sort, nor tree.add of a
+ * differently named child), must carry
+ *
+ *   params.signature = { nonce: <positive integer>, sig: <64-byte compact low-S ECDSA, hex> }
+ *
+ * signing sha256(canonicalJson({ method, params: <params without signature>, nonce })) with
+ * the owner's key; for tree.transact, one signature on the transact's params covers its ops.
+ * The nonce must exceed the last one accepted for that owner key (one number per key, in the
+ * NonceStore): clients use a timestamp in milliseconds or a persisted counter.
+ */
+export {
+  type Access,
+  type AuthorizerOptions,
+  type Identity,
+  type LoadAuthConfigOptions,
+  type NonceStore,
+  type WriteCall,
+  Authorizer,
+  loadAuthConfig,
+} from './auth/authorizer.js';
+export { canonicalJson } from './auth/canonicalJson.js';
+export { type AuthErrorCode, AuthError, RulesError } from './auth/errors.js';
+export type { RulesFile, TokenRule } from './auth/rules.js';
+export { type WriteSignature, signWrite, writeDigest } from './auth/signature.js';
+export { type WriteOp, writeOps } from './auth/writes.js';

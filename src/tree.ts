@@ -1,0 +1,179 @@
+// A tree held by this thread. Trees are shared between worker threads by posting what
+// share() returns and calling Tree.attach() on the other side; the tree lives while any
+// thread holds it, and close() (or a worker's exit) lets go of this thread's hold.
+
+import { argumentError, GroveError } from './errors.js';
+import { native, trackHandle } from './native.js';
+import { handleOf, Node } from './node.js';
+import { type JsonValue, type LeafValue, type TreeValue, type TypeName, typeIdOf } from './types.js';
+
+/** What share() returns: a plain object to post to a worker for Tree.attach(). */
+export interface SharedTree {
+  readonly grove: 'tree';
+  readonly token: number;
+}
+
+export type ChangeOp = 'set' | 'add' | 'remove' | 'replace' | 'sort';
+
+export interface Change {
+  version: number;
+  op: ChangeOp;
+  /** The node's path when the change was made (for 'remove', where it was). */
+  path: string;
+  /** The node set, added, removed, sorted, or put in place of `replaced`. */
+  node: Node;
+  /** 'replace': the node taken out. */
+  replaced?: Node;
+  /** 'set': the value written and the value it replaced. */
+  value?: LeafValue;
+  oldValue?: LeafValue;
+}
+
+export type JsonFormat = 'plain' | 'typed';
+
+const CHANGE_OPS: readonly ChangeOp[] = ['set', 'add', 'remove', 'replace', 'sort'];
+const CHANGE_STRIDE = 7;
+
+export class Tree {
+  readonly #handle: number;
+  #root: Node | undefined;
+  #closed = false;
+
+  private constructor(handle: number) {
+    this.#handle = handle;
+    trackHandle(this, handle);
+  }
+
+  static create(): Tree {
+    return new Tree(native.createTree());
+  }
+
+  /** This thread's hold on a tree another thread shared. */
+  static attach(shared: SharedTree): Tree {
+    if (typeof shared !== 'object' || shared === null || shared.grove !== 'tree' || typeof shared.token !== 'number') {
+      throw argumentError('Tree.attach()', "what tree.share() returned ({ grove: 'tree', token })", shared);
+    }
+    return new Tree(native.attachTree(shared.token));
+  }
+
+  share(): SharedTree {
+    return { grove: 'tree', token: native.shareTree(this.#live()) };
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get root(): Node {
+    return (this.#root ??= new Node(this, native.treeRoot(this.#live())));
+  }
+
+  /** The version of the latest change, from any thread. */
+  get version(): number {
+    return native.treeVersion(this.#live());
+  }
+
+  /** The node at `path`, or NOT_FOUND saying where the path breaks. */
+  node(path: string): Node {
+    return new Node(this, native.lookup(this.#rootHandle(), checkPath(path, 'node()'), true) as number);
+  }
+
+  tryNode(path: string): Node | undefined {
+    const handle = native.lookup(this.#rootHandle(), checkPath(path, 'tryNode()'), false);
+    return handle === undefined ? undefined : new Node(this, handle);
+  }
+
+  /** The leaf value at `path`, in one native call. */
+  value(path: string): LeafValue {
+    return native.valueAt(this.#rootHandle(), checkPath(path, 'value()'));
+  }
+
+  /** The subtree at `path` as a JavaScript value: plain JSON, or typed JSON with every node's type. */
+  get(path = '', options: { format?: JsonFormat } = {}): JsonValue {
+    return JSON.parse(this.exportJSON(path, options.format ?? 'plain'));
+  }
+
+  /**
+   * Replaces whatever is at `path` (Firebase semantics: missing intermediate nodes are
+   * created as objects). With a type, the value is converted exactly to it; without one,
+   * plain objects become object nodes, arrays lists, strings str, booleans bool, integral
+   * numbers i64, other numbers f64, bigints i64 (u64 beyond), Uint8Arrays bytes.
+   * Returns the version of the change.
+   */
+  set(path: string, value: TreeValue | undefined, type?: TypeName | number): number {
+    const typeId = type === undefined ? 0 : typeIdOf(type, 'set()');
+    return native.setPath(this.#rootHandle(), checkPath(path, 'set()'), value, typeId);
+  }
+
+  /** Removes the node at `path`; NOT_FOUND when there is none. Returns the version. */
+  delete(path: string): number {
+    return native.deletePath(this.#rootHandle(), checkPath(path, 'delete()'));
+  }
+
+  /** A new detached node, to append() or replaceById() somewhere. */
+  createNode(name: string | undefined, type: TypeName | number, value?: TreeValue): Node {
+    if (name !== undefined && typeof name !== 'string') throw argumentError('createNode()', 'a name or undefined', name);
+    return new Node(this, native.createNode(this.#live(), name ?? '', typeIdOf(type, 'createNode()'), value));
+  }
+
+  exportJSON(path = '', format: JsonFormat = 'plain'): string {
+    if (format !== 'plain' && format !== 'typed') {
+      throw new GroveError('INVALID_ARGUMENT', `exportJSON(): format must be 'plain' or 'typed', got ${String(format)}`);
+    }
+    return native.exportJSON(this.#rootHandle(), checkPath(path, 'exportJSON()'), format === 'typed');
+  }
+
+  /** Turns the change feed on (or off, dropping what it holds). */
+  setFeed(on: boolean): void {
+    if (typeof on !== 'boolean') throw argumentError('setFeed()', 'a boolean', on);
+    native.setFeed(this.#live(), on);
+  }
+
+  /** The changes since the last call, from every thread, in version order. */
+  takeChanges(): Change[] {
+    const flat = native.takeChanges(this.#live());
+    const changes: Change[] = [];
+    for (let i = 0; i < flat.length; i += CHANGE_STRIDE) {
+      const op = CHANGE_OPS[flat[i + 1] as number] as ChangeOp;
+      const change: Change = {
+        version: flat[i] as number,
+        op,
+        path: flat[i + 2] as string,
+        node: new Node(this, flat[i + 3] as number),
+      };
+      if (op === 'replace') change.replaced = new Node(this, flat[i + 4] as number);
+      if (op === 'set') {
+        change.value = flat[i + 5] as LeafValue;
+        change.oldValue = flat[i + 6] as LeafValue;
+      }
+      changes.push(change);
+    }
+    return changes;
+  }
+
+  /**
+   * Lets go of this thread's hold on the tree: its nodes' handles are released, and any
+   * later use of the tree or its nodes fails with RELEASED. The tree is freed when the
+   * last thread holding it closes it or exits.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#root = undefined;
+    native.closeTree(this.#handle);
+  }
+
+  #live(): number {
+    if (this.#closed) throw new GroveError('RELEASED', 'the tree is closed');
+    return this.#handle;
+  }
+
+  #rootHandle(): number {
+    return handleOf(this.root, 'tree');
+  }
+}
+
+function checkPath(path: unknown, where: string): string {
+  if (typeof path !== 'string') throw argumentError(where, 'a path string', path);
+  return path;
+}
