@@ -58,6 +58,8 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value ChildById(const Napi::CallbackInfo& info);
   Napi::Value Children(const Napi::CallbackInfo& info);
   Napi::Value Find(const Napi::CallbackInfo& info);
+  Napi::Value ListChildren(const Napi::CallbackInfo& info);
+  Napi::Value SubtreeSize(const Napi::CallbackInfo& info);
   Napi::Value TakeSnapshot(const Napi::CallbackInfo& info);
   Napi::Value SnapshotSize(const Napi::CallbackInfo& info);
   Napi::Value SnapshotAt(const Napi::CallbackInfo& info);
@@ -66,6 +68,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value SetValue(const Napi::CallbackInfo& info);
   Napi::Value SetPath(const Napi::CallbackInfo& info);
   Napi::Value DeletePath(const Napi::CallbackInfo& info);
+  Napi::Value PutPath(const Napi::CallbackInfo& info);
   Napi::Value AddChild(const Napi::CallbackInfo& info);
   Napi::Value Append(const Napi::CallbackInfo& info);
   Napi::Value RemoveChild(const Napi::CallbackInfo& info);

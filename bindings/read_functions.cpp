@@ -132,6 +132,35 @@ Napi::Value Addon::Children(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// listChildren(node, offset, limit) → [total, name, typeId, id, childCount, name, ...]:
+// one page of a child list described in one call, without a handle per child.
+Napi::Value Addon::ListChildren(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Args args(info, "listChildren");
+  uint64_t offset = args.index(1, "offset");
+  uint64_t limit = args.index(2, "limit");
+  NodeTarget target = handles_.node(args.handle(0));
+  Snapshot snapshot = target.node.children();
+  uint64_t end = std::min<uint64_t>(snapshot.size(), offset + std::min<uint64_t>(limit, snapshot.size()));
+  Napi::Array out = Napi::Array::New(env);
+  out.Set(0u, Napi::Number::New(env, static_cast<double>(snapshot.size())));
+  uint32_t at = 1;
+  for (uint64_t i = offset; i < end; ++i) {
+    const Node& child = *snapshot.at(i);
+    out.Set(at++, Napi::String::New(env, child.name().data(), child.name().size()));
+    out.Set(at++, Napi::Number::New(env, child.type()));
+    out.Set(at++, u64_to_js(env, child.id()));
+    out.Set(at++, Napi::Number::New(env, static_cast<double>(child.child_count())));
+  }
+  return out;
+}
+
+// subtreeSize(node) → the number of nodes at and under it
+Napi::Value Addon::SubtreeSize(const Napi::CallbackInfo& info) {
+  NodeTarget target = handles_.node(Args(info, "subtreeSize").handle(0));
+  return Napi::Number::New(info.Env(), static_cast<double>(target.node.subtree_size()));
+}
+
 // find(node, member, op, value, byCount, typeId, limit) → [node handle, ...]
 // op: 0 =, 1 !=, 2 <, 3 >, 4 <=, 5 >=; limit: a count, or -1 for no limit.
 Napi::Value Addon::Find(const Napi::CallbackInfo& info) {

@@ -98,9 +98,10 @@ Napi::Value Addon::ExportJson(const Napi::CallbackInfo& info) {
   Args args(info, "exportJSON");
   std::string path = args.string(1, "the path");
   bool typed = args.boolean(2, "typed");
+  std::size_t depth = args.has(3) ? args.index(3, "depth") : SIZE_MAX;
   NodeTarget target = handles_.node(args.handle(0));
   NodeRef node = require_path(target.node, path);
-  return Napi::String::New(info.Env(), write_json(*node, typed ? JsonFormat::kTyped : JsonFormat::kPlain));
+  return Napi::String::New(info.Env(), write_json(*node, typed ? JsonFormat::kTyped : JsonFormat::kPlain, depth));
 }
 
 }  // namespace grove::bindings

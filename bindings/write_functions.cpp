@@ -76,6 +76,27 @@ Napi::Value Addon::SetPath(const Napi::CallbackInfo& info) {
   return u64_to_js(info.Env(), target.tree.put_child(*parent, *built));
 }
 
+// putPath(node, path, detachedNode) → version. Puts a node built elsewhere (an import) at
+// `path`, in place of what is there, creating missing intermediate nodes as objects.
+Napi::Value Addon::PutPath(const Napi::CallbackInfo& info) {
+  Args args(info, "put");
+  std::string path = args.string(1, "the path");
+  std::vector<std::string_view> names = split_path(path);
+  if (names.empty()) fail(ErrorCode::kInvalidArgument, "put(): the root cannot be replaced; put the paths under it");
+  NodeTarget target = handles_.node(args.handle(0));
+  NodeTarget node = handles_.node(args.handle(2));
+  require_same_tree(target, node, "put");
+  if (node.node.name() != names.back()) {
+    fail(ErrorCode::kInvalidArgument, "put(): the node is named '" + std::string(node.node.name()) +
+                                          "' but the path ends in '" + std::string(names.back()) + "'");
+  }
+  NodeRef parent = NodeRef::share(&target.node);
+  for (std::size_t i = 0; i + 1 < names.size(); ++i) {
+    parent = target.tree.ensure_child(*parent, names[i], type::kObject);
+  }
+  return u64_to_js(info.Env(), target.tree.put_child(*parent, node.node));
+}
+
 // deletePath(node, path) → version
 Napi::Value Addon::DeletePath(const Napi::CallbackInfo& info) {
   Args args(info, "delete");

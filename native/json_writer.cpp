@@ -104,7 +104,7 @@ struct Frame {
 
 }  // namespace
 
-std::string write_json(const Node& top, JsonFormat format) {
+std::string write_json(const Node& top, JsonFormat format, std::size_t max_depth) {
   const bool typed = format == JsonFormat::kTyped;
   std::string out;
   std::vector<Frame> stack;
@@ -112,11 +112,20 @@ std::string write_json(const Node& top, JsonFormat format) {
   // returns whether it opened a frame for its children.
   auto open = [&](const Node& node) {
     const bool structured = type_info(node.type()).structured;
+    const bool cut = structured && stack.size() > max_depth;
+    if (cut && !typed) {
+      out += "true";
+      return;
+    }
     if (typed) {
       out += "{\"name\":";
       write_string(out, node.name());
       out += ",\"type\":";
       write_type(out, node.type());
+      if (cut) {
+        out += ",\"childCount\":" + std::to_string(node.child_count()) + "}";
+        return;
+      }
       out += structured ? ",\"children\":[" : ",\"value\":";
       if (!structured) {
         write_value(out, node.value(), true);

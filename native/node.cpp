@@ -122,6 +122,20 @@ std::size_t Node::child_count() const noexcept {
   return list ? list->count() : 0;
 }
 
+uint64_t Node::subtree_size() const {
+  epoch::Guard pin;  // one pin for the walk: every list loaded under it stays readable
+  uint64_t count = 0;
+  std::vector<const Node*> pending{this};
+  while (!pending.empty()) {
+    const Node* node = pending.back();
+    pending.pop_back();
+    ++count;
+    ChildList* list = node->children_.load(std::memory_order_acquire);
+    for (uint32_t i = 0, n = list ? list->count() : 0; i < n; ++i) pending.push_back(list->at(i));
+  }
+  return count;
+}
+
 Snapshot Node::children() const {
   epoch::Guard pin;
   Snapshot snap;

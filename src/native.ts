@@ -28,7 +28,8 @@ export interface NativeBinding {
   takeChanges(tree: number): unknown[];
   /** typeId 0 infers the type from the value. */
   createNode(tree: number, name: string, typeId: number, value: unknown): number;
-  exportJSON(node: number, path: string, typed: boolean): string;
+  /** depth: levels of children to include (undefined: all). */
+  exportJSON(node: number, path: string, typed: boolean, depth?: number): string;
 
   nodeId(node: number): number;
   nodeName(node: number): string;
@@ -49,6 +50,9 @@ export interface NativeBinding {
   children(node: number): number[];
   /** op: 0 =, 1 !=, 2 <, 3 >, 4 <=, 5 >=; limit -1: no limit. */
   find(node: number, member: string, op: number, value: LeafValue, byCount: boolean, typeId: number, limit: number): number[];
+  /** [total, then name, typeId, id, childCount per child of the page]. */
+  listChildren(node: number, offset: number, limit: number): unknown[];
+  subtreeSize(node: number): number;
   snapshot(node: number): number;
   snapshotSize(snapshot: number): number;
   snapshotAt(snapshot: number, index: number): number | undefined;
@@ -56,6 +60,7 @@ export interface NativeBinding {
   setValue(node: number, value: LeafValue): number;
   setPath(node: number, path: string, value: unknown, typeId: number): number;
   deletePath(node: number, path: string): number;
+  putPath(node: number, path: string, detached: number): number;
   addChild(node: number, name: string, typeId: number, value: unknown): number;
   append(node: number, child: number): number;
   removeChild(node: number, child: number): number;

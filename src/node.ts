@@ -40,6 +40,19 @@ export interface FindQuery {
   limit?: number;
 }
 
+export interface ChildSummary {
+  name: string;
+  type: TypeLabel;
+  id: number;
+  childCount: number;
+}
+
+export interface ChildPage {
+  /** Children in the whole list. */
+  total: number;
+  children: ChildSummary[];
+}
+
 export interface Outcome {
   /** Whether the write happened. */
   ok: boolean;
@@ -194,6 +207,29 @@ export class Node {
   /** The children as the list is now. */
   children(): Node[] {
     return native.children(this.#handle).map((handle) => new Node(this.tree, handle));
+  }
+
+  /** One page of the child list, described without making a Node per child. */
+  list(offset = 0, limit = 100): ChildPage {
+    for (const [what, n] of [['offset', offset], ['limit', limit]] as const) {
+      if (!Number.isSafeInteger(n) || n < 0) throw argumentError('list()', `a non-negative integer ${what}`, n);
+    }
+    const flat = native.listChildren(this.#handle, offset, limit);
+    const children: ChildSummary[] = [];
+    for (let i = 1; i < flat.length; i += 4) {
+      children.push({
+        name: flat[i] as string,
+        type: typeLabel(flat[i + 1] as number),
+        id: flat[i + 2] as number,
+        childCount: flat[i + 3] as number,
+      });
+    }
+    return { total: flat[0] as number, children };
+  }
+
+  /** How many nodes this subtree holds, itself included. */
+  get size(): number {
+    return native.subtreeSize(this.#handle);
   }
 
   /** Iterates the child list as it was when iteration began, whatever writers do meanwhile. */

@@ -2,6 +2,7 @@
 // share() returns and calling Tree.attach() on the other side; the tree lives while any
 // thread holds it, and close() (or a worker's exit) lets go of this thread's hold.
 
+import { type ImportFormat, type ImportResult, planText, buildPlan } from './codec/import.js';
 import { argumentError, GroveError } from './errors.js';
 import { native, trackHandle } from './native.js';
 import { handleOf, Node } from './node.js';
@@ -30,6 +31,23 @@ export interface Change {
 }
 
 export type JsonFormat = 'plain' | 'typed';
+
+export interface ExportOptions {
+  format?: JsonFormat;
+  /**
+   * Levels of children to include; deeper structured nodes are cut: `true` in plain JSON,
+   * `{ name, type, childCount }` in typed JSON. Default: everything.
+   */
+  depth?: number;
+}
+
+export interface ImportJsonOptions {
+  format: ImportFormat;
+  /** Called with nodes built so far and the total, about 10 times a second and at the end. */
+  onProgress?: (done: number, total: number) => void;
+  /** The deepest JSON nesting accepted; default 512. */
+  maxDepth?: number;
+}
 
 const CHANGE_OPS: readonly ChangeOp[] = ['set', 'add', 'remove', 'replace', 'sort'];
 const CHANGE_STRIDE = 7;
@@ -89,8 +107,8 @@ export class Tree {
   }
 
   /** The subtree at `path` as a JavaScript value: plain JSON, or typed JSON with every node's type. */
-  get(path = '', options: { format?: JsonFormat } = {}): JsonValue {
-    return JSON.parse(this.exportJSON(path, options.format ?? 'plain'));
+  get(path = '', options: ExportOptions = {}): JsonValue {
+    return JSON.parse(this.exportJSON(path, options.format ?? 'plain', options.depth));
   }
 
   /**
@@ -116,11 +134,55 @@ export class Tree {
     return new Node(this, native.createNode(this.#live(), name ?? '', typeIdOf(type, 'createNode()'), value));
   }
 
-  exportJSON(path = '', format: JsonFormat = 'plain'): string {
+  exportJSON(path = '', format: JsonFormat = 'plain', depth?: number): string {
     if (format !== 'plain' && format !== 'typed') {
       throw new GroveError('INVALID_ARGUMENT', `exportJSON(): format must be 'plain' or 'typed', got ${String(format)}`);
     }
-    return native.exportJSON(this.#rootHandle(), checkPath(path, 'exportJSON()'), format === 'typed');
+    if (depth !== undefined && !(Number.isSafeInteger(depth) && depth >= 0)) {
+      throw argumentError('exportJSON()', 'a depth that is a non-negative integer', depth);
+    }
+    return native.exportJSON(this.#rootHandle(), checkPath(path, 'exportJSON()'), format === 'typed', depth);
+  }
+
+  /**
+   * Replaces whatever is at `path` with a document in JSON text (plain, typed, or a Nodix
+   * node definition). The whole document is checked before the tree is touched, built
+   * detached, and put in place in one step; at the root its top-level children are put
+   * one by one. Returns the version and what was imported.
+   */
+  importJSON(path: string, text: string, options: ImportJsonOptions): ImportResult & { version: number } {
+    checkPath(path, 'importJSON()');
+    if (typeof text !== 'string') throw argumentError('importJSON()', 'JSON text', text);
+    const plan = planText(text, options.format, options.maxDepth);
+    const relative = path.startsWith('/') ? path.slice(1) : path;
+    if (relative === '') {
+      if (plan.root.type !== 'object') {
+        throw new GroveError('TYPE_MISMATCH', `importJSON(): the root is an object; a ${plan.root.type} cannot be imported at ""`, path);
+      }
+      let version = this.version;
+      let done = 0;
+      for (const child of plan.root.children ?? []) {
+        const node = this.createNode(child.name, child.type, child.children ? undefined : child.value);
+        try {
+          const built = buildPlan(node, { root: child, size: 0 }, (n) => options.onProgress?.(done + n, plan.size));
+          done += built + 1;
+          version = native.putPath(this.#rootHandle(), node.name, handleOf(node, 'importJSON()'));
+        } finally {
+          node.release();
+        }
+      }
+      options.onProgress?.(plan.size, plan.size);
+      return { nodes: plan.size, name: plan.root.name, type: plan.root.type, version };
+    }
+    // A leaf document (typed JSON of one value) becomes a leaf at the path.
+    const top = this.createNode(relative.slice(relative.lastIndexOf('/') + 1), plan.root.type, plan.root.children ? undefined : plan.root.value);
+    try {
+      buildPlan(top, plan, options.onProgress);
+      const version = native.putPath(this.#rootHandle(), relative, handleOf(top, 'importJSON()'));
+      return { nodes: plan.size, name: plan.root.name, type: plan.root.type, version };
+    } finally {
+      top.release();
+    }
   }
 
   /** Turns the change feed on (or off, dropping what it holds). */

@@ -103,3 +103,8 @@ export function typeIdOf(type: TypeName | number, where: string): number {
 export function queryIdOf(type: TypeQuery, where: string): number {
   return QUERY_IDS.get(type) ?? typeIdOf(type as TypeName | number, where);
 }
+
+/** Whether a node of type `nodeType` matches a query type: same family and a shared is-a flag, or any. */
+export function typeMatches(nodeType: number, query: number): boolean {
+  return query === ANY_TYPE || (nodeType >>> 24 === query >>> 24 && (nodeType & query & 0xffffff) !== 0);
+}

@@ -1,6 +1,8 @@
 // Subtree export as JSON text, in one native call (DESIGN "Wire formats").
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "grove/node.h"
@@ -17,6 +19,9 @@ enum class JsonFormat {
   kTyped,
 };
 
-std::string write_json(const Node& node, JsonFormat format);
+// With max_depth, structured nodes more than max_depth levels below `node` are cut: plain
+// JSON writes `true` for them (as Firebase's shallow reads do), typed JSON writes
+// {"name", "type", "childCount"} without children.
+std::string write_json(const Node& node, JsonFormat format, std::size_t max_depth = SIZE_MAX);
 
 }  // namespace grove

@@ -100,6 +100,8 @@ class Node {
   Value value_as(TypeId type) const;
 
   std::size_t child_count() const noexcept;
+  // This node and everything under it, counted on one walk of the current lists.
+  uint64_t subtree_size() const;
   Snapshot children() const;
   NodeRef child_at(std::size_t index) const;
   NodeRef child(std::string_view name) const;           // first match

@@ -271,6 +271,10 @@ TEST(json_export) {
   std::string id = std::to_string(list->child_at(0)->id());
   CHECK(typed.find(R"({"name":"l","type":"list","children":[{"name":"#)" + id + R"(","type":"bool","value":true})") == 0);
   CHECK(write_json(*doc->child("nz"), JsonFormat::kTyped) == R"({"name":"nz","type":"f64","value":"-0"})");
+  CHECK(write_json(*list, JsonFormat::kPlain, 0) == R"([true,null,true])");
+  CHECK(write_json(*doc, JsonFormat::kPlain, 0).ends_with(R"("l":true})"));
+  CHECK(write_json(*doc, JsonFormat::kTyped, 0).ends_with(R"({"name":"l","type":"list","childCount":3}]})"));
+  CHECK(doc->subtree_size() == 13 && t->root().subtree_size() == 14);
 }
 
 TEST(large_lists_build_in_linear_time) {

@@ -52,21 +52,25 @@ export function planText(text: string, format: ImportFormat, maxDepth?: number):
 }
 
 export function importInto(target: BuildTarget, text: string, options: ImportOptions): ImportResult {
-  const { root, size } = planText(text, options.format, options.maxDepth);
-  if (root.children === undefined) {
-    throw new TypeError(`cannot import a single ${root.type} value: the top level must be an object or an array`);
+  const plan = planText(text, options.format, options.maxDepth);
+  if (plan.root.children === undefined) {
+    throw new TypeError(`cannot import a single ${plan.root.type} value: the top level must be an object or an array`);
   }
-  build(target, root.children, size, options.onProgress);
-  return { nodes: size, name: root.name, type: root.type };
+  buildPlan(target, plan, options.onProgress);
+  return { nodes: plan.size, name: plan.root.name, type: plan.root.type };
 }
 
-/** Adds the planned nodes depth first, holding a handle only on the nodes still being filled. */
-function build(
+/**
+ * Adds the plan's nodes under `target`, depth first, holding a handle only on the nodes
+ * still being filled. Returns how many nodes it added.
+ */
+export function buildPlan(
   target: BuildTarget,
-  children: PlanNode[],
-  total: number,
-  onProgress: ((done: number, total: number) => void) | undefined,
-): void {
+  plan: Plan,
+  onProgress?: (done: number, total: number) => void,
+): number {
+  const children: PlanNode[] = plan.root.children ?? [];
+  const total = plan.size;
   const frames: { parent: BuildTarget; children: PlanNode[]; next: number }[] = [{ parent: target, children, next: 0 }];
   let done = 0;
   let reported = performance.now();
@@ -99,5 +103,6 @@ function build(
     // After a failed add, drop the handles of the nodes that were still being filled.
     for (const frame of frames) if (frame.parent !== target) frame.parent.release();
   }
-  onProgress?.(total, total);
+  onProgress?.(done, total);
+  return done;
 }

@@ -111,19 +111,7 @@ export class RpcEngine {
    * Throws an RpcError for anything the caller got wrong; other throws are the handler's own.
    */
   async call(method: string, params: unknown, context: RpcContext): Promise<unknown> {
-    const entry = this.#entries.get(method);
-    if (entry === undefined) {
-      throw new RpcError(
-        ErrorCode.MethodNotFound,
-        `Method not found: ${clip(method)} (rpc.discover lists the methods)`,
-      );
-    }
-    const named = byName(entry.definition, params);
-    const { maxDepth } = this.limits;
-    if (Object.values(named).some((value) => nestsDeeperThan(value, maxDepth))) {
-      throw limitExceeded('maxDepth', maxDepth, `a param of ${method} nests arrays and objects too deeply`);
-    }
-    if (!entry.validateParams(named)) throw invalidParams(method, entry.validateParams.errors ?? []);
+    const { entry, named } = this.#check(method, params);
     const result = await entry.definition.handler(named, context);
     if (this.#validateResults && !entry.validateResult(result)) {
       throw new Error(
@@ -131,6 +119,28 @@ export class RpcEngine {
       );
     }
     return result;
+  }
+
+  /**
+   * The params a call of `method` would get, after the same checks (limits, schema,
+   * defaults), without calling it; throws an RpcError as call() would.
+   */
+  validate(method: string, params: unknown): Record<string, unknown> {
+    return this.#check(method, params).named;
+  }
+
+  #check(method: string, params: unknown): { entry: Entry; named: Record<string, unknown> } {
+    const entry = this.#entries.get(method);
+    if (entry === undefined) {
+      throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${clip(method)} (rpc.discover lists the methods)`);
+    }
+    const named = byName(entry.definition, params);
+    const { maxDepth } = this.limits;
+    if (Object.values(named).some((value) => nestsDeeperThan(value, maxDepth))) {
+      throw limitExceeded('maxDepth', maxDepth, `a param of ${method} nests arrays and objects too deeply`);
+    }
+    if (!entry.validateParams(named)) throw invalidParams(method, entry.validateParams.errors ?? []);
+    return { entry, named };
   }
 
   /**

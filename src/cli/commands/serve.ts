@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { type CommandSpec, expectPositionals, helpOption, integerOption, stringOption } from '../command.js';
+
+const DEFAULT_PORT = 7070;
+const DEFAULT_HOST = '127.0.0.1';
+
+export const serveCommand: CommandSpec = {
+  name: 'serve',
+  summary: 'run a station: the tree over JSON-RPC (HTTP and WebSocket) and the explorer',
+  synopsis: '[options]',
+  description: [
+    'Runs a station until interrupted (Ctrl-C or SIGTERM close it gracefully).',
+    'With tokens, every call must carry one as a bearer token; without, anyone who can',
+    'reach the port may read and write. It prints its URL once it is listening.',
+  ].join('\n'),
+  arguments: [],
+  options: [
+    { name: 'port', short: 'p', value: 'N', description: `TCP port; 0 picks a free one (default: ${DEFAULT_PORT})` },
+    { name: 'host', value: 'HOST', description: `interface to listen on; 0.0.0.0 for every one (default: ${DEFAULT_HOST})` },
+    { name: 'token', value: 'T', multiple: true, description: 'accept this bearer token; repeatable ($GROVE_TOKEN adds one)' },
+    { name: 'rules', value: 'FILE', description: 'per-path read/write rules for each token (default: tokens may do anything)' },
+    { name: 'demo', description: 'load demo data into the tree' },
+    { name: 'station-id', value: 'ID', description: 'this station\'s network-unique id (default: generated)' },
+    { name: 'log', description: 'log every request to stderr' },
+    helpOption,
+  ],
+  examples: ['grove serve --demo', 'GROVE_TOKEN=s3cret grove serve --host 0.0.0.0 --port 8080 --rules rules.json'],
+  run: async (args) => {
+    expectPositionals(args.positionals, [], 0);
+    const tokens = [...((args.values.token as string[] | undefined) ?? [])];
+    if (process.env.GROVE_TOKEN) tokens.push(process.env.GROVE_TOKEN);
+    const port = integerOption(args, 'port', 0, 65535) ?? DEFAULT_PORT;
+    const rulesFile = stringOption(args, 'rules');
+    if (rulesFile !== undefined) checkReadable(rulesFile);
+    // loaded here, not at the top: the other commands need neither the addon nor fastify
+    const { startStation } = await import('../../station/server.js');
+    const station = await startStation({
+      host: stringOption(args, 'host') ?? DEFAULT_HOST,
+      port,
+      tokens,
+      rulesFile,
+      demo: args.values.demo === true,
+      stationId: stringOption(args, 'station-id'),
+      logger: args.values.log === true,
+    });
+    process.stdout.write(`grove station listening on ${station.url}\n`);
+    await closeOnSignal(() => station.close());
+  },
+};
+
+function checkReadable(file: string): void {
+  try {
+    readFileSync(file);
+  } catch (error) {
+    throw new Error(`cannot read the rules file: ${(error as Error).message}`);
+  }
+}
+
+/** Resolves once the first SIGINT or SIGTERM has closed the station; a second one ends at once. */
+function closeOnSignal(close: () => Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      const now = () => process.exit(1);
+      process.once('SIGINT', now);
+      process.once('SIGTERM', now);
+      process.stderr.write(`${signal}: closing the station (send it again to stop at once)\n`);
+      close().then(resolve, reject);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,36 @@
+// What every part of a station shares: the tree, its change hub, the authorizer, the RPC
+// engine, the limits, and the registered abstract types.
+import type { TypeRegistry } from '../abstractTypes.js';
+import type { RpcEngine } from '../rpc/index.js';
+import type { Tree } from '../tree.js';
+import type { Authorizer } from './auth.js';
+import type { ChangeHub } from './changes.js';
+
+export interface StationLimits {
+  /** Names in a path (DESIGN: 64). */
+  maxPathDepth: number;
+  /** Bytes in one string value (DESIGN: 16 MiB). */
+  maxStringBytes: number;
+  /** Subscriptions one connection may hold (DESIGN: 1000). */
+  maxSubscriptions: number;
+}
+
+export const defaultStationLimits: StationLimits = {
+  maxPathDepth: 64,
+  maxStringBytes: 16 * 1024 * 1024,
+  maxSubscriptions: 1000,
+};
+
+export interface StationContext {
+  readonly id: string;
+  readonly version: string;
+  readonly startedAt: number;
+  readonly tree: Tree;
+  readonly hub: ChangeHub;
+  readonly auth: Authorizer;
+  readonly engine: RpcEngine;
+  readonly limits: StationLimits;
+  readonly types: TypeRegistry;
+  /** Open WebSocket connections and SSE streams. */
+  connections(): number;
+}
