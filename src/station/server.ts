@@ -117,7 +117,8 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   await app.register(eventsRoute, { station: context, streams });
   await app.register(fastifyStatic, { root: join(packageRoot, 'dist', 'src', 'client'), prefix: '/client/' });
   app.get('/client.js', (_request, reply) => reply.type('text/javascript').send("export * from './client/index.js';\n"));
-  app.get('/', (_request, reply) => reply.type('text/html').send(indexPage(context)));
+  // The explorer (web/): its index.html at "/", its other files beside it.
+  await app.register(fastifyStatic, { root: join(packageRoot, 'web'), prefix: '/', decorateReply: false, index: 'index.html' });
   app.addHook('onClose', async () => {
     hub.close();
     if (!options.tree) tree.close();
@@ -144,11 +145,4 @@ export async function startStation(options: StationOptions = {}): Promise<Statio
   const station = (await createStation(options)) as Station & { listen(host: string, port: number): Promise<string> };
   await station.listen(options.host ?? '127.0.0.1', options.port ?? 7070);
   return station;
-}
-
-function indexPage(station: StationContext): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Grove station ${station.id}</title></head>
-<body><h1>Grove station ${station.id}</h1>
-<p>JSON-RPC 2.0 at <code>POST /rpc</code> and <code>GET /ws</code>; change events at <code>GET /events?path=</code>;
-the client at <a href="/client.js">/client.js</a>; the method list via <code>rpc.discover</code>.</p></body></html>`;
 }
