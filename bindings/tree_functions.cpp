@@ -76,8 +76,9 @@ Napi::Value Addon::TakeChanges(const Napi::CallbackInfo& info) {
     out.Set(i++, Napi::String::New(env, change.path));
     out.Set(i++, NodeOrUndefined(env, target.slot, std::move(change.node)));
     out.Set(i++, NodeOrUndefined(env, target.slot, std::move(change.replaced)));
-    out.Set(i++, set ? value_to_js(env, change.value) : env.Undefined());
-    out.Set(i++, set ? value_to_js(env, change.old_value) : env.Undefined());
+    bool sort = change.op == ChangeOp::kSort;
+    out.Set(i++, set ? value_to_js(env, change.value) : sort ? Napi::String::New(env, change.sort_member) : env.Undefined());
+    out.Set(i++, set ? value_to_js(env, change.old_value) : sort ? Napi::Boolean::New(env, change.sort_descending) : env.Undefined());
   }
   return out;
 }

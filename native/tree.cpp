@@ -256,7 +256,10 @@ uint64_t Tree::sort_children(Node& parent, std::string_view member, bool descend
     parent.children_.store(sorted, std::memory_order_release);  // pairs with readers' acquire loads
     retire_list(list);
   }
-  return commit(parent, ChangeOp::kSort, parent);
+  Change details;
+  details.sort_member = member;
+  details.sort_descending = descending;
+  return commit(parent, ChangeOp::kSort, parent, nullptr, &details);
 }
 
 NodeRef Tree::copy_subtree(const Node& node) {
@@ -403,12 +406,13 @@ uint64_t Tree::write_value(Node& node, Value value) {
   bool feed = feed_on_.load(std::memory_order_acquire);
   Value old = store_value(node, std::move(value), feed);
   if (!feed) return commit(node, ChangeOp::kSet, node);
-  std::pair<Value, Value> values{node.value(), std::move(old)};
-  return commit(node, ChangeOp::kSet, node, nullptr, &values);
+  Change details;
+  details.value = node.value();
+  details.old_value = std::move(old);
+  return commit(node, ChangeOp::kSet, node, nullptr, &details);
 }
 
-uint64_t Tree::commit(Node& touched, ChangeOp op, Node& subject, Node* replaced,
-                      std::pair<Value, Value>* values) {
+uint64_t Tree::commit(Node& touched, ChangeOp op, Node& subject, Node* replaced, Change* details) {
   epoch::Guard pin;
   // Touched and its ancestors, up to the top; on the stack for the common depths.
   Node* inline_chain[32];
@@ -428,7 +432,10 @@ uint64_t Tree::commit(Node& touched, ChangeOp op, Node& subject, Node* replaced,
   if (chain.back() != root_.get()) return version();
   uint64_t version;
   if (feed_on_.load(std::memory_order_acquire)) {
-    Change change{0, op, NodeRef::share(&subject), {}, NodeRef::share(replaced), {}, {}};
+    Change change = details ? std::move(*details) : Change{};
+    change.op = op;
+    change.node = NodeRef::share(&subject);
+    change.replaced = NodeRef::share(replaced);
     for (std::size_t i = chain.size() - 1; i-- > 0;) {
       if (!change.path.empty()) change.path += '/';
       change.path += chain[i]->name();
@@ -436,10 +443,6 @@ uint64_t Tree::commit(Node& touched, ChangeOp op, Node& subject, Node* replaced,
     if (op == ChangeOp::kRemove) {
       if (!change.path.empty()) change.path += '/';
       change.path += subject.name();
-    }
-    if (values) {
-      change.value = std::move(values->first);
-      change.old_value = std::move(values->second);
     }
     std::lock_guard lock(feed_mutex_);  // versions enter the feed in the order they are taken
     version = version_.fetch_add(1, std::memory_order_acq_rel) + 1;

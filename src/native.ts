@@ -24,7 +24,7 @@ export interface NativeBinding {
   treeRoot(tree: number): number;
   treeVersion(tree: number): number;
   setFeed(tree: number, on: boolean): void;
-  /** 7 entries per change: version, op index, path, node, replaced, value, oldValue. */
+  /** 7 entries per change: version, op index, path, node, replaced, then value and oldValue (set) or member and descending (sort). */
   takeChanges(tree: number): unknown[];
   /** typeId 0 infers the type from the value. */
   createNode(tree: number, name: string, typeId: number, value: unknown): number;

@@ -28,6 +28,8 @@ export interface Change {
   /** 'set': the value written and the value it replaced. */
   value?: LeafValue;
   oldValue?: LeafValue;
+  /** 'sort': the member sorted by, and the direction. */
+  sort?: { member: string; descending: boolean };
 }
 
 export type JsonFormat = 'plain' | 'typed';
@@ -208,6 +210,7 @@ export class Tree {
         change.value = flat[i + 5] as LeafValue;
         change.oldValue = flat[i + 6] as LeafValue;
       }
+      if (op === 'sort') change.sort = { member: flat[i + 5] as string, descending: flat[i + 6] as boolean };
       changes.push(change);
     }
     return changes;

@@ -228,7 +228,7 @@ describe('change feed', () => {
     n.value = 2;
     t.set('a/n', 'three'); // a str cannot live in an i64 node: the node is replaced
     t.node('a').add('m', 'u8', 4);
-    t.node('a').sort('x');
+    t.node('a').sort('x', true);
     t.delete('a/m');
     const changes = t.takeChanges();
     expect(changes.map((c) => [c.op, c.path])).toEqual([
@@ -244,6 +244,7 @@ describe('change feed', () => {
     expect(changes[1]).toMatchObject({ value: 2, oldValue: 1 });
     expect(changes[2]!.replaced!.id).toBe(n.id);
     expect(changes[2]!.node.value).toBe('three');
+    expect(changes[4]!.sort).toEqual({ member: 'x', descending: true });
     expect(t.takeChanges()).toEqual([]);
     t.setFeed(false);
     t.set('after', 1);

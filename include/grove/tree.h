@@ -32,6 +32,8 @@ struct Change {
   NodeRef replaced;  // kReplace: the node taken out
   Value value;       // kSet: the value written
   Value old_value;   // kSet: the value it replaced
+  std::string sort_member;  // kSort: the member sorted by
+  bool sort_descending = false;
 };
 
 class Tree {
@@ -83,8 +85,8 @@ class Tree {
   // Takes the next version for a change to `subject`, stamps `touched` and its ancestors
   // with it and, when the feed is on, enters the change in the feed. Called with the
   // changed node's lock held, so one node's changes are versioned in the order applied.
-  uint64_t commit(Node& touched, ChangeOp op, Node& subject, Node* replaced = nullptr,
-                  std::pair<Value, Value>* values = nullptr);
+  // `details` supplies the values (kSet) or sort key (kSort) of the feed record.
+  uint64_t commit(Node& touched, ChangeOp op, Node& subject, Node* replaced = nullptr, Change* details = nullptr);
   uint64_t write_value(Node& node, Value value);  // node's lock held
   void link_child(Node& parent, Node& child);     // parent's lock held
   uint64_t remove_at_locked(Node& parent, ChildList* list, uint32_t count, uint32_t index);

@@ -248,6 +248,9 @@ TEST(versions_and_change_feed) {
   changes = t->take_changes();
   CHECK(changes.size() == 1 && changes[0].op == ChangeOp::kReplace && changes[0].path == "a");
   CHECK(changes[0].replaced.get() == a.get() && changes[0].node.get() == fresh.get());
+  t->sort_children(*fresh, "x", true);
+  changes = t->take_changes();
+  CHECK(changes.size() == 1 && changes[0].op == ChangeOp::kSort && changes[0].sort_member == "x" && changes[0].sort_descending);
 }
 
 TEST(json_export) {
