@@ -42,7 +42,7 @@ export class UsageError extends Error {
 export const helpOption: OptionSpec = { name: 'help', short: 'h', description: 'show this help' };
 
 // parseArgs takes "-5" for an option; a leading marker keeps negative numbers positional
-// (`grove set n -5`) and usable as option values (`--offset -1` then fails as a number, not a flag).
+// (`grove set n -5`) and readable as option values (`--offset -1` is refused as negative, not as missing).
 const NEGATIVE_NUMBER = /^-(?:\d|\.\d|Infinity$)/;
 const ESCAPE = '\u0000';
 
@@ -68,7 +68,9 @@ export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): Pa
     });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) throw new UsageError(parseErrorMessage(error as Error & { code: string }));
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
+      throw new UsageError(parseErrorMessage(error as Error & { code: string }));
+    }
     throw error;
   }
   const unescape = (text: string) => (text.startsWith(ESCAPE) ? text.slice(1) : text);
@@ -121,7 +123,12 @@ export function stringOption(args: ParsedArgs, name: string): string | undefined
 }
 
 /** A whole number option within [min, max], or undefined when absent. */
-export function integerOption(args: ParsedArgs, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+export function integerOption(
+  args: ParsedArgs,
+  name: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   const text = stringOption(args, name);
   if (text === undefined) return undefined;
   const value = /^-?\d+$/.test(text) ? Number(text) : NaN;
@@ -137,7 +144,8 @@ export function choiceOption<T extends string>(args: ParsedArgs, name: string, c
   const text = stringOption(args, name);
   if (text === undefined) return fallback;
   if (!(choices as readonly string[]).includes(text)) {
-    throw new UsageError(`--${name} must be ${choices.join(', ').replace(/, ([^,]+)$/, ' or $1')}; got ${JSON.stringify(text)}`);
+    const expected = choices.join(', ').replace(/, ([^,]+)$/, ' or $1');
+    throw new UsageError(`--${name} must be ${expected}; got ${JSON.stringify(text)}`);
   }
   return text as T;
 }

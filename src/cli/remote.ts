@@ -11,7 +11,7 @@ const TIMEOUT_MS = 60_000;
 
 export const urlArgument = [
   'URL',
-  `the station, starting with http:// or https:// (default: $GROVE_URL, else ${DEFAULT_URL})`,
+  `the station, http(s)://HOST:PORT (default: $GROVE_URL, else ${DEFAULT_URL})`,
 ] as const;
 
 export const pathArgument = ['PATH', 'names joined by "/"; "" or "/" is the root'] as const;
@@ -62,8 +62,9 @@ export function joinPath(parent: string, name: string): string {
 
 /** Adds what to do about the failures a user can fix from the command line. */
 function explainRemoteError(error: unknown, url: string): unknown {
-  if (error instanceof GroveConnectionError && error.status === undefined && !/timed out/.test(error.message)) {
-    return new Error(`${error.message}\n  is a station running at ${url}? Start one with "grove serve", or pass its URL`);
+  if (error instanceof GroveConnectionError && error.status === undefined) {
+    const advice = `is a station running at ${url}? Start one with "grove serve", or pass its URL`;
+    return new Error(`${error.message}\n  ${advice}`);
   }
   if (error instanceof GroveRpcError && error.code === RpcErrorCode.Unauthenticated) {
     return new Error(`${error.message}\n  pass a token with --token or GROVE_TOKEN`);

@@ -29,7 +29,9 @@ export function typedValue(value: LeafValue): TypedJsonValue {
     if (Number.isFinite(value)) return value;
     return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
   }
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (value instanceof Uint8Array) {
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  }
   return value;
 }
 
@@ -54,7 +56,8 @@ export class TypedJsonMeasure {
     if (node.children === undefined) return { bytes: jsonBytes(toTypedJson(node)), nodes: 1 };
     let measure = this.#containers.get(node);
     if (measure === undefined) {
-      let bytes = CONTAINER_FRAME + jsonBytes(node.name ?? '') + jsonBytes(node.type) + Math.max(0, node.children.length - 1);
+      const commas = Math.max(0, node.children.length - 1);
+      let bytes = CONTAINER_FRAME + jsonBytes(node.name ?? '') + jsonBytes(node.type) + commas;
       let nodes = 1;
       for (const child of node.children) {
         const inner = this.of(child);

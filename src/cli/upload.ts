@@ -47,21 +47,16 @@ export class Upload {
 
   constructor(
     private readonly client: GroveClient,
-    private readonly limits: UploadLimits = DEFAULT_LIMITS,
-    /** Called with the nodes sent so far after every request. */
-    private readonly onProgress: (sent: number) => void = () => {},
+    private readonly limits: UploadLimits,
+    /** Hears the count of nodes sent after every request. */
+    private readonly onProgress: (sent: number) => void,
   ) {}
 
-  /** Replaces the node at `path` with `root` and everything below it. */
+  /** Replaces the node at `path` with `root` and everything below it; once per Upload. */
   async run(root: PlanNode, path: string): Promise<UploadResult> {
-    const top = { ...root, name: path.split('/').pop() };
-    const whole = this.#measure.of(top);
-    if (this.#fits(whole.bytes, { path })) {
-      await this.#enqueue({ path }, top, whole.bytes, whole.nodes - 1);
-    } else {
-      await this.#enqueueContainer({ path }, top, 0);
-      await this.#sendChildren(top, path);
-    }
+    // the target node is replaced, not imported: count only the nodes below it
+    this.#sent = -1;
+    await this.#send({ ...root, name: path.split('/').pop() }, { path });
     await this.#flush();
     return { nodes: this.#sent, requests: this.#requests };
   }
@@ -75,12 +70,15 @@ export class Upload {
     const where = 'path' in destination ? destination.path : joinPath(destination.parent, node.name ?? '(unnamed)');
     if (node.children === undefined) {
       throw new Error(
-        `the value at ${where} is ${bytes} bytes of typed JSON, more than one request may carry (${this.limits.maxRequestBytes})`,
+        `the value at ${where === '' ? 'the root' : where} is ${bytes} bytes of typed JSON, ` +
+          'more than one request may carry' +
+          ` (--max-request ${this.limits.maxRequestBytes}; a station takes at most 1 MiB unless configured otherwise)`,
       );
     }
     if ('parent' in destination && destination.name !== undefined) {
       throw new Error(
-        `${where} is too big for one request, so it must be sent in pieces, but an earlier sibling has the same name and its path would lead there instead`,
+        `${where} is too big for one request, so it must be sent in pieces, but an earlier sibling ` +
+          'has the same name and its path would lead there instead',
       );
     }
     await this.#enqueueContainer(destination, node, 1);
@@ -124,7 +122,8 @@ export class Upload {
   /** Queues the call that creates `node` and its subtree; `bytes` is its typed JSON's size. */
   async #enqueue(destination: Destination, node: PlanNode, bytes: number, nodes: number): Promise<void> {
     const callBytes = this.#callBytes(destination, bytes);
-    const full = this.#queue.length === this.limits.maxBatchCalls || 2 + this.#queuedBytes + callBytes > this.limits.maxRequestBytes;
+    const { maxBatchCalls, maxRequestBytes } = this.limits;
+    const full = this.#queue.length === maxBatchCalls || 2 + this.#queuedBytes + callBytes > maxRequestBytes;
     if (full) await this.#flush();
     // the wire's leaf encodings are typed JSON's, so a leaf needs only its type beside it
     const content =
@@ -152,8 +151,11 @@ export class Upload {
     const failed = settled.findIndex((outcome) => outcome.status === 'rejected');
     if (failed !== -1) {
       const reason = (settled[failed] as PromiseRejectedResult).reason as Error;
-      const path = calls[failed].params.path as string;
-      throw new Error(`${reason.message}\n  while sending ${path === '' ? 'the root' : path}; ${this.#sent} nodes were sent before this request`);
+      const { method, params } = calls[failed];
+      const path = params.path === '' ? 'the root' : String(params.path);
+      const what = method === 'tree.add' ? `a child of ${path}` : path;
+      const written = Math.max(0, this.#sent);
+      throw new Error(`${reason.message}\n  while writing ${what}, after ${written} nodes had been written`);
     }
     this.#sent += calls.reduce((sum, call) => sum + call.nodes, 0);
     this.onProgress(this.#sent);

@@ -14,12 +14,19 @@ export const exportCommand: CommandSpec = {
   ].join('\n'),
   arguments: [urlArgument, pathArgument],
   options: [
-    { name: 'format', value: 'typed|plain', description: 'typed JSON with every node\'s type, or plain JSON (default: typed)' },
+    {
+      name: 'format',
+      value: 'typed|plain',
+      description: 'typed JSON with every node\'s type, or plain JSON (default: typed)',
+    },
     { name: 'out', short: 'o', value: 'FILE', description: 'write to FILE instead of standard output' },
     tokenOption,
     helpOption,
   ],
-  examples: ['grove export config --out config.json', 'grove export http://10.0.0.2:7070 users --format plain > users.json'],
+  examples: [
+    'grove export config --out config.json',
+    'grove export http://10.0.0.2:7070 users --format plain > users.json',
+  ],
   run: (args) =>
     withRemote(args, async ({ client, positionals }) => {
       expectPositionals(positionals, ['PATH'], 0);

@@ -8,7 +8,11 @@ export const getCommand: CommandSpec = {
   description: 'Prints the value or subtree at PATH (default: the root) as indented JSON.',
   arguments: [urlArgument, pathArgument],
   options: [
-    { name: 'format', value: 'plain|typed', description: 'plain JSON, or typed JSON with every node\'s type (default: plain)' },
+    {
+      name: 'format',
+      value: 'plain|typed',
+      description: 'plain JSON, or typed JSON with every node\'s type (default: plain)',
+    },
     { name: 'depth', value: 'N', description: 'levels below PATH to include (default: all)' },
     tokenOption,
     helpOption,

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import type { GroveClient } from '../../client/index.js';
 import { type ImportFormat, planText } from '../../codec/import.js';
 import type { Plan } from '../../codec/plan.js';
 import { type CommandSpec, choiceOption, expectPositionals, helpOption, integerOption } from '../command.js';
 import { count, Progress, rate } from '../progress.js';
 import { normalPath, pathArgument, tokenOption, urlArgument, withRemote } from '../remote.js';
-import { DEFAULT_LIMITS, Upload } from '../upload.js';
+import { DEFAULT_LIMITS, Upload, type UploadLimits } from '../upload.js';
 
 export const importCommand: CommandSpec = {
   name: 'import',
@@ -12,6 +13,8 @@ export const importCommand: CommandSpec = {
   synopsis: '[URL] PATH FILE [options]',
   description: [
     'Replaces the node at PATH with the document in FILE ("-" reads standard input).',
+    'At the root, which is always an object, the document\'s members replace those of the',
+    'same name and the others stay.',
     'The whole file is parsed and checked first: a bad document fails with its line and',
     'column and sends nothing. A large document is sent in several requests, each under',
     "the station's body limit; if one fails, PATH holds a partial import: run it again.",
@@ -33,34 +36,54 @@ export const importCommand: CommandSpec = {
     tokenOption,
     helpOption,
   ],
-  examples: ['grove export config --out config.json && grove import backup/config config.json', 'grove import users users.json --format plain'],
+  examples: [
+    'grove export config --out config.json && grove import backup/config config.json',
+    'grove import users users.json --format plain',
+  ],
   run: async (args) => {
-    // checked before connecting: the document is planned in full before anything is sent
     const format = choiceOption<ImportFormat>(args, 'format', ['typed', 'plain', 'nodix'], 'typed');
     const maxRequestBytes = integerOption(args, 'max-request', 1024) ?? DEFAULT_LIMITS.maxRequestBytes;
     await withRemote(args, async ({ client, positionals }) => {
       expectPositionals(positionals, ['PATH', 'FILE'], 2);
-      const [pathText, file] = positionals;
-      const path = normalPath(pathText);
-      const text = await readDocument(file);
-      const plan = planDocument(text, format, file);
-      const progress = new Progress({ total: plan.size, stream: process.stderr, force: args.values.progress === true, label: 'importing' });
-      const upload = new Upload(client, { ...DEFAULT_LIMITS, maxRequestBytes }, (sent) => progress.update(sent));
-      const { nodes, requests } = await upload.run(plan.root, path);
-      const elapsed = progress.elapsedMs();
-      progress.finish(
-        `imported ${count(nodes)} nodes into ${path === '' ? 'the root' : path} in ${count(requests)} request${requests === 1 ? '' : 's'}` +
-          ` (${(elapsed / 1000).toFixed(1)} s, ${rate(nodes, elapsed)})`,
-      );
+      const path = normalPath(positionals[0]);
+      const file = positionals[1];
+      // the whole document is read and checked before the first request
+      const plan = planDocument(await readDocument(file), format, file);
+      if (path === '' && plan.root.type !== 'object') {
+        throw new Error(`the root is an object, and ${file} holds a ${plan.root.type}: import it under a path instead`);
+      }
+      const limits = { ...DEFAULT_LIMITS, maxRequestBytes };
+      await send(client, limits, plan, path, args.values.progress === true);
     });
   },
 };
+
+/** Runs the upload with progress, and ends with a summary line. */
+async function send(
+  client: GroveClient,
+  limits: UploadLimits,
+  plan: Plan,
+  path: string,
+  forceProgress: boolean,
+): Promise<void> {
+  const progress = new Progress({ total: plan.size, stream: process.stderr, force: forceProgress, label: 'importing' });
+  const upload = new Upload(client, limits, (sent) => progress.update(sent));
+  const { nodes, requests } = await upload.run(plan.root, path);
+  const elapsed = progress.elapsedMs();
+  const what = plan.root.children === undefined ? `a ${plan.root.type} value` : `${count(nodes)} nodes`;
+  const where = path === '' ? 'the root' : path;
+  progress.finish(
+    `imported ${what} into ${where} in ${count(requests)} request${requests === 1 ? '' : 's'}` +
+      ` (${(elapsed / 1000).toFixed(1)} s, ${rate(nodes, elapsed)})`,
+  );
+}
 
 function planDocument(text: string, format: ImportFormat, file: string): Plan {
   try {
     return planText(text, format);
   } catch (error) {
-    throw new Error(`${file === '-' ? 'standard input' : file} is not a valid ${format} document: ${(error as Error).message}`);
+    const name = file === '-' ? 'standard input' : file;
+    throw new Error(`${name} is not a valid ${format} document: ${(error as Error).message}`);
   }
 }
 

@@ -24,6 +24,7 @@ export const listCommand: CommandSpec = {
       const offset = integerOption(args, 'offset', 0) ?? 0;
       const limit = integerOption(args, 'limit', 1) ?? DEFAULT_LIMIT;
       const listing = await client.list(normalPath(positionals[0]), { offset, limit });
-      process.stdout.write(args.values.json ? JSON.stringify(listing, null, 2) + '\n' : formatChildren(listing, offset));
+      const text = args.values.json ? JSON.stringify(listing, null, 2) + '\n' : formatChildren(listing, offset);
+      process.stdout.write(text);
     }),
 };

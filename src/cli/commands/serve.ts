@@ -16,9 +16,22 @@ export const serveCommand: CommandSpec = {
   arguments: [],
   options: [
     { name: 'port', short: 'p', value: 'N', description: `TCP port; 0 picks a free one (default: ${DEFAULT_PORT})` },
-    { name: 'host', value: 'HOST', description: `interface to listen on; 0.0.0.0 for every one (default: ${DEFAULT_HOST})` },
-    { name: 'token', value: 'T', multiple: true, description: 'accept this bearer token; repeatable ($GROVE_TOKEN adds one)' },
-    { name: 'rules', value: 'FILE', description: 'per-path read/write rules for each token (default: tokens may do anything)' },
+    {
+      name: 'host',
+      value: 'HOST',
+      description: `interface to listen on; 0.0.0.0 for every one (default: ${DEFAULT_HOST})`,
+    },
+    {
+      name: 'token',
+      value: 'T',
+      multiple: true,
+      description: 'accept this bearer token; repeatable ($GROVE_TOKEN adds one)',
+    },
+    {
+      name: 'rules',
+      value: 'FILE',
+      description: 'per-path read/write rules for each token (default: tokens may do anything)',
+    },
     { name: 'demo', description: 'load demo data into the tree' },
     { name: 'station-id', value: 'ID', description: 'this station\'s network-unique id (default: generated)' },
     { name: 'log', description: 'log every request to stderr' },

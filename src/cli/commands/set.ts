@@ -14,13 +14,21 @@ export const setCommand: CommandSpec = {
   ].join('\n'),
   arguments: [urlArgument, pathArgument, ['VALUE', 'the new value (see above)']],
   options: [
-    { name: 'type', value: 'T', description: 'node type to convert to, e.g. u64, f32, bytes (default: from the value)' },
+    {
+      name: 'type',
+      value: 'T',
+      description: 'node type to convert to, e.g. u64, f32, bytes (default: from the value)',
+    },
     { name: 'json', description: 'VALUE must be JSON; fail if it is not' },
     { name: 'string', description: 'VALUE is a string, even if it looks like JSON' },
     tokenOption,
     helpOption,
   ],
-  examples: ['grove set config/name station-1', 'grove set stats/hits 0 --type u64', 'grove set config \'{"debug":false}\''],
+  examples: [
+    'grove set config/name station-1',
+    'grove set stats/hits 0 --type u64',
+    'grove set config \'{"debug":false}\'',
+  ],
   run: (args) =>
     withRemote(args, async ({ client, positionals }) => {
       expectPositionals(positionals, ['PATH', 'VALUE'], 2);
