@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { RpcEngine } from './engine.js';
 import { rpcHttp } from './http.js';
-import { rpcWs } from './ws.js';
+import { rpcWs, websocketOptions } from './ws.js';
 
 export { createRpcEngine, defineMethod, RpcEngine } from './engine.js';
 export type { MethodDefinition, RpcContext, RpcEngineOptions, RpcLogger, RpcResponse } from './engine.js';
@@ -10,7 +10,7 @@ export { defaultLimits, type RpcLimits } from './limits.js';
 export type { OpenRpcDocument, OpenRpcInfo } from './openrpc.js';
 export type { RpcId } from './protocol.js';
 export type { JsonSchema, ParamsSchema } from './validation.js';
-export { rpcHttp, rpcWs };
+export { rpcHttp, rpcWs, websocketOptions };
 
 export interface RpcServerOptions {
   engine: RpcEngine;

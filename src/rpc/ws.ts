@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import websocket from '@fastify/websocket';
+import websocket, { type WebsocketPluginOptions } from '@fastify/websocket';
 import type { FastifyPluginAsync } from 'fastify';
 import type { RpcContext, RpcEngine } from './engine.js';
 import { ErrorCode, RpcError } from './errors.js';
@@ -21,24 +21,27 @@ const binaryRefused = errorResponse(
   ),
 );
 
+/** @fastify/websocket's options for an engine: its body limit as the message limit. */
+export function websocketOptions(engine: RpcEngine): WebsocketPluginOptions {
+  return {
+    // ws closes the connection with 1009 "message too big" past this size, without buffering it
+    options: { maxPayload: engine.limits.maxBodyBytes },
+    // ws has already sent its close frame for protocol errors; close() is then a no-op
+    errorHandler: (error, socket, request) => {
+      request.log.warn({ err: error }, 'WebSocket error');
+      socket.close(1011, 'server error');
+    },
+  };
+}
+
 /**
  * `GET /ws`: JSON-RPC 2.0 over WebSocket. Each text message is a request, notification or
  * batch, answered on the same socket; handlers can push notifications to the connection.
  */
 export const rpcWs: FastifyPluginAsync<RpcWsOptions> = async (app, { engine }) => {
-  // an application that registered @fastify/websocket itself keeps its options; the engine
-  // still refuses an oversize message with -32005 then
-  if (!app.hasDecorator('websocketServer')) {
-    await app.register(websocket, {
-      // ws closes the connection with 1009 "message too big" past this size, without buffering it
-      options: { maxPayload: engine.limits.maxBodyBytes },
-      // ws has already sent its close frame for protocol errors; close() is then a no-op
-      errorHandler: (error, socket, request) => {
-        request.log.warn({ err: error }, 'WebSocket error');
-        socket.close(1011, 'server error');
-      },
-    });
-  }
+  // an application that registered @fastify/websocket itself keeps its options (and can see
+  // app.websocketServer); the engine still refuses an oversize message with -32005 then
+  if (!app.hasDecorator('websocketServer')) await app.register(websocket, websocketOptions(engine));
 
   app.get('/ws', { websocket: true }, (socket, request) => {
     const cleanups: Array<() => void> = [];

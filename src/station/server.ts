@@ -9,10 +9,11 @@ import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 
 import { type AbstractType, TypeRegistry } from '../abstractTypes.js';
-import { createRpcEngine, ErrorCode, type RpcLimits, rpcServer } from '../rpc/index.js';
+import { createRpcEngine, ErrorCode, type RpcLimits, rpcServer, websocketOptions } from '../rpc/index.js';
 import { Tree } from '../tree.js';
 import { loadAuthConfig } from './auth.js';
 import { ChangeHub } from './changes.js';
@@ -113,6 +114,8 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
       }),
     });
   }
+  // Registered here rather than inside rpcServer so that app.websocketServer counts connections.
+  await app.register(websocket, websocketOptions(engine));
   await app.register(rpcServer, { engine });
   await app.register(eventsRoute, { station: context, streams });
   await app.register(fastifyStatic, { root: join(packageRoot, 'dist', 'src', 'client'), prefix: '/client/' });
