@@ -1,9 +1,11 @@
 // One result row per measured quantity, compared with a baseline from the same run, and
-// the files they are written to: bench/results/latest.json and latest.md.
+// the files they are written to: bench/results/latest.json, latest.md, and the SVG charts.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { barChart, lineChart, type LineChartSpec } from './charts.js';
 
 export interface Row {
   suite: string;
@@ -14,10 +16,17 @@ export interface Row {
   spread?: number;
   /** What `value` is compared with, measured in the same run. */
   baseline?: { name: string; value: number };
-  /** value / baseline (for times: how many times slower than the baseline). */
+  /** value / baseline: for times, how many times slower; for rates, how many times faster. */
   ratio?: number;
-  /** The issue's target for the ratio, in words, when there is one. */
+  /**
+   * The issue's target, in words. One that starts with a comparison is checked:
+   * '>= 3x …' or '<= 3x …' against the ratio, '<= 64 bytes …' against the value.
+   */
   target?: string;
+  /** Whether the checked target is met (set by check()). */
+  met?: boolean;
+  /** A point of a line chart (Suite.charts): the series it belongs to and its x. */
+  point?: { chart: string; series: string; x: number };
 }
 
 export interface SuiteOptions {
@@ -27,6 +36,8 @@ export interface SuiteOptions {
 export interface Suite {
   name: string;
   description: string;
+  /** Line charts drawn from the rows' points. */
+  charts?: LineChartSpec[];
   run(options: SuiteOptions): Promise<Row[]> | Row[];
 }
 
@@ -41,44 +52,94 @@ export function machine() {
   };
 }
 
+/** The 1-minute load average, rounded: how busy the machine was (it is shared). */
+export function load(): number {
+  return Math.round(loadavg()[0]! * 100) / 100;
+}
+
 export function withRatio(row: Omit<Row, 'ratio'>): Row {
   return row.baseline ? { ...row, ratio: row.value / row.baseline.value } : row;
 }
 
+const CHECKED = /^(>=|<=)\s*([\d.]+)\s*(x)?/;
+
+/** The row with `met` set when its target is one that can be checked. */
+export function check(row: Row): Row {
+  const parsed = row.target === undefined ? null : CHECKED.exec(row.target);
+  if (!parsed) return row;
+  const [, op, limitText, isRatio] = parsed;
+  const actual = isRatio ? row.ratio : row.value;
+  if (actual === undefined) return row;
+  const limit = Number(limitText);
+  return { ...row, met: op === '>=' ? actual >= limit : actual <= limit };
+}
+
+export interface RunInfo {
+  when: string;
+  quick: boolean;
+  machine: ReturnType<typeof machine>;
+  /** Load averages at the start and the end of the run. */
+  load: { start: number; end: number };
+  /** How long the run took, in seconds. */
+  seconds: number;
+}
+
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results');
 
-export function writeResults(rows: Row[], quick: boolean): string {
+/** Writes latest.json, latest.md and one SVG per chart; returns the Markdown. */
+export function writeResults(rows: Row[], suites: Suite[], info: RunInfo): string {
   mkdirSync(resultsDir, { recursive: true });
-  const when = new Date().toISOString();
-  const info = machine();
-  writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify({ when, quick, machine: info, rows }, null, 2) + '\n');
-  const markdown = renderMarkdown(rows, when, info, quick);
+  const checked = rows.map(check);
+  writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify({ ...info, rows: checked }, null, 2) + '\n');
+  const charts = chartFiles(checked, suites);
+  for (const { file, svg } of charts) writeFileSync(join(resultsDir, file), svg);
+  const markdown = renderMarkdown(checked, info, charts.map((c) => c.file));
   writeFileSync(join(resultsDir, 'latest.md'), markdown);
   return markdown;
 }
 
-function format(n: number): string {
+/** The SVG charts of a run: the ratios against their targets, and each suite's line charts. */
+export function chartFiles(rows: Row[], suites: Suite[]): { file: string; svg: string }[] {
+  const files: { file: string; svg: string }[] = [];
+  const compared = rows.filter((r) => r.ratio !== undefined && r.target !== undefined);
+  if (compared.length > 0) files.push({ file: 'ratios.svg', svg: barChart('Grove against its baselines (same run)', compared) });
+  for (const suite of suites) {
+    for (const spec of suite.charts ?? []) {
+      const points = rows.filter((r) => r.point?.chart === spec.id);
+      if (points.length > 0) files.push({ file: `${spec.id}.svg`, svg: lineChart(spec, points) });
+    }
+  }
+  return files;
+}
+
+export function format(n: number): string {
   if (!Number.isFinite(n)) return String(n);
-  if (Math.abs(n) >= 100) return n.toFixed(0);
-  if (Math.abs(n) >= 10) return n.toFixed(1);
+  const abs = Math.abs(n);
+  if (abs >= 1e7) return `${(n / 1e6).toFixed(abs >= 1e8 ? 0 : 1)}M`;
+  if (abs >= 100) return Math.round(n).toLocaleString('en-US');
+  if (abs >= 10) return n.toFixed(1);
   return n.toFixed(2);
 }
 
-export function renderMarkdown(rows: Row[], when: string, info: ReturnType<typeof machine>, quick: boolean): string {
+export function renderMarkdown(rows: Row[], info: RunInfo, charts: string[] = []): string {
+  const m = info.machine;
   const lines = [
-    `# Benchmark results${quick ? ' (quick run)' : ''}`,
+    `# Benchmark results${info.quick ? ' (quick run)' : ''}`,
     '',
-    `${when} on ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, Node ${info.node}, ${info.platform}. Medians; spread is the median absolute deviation.`,
+    `${info.when} on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; ` +
+      `load average ${info.load.start} at the start, ${info.load.end} at the end (the machine is shared); ${Math.round(info.seconds)} s. ` +
+      'Medians; spread is the median absolute deviation. Ratios are value / baseline, both from this run.',
     '',
-    '| suite | measurement | median | spread | baseline (same run) | ratio | target |',
-    '|---|---|---|---|---|---|---|',
+    '| suite | measurement | median | spread | baseline (same run) | ratio | target | met |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const baseline = r.baseline ? `${r.baseline.name}: ${format(r.baseline.value)} ${r.unit}` : '';
     const spread = r.spread === undefined ? '' : `±${format(r.spread)}%`;
-    lines.push(
-      `| ${r.suite} | ${r.name} | ${format(r.value)} ${r.unit} | ${spread} | ${baseline} | ${r.ratio === undefined ? '' : format(r.ratio) + 'x'} | ${r.target ?? ''} |`,
-    );
+    const ratio = r.ratio === undefined ? '' : `${format(r.ratio)}x`;
+    const met = r.met === undefined ? '' : r.met ? 'yes' : '**no**';
+    lines.push(`| ${r.suite} | ${r.name} | ${format(r.value)} ${r.unit} | ${spread} | ${baseline} | ${ratio} | ${r.target ?? ''} | ${met} |`);
   }
+  if (charts.length > 0) lines.push('', ...charts.map((file) => `![${file}](${file})`));
   return lines.join('\n') + '\n';
 }

@@ -1,5 +1,6 @@
 #include "addon.h"
 
+#include <iterator>
 #include <new>
 
 #include "js_errors.h"
@@ -7,20 +8,32 @@
 
 namespace grove::bindings {
 
+void Addon::ThrowCurrentException(Napi::Env env) {
+  try {
+    try {
+      throw;
+    } catch (const Napi::Error& e) {
+      e.ThrowAsJavaScriptException();  // already a JavaScript exception
+    } catch (const PathError& e) {
+      throw_js_error(env, error_class_, e.code(), e.what(), &e.path());
+    } catch (const Error& e) {
+      throw_js_error(env, error_class_, e.code(), e.what());
+    } catch (const std::bad_alloc&) {
+      throw_js_error(env, error_class_, ErrorCode::kLimitExceeded, "out of memory");
+    } catch (const std::exception& e) {
+      throw_js_error(env, error_class_, ErrorCode::kInvalidArgument, std::string("internal error: ") + e.what());
+    }
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();  // building the GroveError failed: throw what that raised
+  }
+}
+
 template <Addon::Method method>
 Napi::Value Addon::Guarded(const Napi::CallbackInfo& info) {
   try {
     return (this->*method)(info);
-  } catch (const Napi::Error&) {
-    throw;  // already a JavaScript exception
-  } catch (const PathError& e) {
-    throw_js_error(info.Env(), error_class_, e.code(), e.what(), &e.path());
-  } catch (const Error& e) {
-    throw_js_error(info.Env(), error_class_, e.code(), e.what());
-  } catch (const std::bad_alloc&) {
-    throw_js_error(info.Env(), error_class_, ErrorCode::kLimitExceeded, "out of memory");
-  } catch (const std::exception& e) {
-    throw_js_error(info.Env(), error_class_, ErrorCode::kInvalidArgument, std::string("internal error: ") + e.what());
+  } catch (...) {
+    ThrowCurrentException(info.Env());
   }
   return Napi::Value();
 }
@@ -44,6 +57,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
       Function<&Addon::TreeHolders>("treeHolders"),
       Function<&Addon::TreeRoot>("treeRoot"),
       Function<&Addon::TreeVersion>("treeVersion"),
+      Function<&Addon::AdvanceTreeVersion>("advanceTreeVersion"),
       Function<&Addon::SetFeed>("setFeed"),
       Function<&Addon::TakeChanges>("takeChanges"),
       Function<&Addon::CreateNode>("createNode"),
@@ -57,7 +71,6 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
       Function<&Addon::ChildCount>("childCount"),
       Function<&Addon::GetValue>("value"),
       Function<&Addon::ValueAs>("valueAs"),
-      Function<&Addon::ValueAt>("valueAt"),
       Function<&Addon::Lookup>("lookup"),
       Function<&Addon::Parent>("parent"),
       Function<&Addon::Ancestor>("ancestor"),
@@ -88,7 +101,22 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
       Function<&Addon::Increment>("increment"),
       Function<&Addon::CompareAndSet>("compareAndSet"),
       Function<&Addon::SetIfZero>("setIfZero"),
+
+      Function<&Addon::ArrayView>("arrayView"),
+      Function<&Addon::ArrayReduce>("arrayReduce"),
+      Function<&Addon::ArrayDot>("arrayDot"),
+      Function<&Addon::ArrayScale>("arrayScale"),
+      Function<&Addon::ArrayAxpy>("arrayAxpy"),
+      Function<&Addon::ArrayResize>("arrayResize"),
+      Function<&Addon::ArrayStats>("arrayStats"),
+      Function<&Addon::ConvertValue>("convertValue"),
+      Function<&Addon::NodeHash>("nodeHash"),
+      Function<&Addon::RegisterType>("registerType"),
   });
+  napi_property_descriptor raw[] = {
+      {"valueAt", nullptr, &Addon::ValueAtFast, nullptr, nullptr, nullptr, napi_enumerable, this},
+  };
+  NAPI_THROW_IF_FAILED_VOID(env, napi_define_properties(env, exports, std::size(raw), raw));
 }
 
 // setup(errorClass): errors are thrown as `new errorClass(code, message, path)` from now on.

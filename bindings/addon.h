@@ -5,6 +5,7 @@
 
 #include <napi.h>
 
+#include "array_views.h"
 #include "handle_table.h"
 
 namespace grove::bindings {
@@ -20,6 +21,8 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value Guarded(const Napi::CallbackInfo& info);
   template <Method method>
   static AddonProp Function(const char* name);
+  // Turns the exception being handled into a pending JavaScript GroveError.
+  void ThrowCurrentException(Napi::Env env);
 
   // addon.cpp: setup and handles
   Napi::Value Setup(const Napi::CallbackInfo& info);
@@ -34,6 +37,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value TreeHolders(const Napi::CallbackInfo& info);
   Napi::Value TreeRoot(const Napi::CallbackInfo& info);
   Napi::Value TreeVersion(const Napi::CallbackInfo& info);
+  Napi::Value AdvanceTreeVersion(const Napi::CallbackInfo& info);
   Napi::Value SetFeed(const Napi::CallbackInfo& info);
   Napi::Value TakeChanges(const Napi::CallbackInfo& info);
   Napi::Value CreateNode(const Napi::CallbackInfo& info);
@@ -49,6 +53,9 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value GetValue(const Napi::CallbackInfo& info);
   Napi::Value ValueAs(const Napi::CallbackInfo& info);
   Napi::Value ValueAt(const Napi::CallbackInfo& info);
+  // valueAt as exported: raw N-API for the common case, ValueAt for anything else.
+  static napi_value ValueAtFast(napi_env env, napi_callback_info info);
+  Napi::Value ReadValueAt(Napi::Env env, double handle, std::string_view path);
   Napi::Value Lookup(const Napi::CallbackInfo& info);
   Napi::Value Parent(const Napi::CallbackInfo& info);
   Napi::Value Ancestor(const Napi::CallbackInfo& info);
@@ -81,11 +88,24 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value CompareAndSet(const Napi::CallbackInfo& info);
   Napi::Value SetIfZero(const Napi::CallbackInfo& info);
 
+  // value_functions.cpp
+  Napi::Value ArrayView(const Napi::CallbackInfo& info);
+  Napi::Value ArrayReduce(const Napi::CallbackInfo& info);
+  Napi::Value ArrayDot(const Napi::CallbackInfo& info);
+  Napi::Value ArrayScale(const Napi::CallbackInfo& info);
+  Napi::Value ArrayAxpy(const Napi::CallbackInfo& info);
+  Napi::Value ArrayResize(const Napi::CallbackInfo& info);
+  Napi::Value ArrayStats(const Napi::CallbackInfo& info);
+  Napi::Value ConvertValue(const Napi::CallbackInfo& info);
+  Napi::Value NodeHash(const Napi::CallbackInfo& info);
+  Napi::Value RegisterType(const Napi::CallbackInfo& info);
+
   // A handle for `node` (or undefined when it is null), tied to the tree slot it came through.
   Napi::Value NodeOrUndefined(Napi::Env env, uint32_t tree_slot, NodeRef node);
   napi_value ObjectPrototype() const { return object_prototype_.Value(); }
 
   HandleTable handles_;
+  ArrayViews array_views_;
   Napi::FunctionReference error_class_;
   Napi::ObjectReference object_prototype_;
 };

@@ -47,7 +47,7 @@ void DraftReader::read_into(Draft& draft, napi_value value, TypeId type, int dep
   if (type != 0) {
     draft.type = type;
     if (!type_info(type).structured) {
-      if (container) {
+      if (container && !(array && type_info(type).element != Element::kNone)) {
         fail(ErrorCode::kTypeMismatch, std::string(function_) + "(): " + where() + " is an " +
                                            (array ? "array" : "object") + ", but " + type_name(type) +
                                            " nodes hold a single value");
@@ -72,14 +72,17 @@ void DraftReader::read_into(Draft& draft, napi_value value, TypeId type, int dep
   if (!container) {
     Value leaf = value_from_js(env_, value, std::string(function_) + "(): " + where());
     draft.type = inferred_type(leaf);
+    draft.inferred = true;
     if (leaf.type != type::kNull) draft.value = std::move(leaf);
     return;
   }
   draft.type = array ? type::kList : type::kObject;
+  draft.inferred = true;
   read_children(draft, value, array, depth);
 }
 
 void DraftReader::read_children(Draft& draft, napi_value value, bool array, int depth) {
+  draft.filled = true;
   Napi::Object object(env_, value);
   if (array) {
     uint32_t length = Napi::Array(env_, value).Length();
@@ -124,13 +127,68 @@ void DraftReader::read_children(Draft& draft, napi_value value, bool array, int 
   }
 }
 
-NodeRef build(Tree& tree, const Draft& draft) {
+namespace {
+
+// A member whose type was inferred, given the type its schema names instead.
+void coerce(Draft& member, TypeId type) {
+  const TypeInfo& target = type_info(type);
+  if (member.value) {
+    member.value = convert(*member.value, type);
+  } else if (member.type == type::kList && target.element != Element::kNone) {
+    // An array of numbers read as a list: its items become the vector's numbers.
+    std::size_t count = member.children.size();
+    ArrayRef numbers = count == 0 ? ArrayRef() : ArrayRef::adopt(ArrayData::allocate(Element::kF64, count));
+    for (std::size_t i = 0; i < count; ++i) {
+      const Draft& item = member.children[i];
+      if (!item.value) {
+        fail(ErrorCode::kTypeMismatch, "a " + type_name(type) + " holds numbers, not " + type_name(item.type) + "s");
+      }
+      numbers->as<double>()[i] = convert(*item.value, type::kF64).as_f64();
+    }
+    member.value = convert(Value::array_of(type::kF64Array, std::move(numbers)), type);
+    member.children.clear();
+  } else if (!target.structured || member.type != type::kObject) {
+    return;  // no coercion: the schema check names the mismatch
+  }
+  member.type = type;
+  member.inferred = false;
+}
+
+void apply_schemas(const SchemaSnapshot& schemas, Draft& draft) {
+  const TypeSchema* schema = is_user_type(draft.type) ? schemas.find(draft.type) : nullptr;
+  if (schema) {
+    std::vector<std::string_view> names;
+    for (Draft& member : draft.children) {
+      const MemberSchema* m = schema->member(member.name);
+      if (m && m->type != 0 && member.inferred && member.type != m->type) {
+        try {
+          coerce(member, m->type);
+        } catch (const Error& e) {
+          fail(e.code(), "member '" + member.name + "' of a " + schema->name + ": " + e.what());
+        }
+      }
+      schema->check_member(member.name, member.type);
+      names.push_back(member.name);
+    }
+    if (draft.filled) schema->check_complete(names);
+  }
+  for (Draft& child : draft.children) apply_schemas(schemas, child);
+}
+
+NodeRef build_checked(Tree& tree, const Draft& draft) {
   NodeRef node = tree.create_node(draft.name, draft.type, draft.value ? &*draft.value : nullptr);
   for (const Draft& child : draft.children) {
-    NodeRef built = build(tree, child);
+    NodeRef built = build_checked(tree, child);
     tree.add_child(*node, *built);
   }
   return node;
+}
+
+}  // namespace
+
+NodeRef build(Tree& tree, Draft& draft) {
+  apply_schemas(tree.schemas().snapshot(), draft);
+  return build_checked(tree, draft);
 }
 
 }  // namespace grove::bindings

@@ -16,6 +16,8 @@ namespace grove::bindings {
 struct Draft {
   std::string name;  // empty: generated from the id ("#<id>")
   TypeId type = type::kNull;
+  bool inferred = false;  // the type came from the value, not from the caller
+  bool filled = false;    // structured: the children came from a value (an object or array)
   std::optional<Value> value;
   std::vector<Draft> children;
 };
@@ -28,8 +30,10 @@ class DraftReader {
 
   // `type` is the requested node type, or 0 to infer it: object → object, array → list,
   // string → str, boolean → bool, integral number → i64, other numbers → f64,
-  // bigint → i64 (u64 beyond), Uint8Array → bytes, null → null. Undefined means no value
-  // for an explicit type and is refused otherwise.
+  // bigint → i64 (u64 beyond), Uint8Array → bytes, Float32Array → f32array (and the
+  // other TypedArrays of js_values.h), null → null. Undefined means no value for an
+  // explicit type and is refused otherwise. A vector or array type takes an array of
+  // numbers or a TypedArray as its value.
   Draft read(napi_value value, std::string name, TypeId type);
 
  private:
@@ -43,7 +47,10 @@ class DraftReader {
   std::vector<std::string> keys_;  // the key path being read
 };
 
-// Creates the drafted subtree, detached, in `tree`.
-NodeRef build(Tree& tree, const Draft& draft);
+// Creates the drafted subtree, detached, in `tree`. Where a node is of an application type
+// with a registered schema (grove/schema.h), its members whose types were inferred take
+// the types the schema gives them (exactly, or TypeMismatch), and the members must then
+// satisfy the schema; a node given with a value must have every required member.
+NodeRef build(Tree& tree, Draft& draft);
 
 }  // namespace grove::bindings

@@ -81,13 +81,22 @@ double HandleTable::add_snapshot(uint32_t tree_slot, Snapshot snapshot) {
   return encode(index, slots_[index].generation);
 }
 
+namespace {
+
+// Out of line, so that resolving a good handle (every call) needs no frame for messages.
+[[noreturn, gnu::noinline, gnu::cold]] void fail_handle(double handle, const char* expected, bool decodable) {
+  if (!decodable) fail(ErrorCode::kInvalidArgument, text(handle) + " is not a " + expected + " handle");
+  fail(ErrorCode::kReleased, std::string("this ") + expected + " handle was released; look the " + expected + " up again");
+}
+
+}  // namespace
+
 const HandleTable::Slot& HandleTable::resolve(double handle, const char* expected) const {
   std::optional<Decoded> decoded = decode(handle);
-  if (!decoded) fail(ErrorCode::kInvalidArgument, text(handle) + " is not a " + expected + " handle");
+  if (!decoded) fail_handle(handle, expected, false);
   auto [index, generation] = *decoded;
   if (index >= slots_.size() || slots_[index].generation != generation || slots_[index].kind == Kind::kFree) {
-    fail(ErrorCode::kReleased, std::string("this ") + expected + " handle was released; look the " + expected +
-                                   " up again");
+    fail_handle(handle, expected, true);
   }
   return slots_[index];
 }

@@ -2,21 +2,86 @@
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "grove/error.h"
+#include "grove/forms.h"
 
 namespace grove::bindings {
 namespace {
 
 constexpr double kMaxSafe = 9007199254740991.0;  // 2^53 - 1
 
-bool is_uint8_array(napi_env env, napi_value value) {
+// The kind of a TypedArray, or nullopt for anything else.
+std::optional<napi_typedarray_type> typed_array_of(napi_env env, napi_value value) {
   bool typed = false;
   napi_is_typedarray(env, value, &typed);
-  if (!typed) return false;
+  if (!typed) return std::nullopt;
   napi_typedarray_type kind;
   napi_get_typedarray_info(env, value, &kind, nullptr, nullptr, nullptr, nullptr);
-  return kind == napi_uint8_array;
+  return kind;
+}
+
+const char* typed_array_name(napi_typedarray_type kind) {
+  switch (kind) {
+    case napi_int8_array: return "Int8Array";
+    case napi_uint8_array: return "Uint8Array";
+    case napi_uint8_clamped_array: return "Uint8ClampedArray";
+    case napi_int16_array: return "Int16Array";
+    case napi_uint16_array: return "Uint16Array";
+    case napi_int32_array: return "Int32Array";
+    case napi_uint32_array: return "Uint32Array";
+    case napi_float32_array: return "Float32Array";
+    case napi_float64_array: return "Float64Array";
+    case napi_bigint64_array: return "BigInt64Array";
+    case napi_biguint64_array: return "BigUint64Array";
+    default: return "TypedArray";
+  }
+}
+
+// The array type a TypedArray's elements are, or 0.
+TypeId array_type_of(napi_typedarray_type kind) {
+  switch (kind) {
+    case napi_float32_array: return type::kF32Array;
+    case napi_float64_array: return type::kF64Array;
+    case napi_int32_array: return type::kI32Array;
+    case napi_int16_array: return type::kI16Array;
+    default: return 0;
+  }
+}
+
+Value typed_array_value(napi_env env, napi_value value, TypeId type) {
+  void* data = nullptr;
+  std::size_t length = 0;
+  napi_get_typedarray_info(env, value, nullptr, &length, &data, nullptr, nullptr);
+  if (length == 0) return Value::array_of(type, {});
+  ArrayRef array = ArrayRef::adopt(ArrayData::allocate(type_info(type).element, length));
+  std::memcpy(array->data(), data, array->bytes());
+  return Value::array_of(type, std::move(array));
+}
+
+// An array of numbers as an f64array, which converts exactly to any vector or array type.
+Value number_array_value(napi_env env, napi_value value, const std::string& where) {
+  uint32_t length = 0;
+  napi_get_array_length(env, value, &length);
+  if (length == 0) return Value::array_of(type::kF64Array, {});
+  ArrayRef array = ArrayRef::adopt(ArrayData::allocate(Element::kF64, length));
+  for (uint32_t i = 0; i < length; ++i) {
+    napi_value element;
+    napi_get_element(env, value, i, &element);
+    if (napi_get_value_double(env, element, &array->as<double>()[i]) != napi_ok) {
+      fail(ErrorCode::kInvalidArgument, where + "[" + std::to_string(i) + "] is " + js_type_name(env, element) +
+                                            ": an array value holds numbers only");
+    }
+  }
+  return Value::array_of(type::kF64Array, std::move(array));
+}
+
+Napi::Value numbers_to_js(Napi::Env env, const Value& value) {
+  Elements e = elements_of(value);
+  Napi::Array out = Napi::Array::New(env, e.count);
+  for (uint32_t i = 0; i < e.count; ++i) out.Set(i, Napi::Number::New(env, element_at(e, i)));
+  return out;
 }
 
 Value bigint_value(napi_env env, napi_value value, const std::string& where) {
@@ -52,7 +117,7 @@ std::string js_type_name(Napi::Env env, napi_value value) {
       bool array = false;
       napi_is_array(env, value, &array);
       if (array) return "array";
-      if (is_uint8_array(env, value)) return "Uint8Array";
+      if (std::optional<napi_typedarray_type> kind = typed_array_of(env, value)) return typed_array_name(*kind);
       return "object";
     }
   }
@@ -155,24 +220,51 @@ Value value_from_js(Napi::Env env, napi_value value, const std::string& where) {
       napi_get_value_string_utf8(env, value, s.data(), length + 1, &length);
       return Value::str(s);
     }
-    case napi_object:
-      if (is_uint8_array(env, value)) {
+    case napi_object: {
+      bool array = false;
+      napi_is_array(env, value, &array);
+      if (array) return number_array_value(env, value, where);
+      std::optional<napi_typedarray_type> kind = typed_array_of(env, value);
+      if (kind == napi_uint8_array) {
         void* data = nullptr;
         std::size_t length = 0;
         napi_get_typedarray_info(env, value, nullptr, &length, &data, nullptr, nullptr);
         return Value::bytes(std::string_view(static_cast<const char*>(data), length));
       }
+      if (kind && array_type_of(*kind) != 0) return typed_array_value(env, value, array_type_of(*kind));
       break;
+    }
     default:
       break;
   }
-  fail(ErrorCode::kInvalidArgument, where + " must be a number, bigint, boolean, string, Uint8Array or null, got " +
+  fail(ErrorCode::kInvalidArgument, where + " must be a number, bigint, boolean, string, null, an array of numbers, "
+                                            "or a Uint8Array, Float32Array, Float64Array, Int32Array or Int16Array, got " +
                                         js_type_name(env, value));
 }
 
 Napi::Value u64_to_js(Napi::Env env, uint64_t n) {
   if (n <= static_cast<uint64_t>(kMaxSafe)) return Napi::Number::New(env, static_cast<double>(n));
   return Napi::BigInt::New(env, n);
+}
+
+napi_typedarray_type typed_array_kind(Element element) {
+  switch (element) {
+    case Element::kF32: return napi_float32_array;
+    case Element::kF64: return napi_float64_array;
+    case Element::kI32: return napi_int32_array;
+    case Element::kI16: return napi_int16_array;
+    default: return napi_uint8_array;
+  }
+}
+
+Napi::Value typed_array_copy(Napi::Env env, const Value& array) {
+  Elements e = elements_of(array);
+  std::size_t bytes = e.count * element_size(e.element);
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, bytes);
+  if (bytes > 0) std::memcpy(buffer.Data(), e.data, bytes);
+  napi_value out;
+  NAPI_THROW_IF_FAILED(env, napi_create_typedarray(env, typed_array_kind(e.element), e.count, buffer, 0, &out), Napi::Value());
+  return Napi::Value(env, out);
 }
 
 Napi::Value value_to_js(Napi::Env env, const Value& value) {
@@ -184,6 +276,12 @@ Napi::Value value_to_js(Napi::Env env, const Value& value) {
     Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, value.blob.size());
     if (!value.blob.empty()) std::memcpy(buffer.Data(), value.blob.data(), value.blob.size());
     return Napi::Uint8Array::New(env, value.blob.size(), buffer, 0);
+  }
+  if (info->storage == Storage::kArray) return typed_array_copy(env, value);
+  if (info->element != Element::kNone) return numbers_to_js(env, value);
+  if (has_text_form(value.type)) {
+    std::string text = text_form(value);
+    return Napi::String::New(env, text.data(), text.size());
   }
   if (info->is_float) return Napi::Number::New(env, info->bits == 32 ? value.as_f32() : value.as_f64());
   if (!info->is_signed) return u64_to_js(env, value.bits);

@@ -12,7 +12,7 @@
 
 namespace grove::bindings {
 
-// "number", "string", "array", "Uint8Array", "object", ... for error messages.
+// "number", "string", "array", "Uint8Array", "Float32Array", "object", ... for error messages.
 std::string js_type_name(Napi::Env env, napi_value value);
 
 class Args {
@@ -38,11 +38,20 @@ class Args {
 };
 
 // A leaf value from JavaScript: number → f64, bigint → i64 (u64 beyond), boolean, string,
-// Uint8Array → bytes, null. `where` names the value in error messages.
+// Uint8Array → bytes, Float32Array → f32array, Float64Array → f64array, Int32Array →
+// i32array, Int16Array → i16array, an array of numbers → f64array (which converts exactly
+// to any vector or array type), null. `where` names the value in error messages.
 Value value_from_js(Napi::Env env, napi_value value, const std::string& where);
 // A Value as JavaScript: integers as numbers within ±(2^53 - 1) and BigInt beyond, floats
-// as numbers, str as string, bytes as a new Uint8Array, null (and structured) as null.
+// as numbers, str as string, bytes as a new Uint8Array, vectors (vec2, vec3, vec4uc,
+// mat3x3, rect) as arrays of numbers, SIMD arrays as new TypedArrays (Float32Array,
+// Float64Array, Int32Array, Int16Array, Uint8Array), the other chain types and ipv4 as
+// their text (grove/forms.h), null (and structured) as null.
 Napi::Value value_to_js(Napi::Env env, const Value& value);
+// A new TypedArray holding a copy of an array value's elements.
+Napi::Value typed_array_copy(Napi::Env env, const Value& array);
+// The TypedArray kind of an array element.
+napi_typedarray_type typed_array_kind(Element element);
 // An unsigned 64-bit integer (an id, a version): a number when exact, else a BigInt.
 Napi::Value u64_to_js(Napi::Env env, uint64_t n);
 

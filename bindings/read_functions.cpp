@@ -6,6 +6,56 @@
 #include "paths.h"
 
 namespace grove::bindings {
+namespace {
+
+// A path argument as UTF-8 in a stack buffer. napi_get_value_string_utf16 copies the
+// string's code units as they are, which costs less than V8's UTF-8 encoder; ASCII (nearly
+// every path) is then narrowed in a loop, and anything else encoded here, a lone surrogate
+// as U+FFFD as V8 does. read() is false for a path that might not fit (or is no string).
+class PathBuffer {
+ public:
+  bool read(napi_env env, napi_value value) {
+    std::size_t count = 0;
+    if (napi_get_value_string_utf16(env, value, units_, kUnits, &count) != napi_ok || count + 1 >= kUnits) return false;
+    std::size_t i = 0;
+    for (; i < count && units_[i] < 0x80; ++i) bytes_[i] = static_cast<char>(units_[i]);
+    size_ = i;
+    for (; i < count; ++i) {
+      uint32_t c = units_[i];
+      bool high = c >= 0xD800 && c <= 0xDBFF, low = c >= 0xDC00 && c <= 0xDFFF;
+      if (high && i + 1 < count && units_[i + 1] >= 0xDC00 && units_[i + 1] <= 0xDFFF) {
+        c = 0x10000 + ((c - 0xD800) << 10) + (units_[++i] - 0xDC00);
+      } else if (high || low) {
+        c = 0xFFFD;
+      }
+      put(c);
+    }
+    return true;
+  }
+  std::string_view view() const { return {bytes_, size_}; }
+
+ private:
+  void put(uint32_t c) {
+    auto byte = [this](uint32_t b) { bytes_[size_++] = static_cast<char>(b); };
+    if (c < 0x80) {
+      byte(c);
+    } else if (c < 0x800) {
+      byte(0xC0 | c >> 6), byte(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+      byte(0xE0 | c >> 12), byte(0x80 | (c >> 6 & 0x3F)), byte(0x80 | (c & 0x3F));
+    } else {
+      byte(0xF0 | c >> 18), byte(0x80 | (c >> 12 & 0x3F)), byte(0x80 | (c >> 6 & 0x3F)), byte(0x80 | (c & 0x3F));
+    }
+  }
+
+  static constexpr std::size_t kUnits = 256;
+  char16_t units_[kUnits];
+  char bytes_[3 * kUnits];  // a unit takes at most 3 bytes (a surrogate pair, 4 for 2 units)
+  std::size_t size_ = 0;
+};
+
+}  // namespace
+
 // nodeId(node) → number (BigInt beyond 2^53)
 Napi::Value Addon::NodeId(const Napi::CallbackInfo& info) {
   return u64_to_js(info.Env(), handles_.node(Args(info, "id").handle(0)).node.id());
@@ -55,13 +105,46 @@ Napi::Value Addon::ValueAs(const Napi::CallbackInfo& info) {
 Napi::Value Addon::ValueAt(const Napi::CallbackInfo& info) {
   Args args(info, "value");
   std::string path = args.string(1, "the path");
-  NodeRef node = require_path(handles_.node(args.handle(0)).node, path);
-  if (type_info(node->type()).structured) {
-    throw PathError(ErrorCode::kTypeMismatch, "'" + path + "' is a node of type " + type_name(node->type()) +
-                                                  ": it holds children, not a value; read it with get()",
-                    path);
+  return ReadValueAt(info.Env(), args.handle(0), path);
+}
+
+// The hottest read of all, so it skips node-addon-api's dispatch and decodes the path into
+// a stack buffer (no length query, no std::string). Anything out of the ordinary (a wrong
+// argument, a path that might not fit) goes to ValueAt, which decodes and reports errors
+// like every other function.
+napi_value Addon::ValueAtFast(napi_env env, napi_callback_info info) {
+  std::size_t argc = 2;
+  napi_value argv[2];
+  void* data = nullptr;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, &data);  // missing arguments read as undefined
+  auto* self = static_cast<Addon*>(data);
+  try {
+    double handle = 0;
+    PathBuffer path;
+    if (napi_get_value_double(env, argv[0], &handle) == napi_ok && path.read(env, argv[1])) {
+      return self->ReadValueAt(Napi::Env(env), handle, path.view());
+    }
+    return self->ValueAt(Napi::CallbackInfo(env, info));
+  } catch (...) {
+    self->ThrowCurrentException(Napi::Env(env));
+    return nullptr;
   }
-  return value_to_js(info.Env(), node->value());
+}
+
+Napi::Value Addon::ReadValueAt(Napi::Env env, double handle, std::string_view path) {
+  const Node& base = handles_.node(handle).node;
+  Node::PathRead read = base.read_path(path);
+  if (!read.found) {
+    NodeRef node = require_path(base, path);  // throws, saying which name is missing
+    read = {true, node->type(), node->value()};  // unless the node appeared meanwhile
+  }
+  if (read.value.type == type::kNull && type_info(read.type).structured) {  // only a node without a value can be
+    throw PathError(ErrorCode::kTypeMismatch, "'" + std::string(path) + "' is a node of type " +
+                                                  type_name(read.type) +
+                                                  ": it holds children, not a value; read it with get()",
+                    std::string(path));
+  }
+  return value_to_js(env, read.value);
 }
 
 // lookup(node, path, required) → node handle, or undefined (NotFound when required)

@@ -105,4 +105,14 @@ Napi::Value Addon::ExportJson(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), write_json(*node, typed ? JsonFormat::kTyped : JsonFormat::kPlain, depth));
 }
 
+
+// advanceTreeVersion(tree, version) → number: raises the version counter to at least
+// `version` (a store recovering the tree continues after its last logged version).
+Napi::Value Addon::AdvanceTreeVersion(const Napi::CallbackInfo& info) {
+  Args args(info, "advanceVersion");
+  TreeTarget target = handles_.tree(args.handle(0));
+  target.tree.advance_version(args.index(1, "version"));
+  return u64_to_js(info.Env(), target.tree.version());
+}
+
 }  // namespace grove::bindings

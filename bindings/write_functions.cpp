@@ -5,6 +5,7 @@
 #include "js_errors.h"
 #include "js_values.h"
 #include "paths.h"
+#include "schema_checks.h"
 
 namespace grove::bindings {
 namespace {
@@ -50,6 +51,7 @@ Napi::Value Addon::SetPath(const Napi::CallbackInfo& info) {
   for (std::size_t i = 0; i + 1 < names.size(); ++i) {
     if (i > 0) walked += '/';
     walked += names[i];
+    if (!parent->child(names[i])) check_member_write(target.tree, *parent, names[i], type::kObject, true);
     NodeRef next = target.tree.ensure_child(*parent, names[i], type::kObject);
     if (!type_info(next->type()).structured) {
       throw PathError(ErrorCode::kTypeMismatch, "set(): cannot create '" + path + "': '" + walked +
@@ -73,6 +75,7 @@ Napi::Value Addon::SetPath(const Napi::CallbackInfo& info) {
     }
   }
   NodeRef built = build(target.tree, draft);
+  check_member_write(target.tree, *parent, built->name(), built->type(), false);
   return u64_to_js(info.Env(), target.tree.put_child(*parent, *built));
 }
 
@@ -92,8 +95,10 @@ Napi::Value Addon::PutPath(const Napi::CallbackInfo& info) {
   }
   NodeRef parent = NodeRef::share(&target.node);
   for (std::size_t i = 0; i + 1 < names.size(); ++i) {
+    if (!parent->child(names[i])) check_member_write(target.tree, *parent, names[i], type::kObject, true);
     parent = target.tree.ensure_child(*parent, names[i], type::kObject);
   }
+  check_member_write(target.tree, *parent, node.node.name(), node.node.type(), false);
   return u64_to_js(info.Env(), target.tree.put_child(*parent, node.node));
 }
 
@@ -106,6 +111,7 @@ Napi::Value Addon::DeletePath(const Napi::CallbackInfo& info) {
   NodeRef node = require_path(target.node, path);
   NodeRef parent = node->parent();
   if (!parent) throw PathError(ErrorCode::kNotFound, "delete(): '" + path + "' was removed meanwhile", path);
+  check_member_removal(target.tree, *parent, node->name());
   return u64_to_js(info.Env(), target.tree.remove_child(*parent, *node));
 }
 
@@ -117,6 +123,7 @@ Napi::Value Addon::AddChild(const Napi::CallbackInfo& info) {
   Draft draft = DraftReader(info.Env(), ObjectPrototype(), "add").read(args[3], std::move(name), type);
   NodeTarget target = handles_.node(args.handle(0));
   NodeRef child = build(target.tree, draft);
+  check_member_write(target.tree, target.node, child->name(), child->type(), true);
   target.tree.add_child(target.node, *child);
   return Napi::Number::New(info.Env(), handles_.add_node(target.tree_slot, std::move(child)));
 }
@@ -127,6 +134,7 @@ Napi::Value Addon::Append(const Napi::CallbackInfo& info) {
   NodeTarget parent = handles_.node(args.handle(0));
   NodeTarget child = handles_.node(args.handle(1));
   require_same_tree(parent, child, "append");
+  check_member_write(parent.tree, parent.node, child.node.name(), child.node.type(), true);
   return u64_to_js(info.Env(), parent.tree.add_child(parent.node, child.node));
 }
 
@@ -135,6 +143,7 @@ Napi::Value Addon::RemoveChild(const Napi::CallbackInfo& info) {
   Args args(info, "remove");
   NodeTarget parent = handles_.node(args.handle(0));
   NodeTarget child = handles_.node(args.handle(1));
+  check_member_removal(parent.tree, parent.node, child.node.name());
   return u64_to_js(info.Env(), parent.tree.remove_child(parent.node, child.node));
 }
 
@@ -143,6 +152,7 @@ Napi::Value Addon::RemoveChildAt(const Napi::CallbackInfo& info) {
   Args args(info, "remove");
   uint64_t index = args.index(1, "the index");
   NodeTarget parent = handles_.node(args.handle(0));
+  if (NodeRef child = parent.node.child_at(index)) check_member_removal(parent.tree, parent.node, child->name());
   return u64_to_js(info.Env(), parent.tree.remove_child_at(parent.node, index));
 }
 
@@ -153,6 +163,10 @@ Napi::Value Addon::ReplaceById(const Napi::CallbackInfo& info) {
   NodeTarget parent = handles_.node(args.handle(0));
   NodeTarget replacement = handles_.node(args.handle(2));
   require_same_tree(parent, replacement, "replaceById");
+  NodeRef replaced = parent.node.child_by_id(id);
+  if (replaced && replaced->name() != replacement.node.name()) check_member_removal(parent.tree, parent.node, replaced->name());
+  check_member_write(parent.tree, parent.node, replacement.node.name(), replacement.node.type(),
+                     !replaced || replaced->name() != replacement.node.name());
   return u64_to_js(info.Env(), parent.tree.replace_child_by_id(parent.node, id, replacement.node));
 }
 
@@ -177,6 +191,10 @@ Napi::Value Addon::CopyChildren(const Napi::CallbackInfo& info) {
   NodeTarget from = handles_.node(args.handle(0));
   NodeTarget to = handles_.node(args.handle(1));
   require_same_tree(from, to, "copyChildrenTo");
+  Snapshot children = from.node.children();
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    check_member_write(to.tree, to.node, children.at(i)->name(), children.at(i)->type(), true);
+  }
   return u64_to_js(info.Env(), to.tree.copy_children(from.node, to.node));
 }
 
@@ -195,6 +213,14 @@ Napi::Value Addon::CompareAndSet(const Napi::CallbackInfo& info) {
   Value expected = args.value(1, "expected");
   Value desired = args.value(2, "the value");
   NodeTarget target = handles_.node(args.handle(0));
+  // Compared in the node's type where the expected value converts to it (a hash given
+  // as its hex text); otherwise as given, which then compares unequal or by number.
+  if (type_info(target.node.type()).storage != Storage::kNone) {
+    try {
+      expected = convert(expected, target.node.type());
+    } catch (const Error&) {
+    }
+  }
   Value current;
   bool ok = target.tree.compare_and_set(target.node, expected, desired, &current);
   return outcome(info.Env(), ok, current);

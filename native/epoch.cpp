@@ -1,8 +1,24 @@
+// Epoch-based reclamation: the lockless build's half of grove/epoch.h.
+//
+// The protocol, in the manner of folly's Rcu.h:
+//   reader:    e = g_epoch (acquire); slot = e; fence; load pointers (acquire); read; slot = 0 (release)
+//   writer:    unlink (release store of the new pointer); fence; t = g_epoch++ ; queue {object, t}
+//   collector: take the queue; fence; scan the slots; free every object whose t is below
+//              every pinned epoch (all of them when no slot is pinned)
+// The two fences order each reader's pin against each writer's unlink and the collector's
+// scan: a reader that can still reach an unlinked object pinned before the unlink, so its
+// slot holds an epoch no greater than the object's tag and the collector sees it pinned
+// (or already unpinned, its reads done). Readers write only their own slot's cache line.
+//
+// The reader's fence is the one cost above a plain load (a locked instruction on x86).
+// An asymmetric fence (membarrier(2) from the collector, a compiler barrier in readers, as
+// folly and liburcu's memb flavour do) would remove it; it was not needed for the targets.
 #include "grove/epoch.h"
 
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 namespace grove::epoch {
@@ -16,8 +32,8 @@ struct alignas(64) Slot {
   Slot* next = nullptr;            // immutable once the slot is published
 };
 
-std::atomic<Slot*> g_slots{nullptr};
-std::atomic<uint64_t> g_epoch{1};
+std::atomic<Slot*> g_slots{nullptr};  // a push-only list: slots are published, never removed
+std::atomic<uint64_t> g_epoch{1};      // bumped by every retire(); 0 is left for "not reading"
 
 struct Retired {
   void* ptr;
@@ -27,8 +43,8 @@ struct Retired {
 
 std::mutex g_retired_mutex;
 std::vector<Retired> g_retired;  // guarded by g_retired_mutex
-std::atomic<std::size_t> g_pending{0};
-std::atomic<bool> g_collecting{false};
+std::atomic<std::size_t> g_pending{0};    // a count for the threshold and pending(): relaxed
+std::atomic<bool> g_collecting{false};    // one collector at a time; see collect_once()
 
 constexpr std::size_t kCollectThreshold = 256;
 
@@ -38,7 +54,7 @@ Slot* claim_slot() {
     if (s->in_use.compare_exchange_strong(free_slot, true, std::memory_order_acquire)) return s;
   }
   auto* s = new Slot;
-  s->in_use.store(true, std::memory_order_relaxed);
+  s->in_use.store(true, std::memory_order_relaxed);  // not yet shared: the push below publishes it
   Slot* head = g_slots.load(std::memory_order_relaxed);
   do {
     s->next = head;
@@ -47,15 +63,24 @@ Slot* claim_slot() {
   return s;
 }
 
+// Trivially constructed and destroyed, so that a pin reaches it with one TLS lookup and no
+// initialisation check.
 struct ThreadState {
   Slot* slot = nullptr;
   uint32_t depth = 0;
-  ~ThreadState() {
+};
+
+thread_local ThreadState t_state;
+
+// Gives the thread's slot back when the thread exits; touched only when the slot is claimed.
+struct SlotReturn {
+  ~SlotReturn() {
+    Slot* slot = std::exchange(t_state.slot, nullptr);
     if (slot) slot->in_use.store(false, std::memory_order_release);  // pairs with claim_slot's CAS
   }
 };
 
-thread_local ThreadState t_state;
+thread_local SlotReturn t_slot_return;
 
 std::size_t collect_once();
 
@@ -64,7 +89,10 @@ std::size_t collect_once();
 Guard::Guard() noexcept {
   ThreadState& t = t_state;
   if (t.depth++ != 0) return;
-  if (!t.slot) t.slot = claim_slot();
+  if (!t.slot) {
+    t.slot = claim_slot();
+    (void)&t_slot_return;  // constructs it, so that its destructor runs at thread exit
+  }
   // Acquire pairs with retire()'s fetch_add: a reader that sees an epoch newer than an
   // object's tag also sees the unlink that preceded the tag.
   t.slot->epoch.store(g_epoch.load(std::memory_order_acquire), std::memory_order_relaxed);
@@ -95,6 +123,8 @@ namespace {
 // One pass; returns how many objects it freed (0 if another thread is collecting).
 std::size_t collect_once() {
   bool idle = false;
+  // Acquire pairs with the release store that ends the previous collection: its frees and
+  // its kept objects are visible to this one.
   if (!g_collecting.compare_exchange_strong(idle, true, std::memory_order_acquire)) return 0;
   std::vector<Retired> batch;
   {
@@ -105,7 +135,7 @@ std::size_t collect_once() {
   // reach anything in this batch.
   std::atomic_thread_fence(std::memory_order_seq_cst);
   uint64_t oldest_pinned = UINT64_MAX;
-  for (Slot* s = g_slots.load(std::memory_order_acquire); s; s = s->next) {
+  for (Slot* s = g_slots.load(std::memory_order_acquire); s; s = s->next) {  // pairs with claim_slot's push
     uint64_t e = s->epoch.load(std::memory_order_acquire);  // pairs with Guard's release unpin
     if (e != 0 && e < oldest_pinned) oldest_pinned = e;
   }
@@ -125,7 +155,7 @@ std::size_t collect_once() {
     g_retired.insert(g_retired.end(), kept.begin(), kept.end());
   }
   g_pending.fetch_sub(freed, std::memory_order_relaxed);
-  g_collecting.store(false, std::memory_order_release);
+  g_collecting.store(false, std::memory_order_release);  // pairs with the next collector's CAS
   return freed;
 }
 

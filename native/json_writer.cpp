@@ -1,14 +1,31 @@
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <string_view>
 #include <unordered_set>
 
+#include "grove/forms.h"
 #include "grove/json.h"
 
 namespace grove {
 namespace {
 
 constexpr uint64_t kMaxSafeInteger = (uint64_t{1} << 53);
+
+// Where the text goes: kept whole, or, for a content hash, streamed into the digest in
+// pieces so that a large array never sits in memory as text.
+struct Sink {
+  static constexpr std::size_t kPiece = 1 << 16;
+  std::string text;
+  Sha256* digest = nullptr;
+
+  void spill() {
+    if (digest && text.size() >= kPiece) {
+      digest->update(text);
+      text.clear();
+    }
+  }
+};
 
 void write_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -63,7 +80,39 @@ void write_float(std::string& out, Float f, bool typed) {
   }
 }
 
-void write_value(std::string& out, const Value& v, bool typed) {
+void write_integer(std::string& out, const Value& v, const TypeInfo& t) {
+  bool negative = t.is_signed && v.as_i64() < 0;
+  uint64_t magnitude = negative ? 0 - v.bits : v.bits;
+  bool quoted = magnitude > kMaxSafeInteger;
+  if (quoted) out += '"';
+  if (negative) out += '-';
+  out += std::to_string(magnitude);
+  if (quoted) out += '"';
+}
+
+// Vectors and arrays as a JSON array of their numbers.
+void write_elements(Sink& sink, const Value& v, bool typed) {
+  Elements e = elements_of(v);
+  std::string& out = sink.text;
+  out += '[';
+  for (std::size_t i = 0; i < e.count; ++i) {
+    if (i > 0) out += ',';
+    double x = element_at(e, i);
+    if (e.element == Element::kF32) {
+      write_float(out, static_cast<float>(x), typed);
+    } else if (e.element == Element::kF64) {
+      write_float(out, x, typed);
+    } else {
+      char buf[16];
+      out.append(buf, std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(x)).ptr);
+    }
+    if ((i & 4095) == 4095) sink.spill();
+  }
+  out += ']';
+}
+
+void write_value(Sink& sink, const Value& v, bool typed) {
+  std::string& out = sink.text;
   const TypeInfo& t = type_info(v.type);
   if (v.type == type::kNull || t.structured) {
     out += "null";
@@ -73,14 +122,14 @@ void write_value(std::string& out, const Value& v, bool typed) {
     write_string(out, v.blob);
   } else if (v.type == type::kBytes) {
     write_base64(out, v.blob);
+  } else if (t.element != Element::kNone) {
+    write_elements(sink, v, typed);
+  } else if (has_text_form(v.type)) {
+    write_string(out, text_form(v));
   } else if (t.is_float) {
     t.bits == 32 ? write_float(out, v.as_f32(), typed) : write_float(out, v.as_f64(), typed);
   } else {
-    bool negative = t.is_signed && v.as_i64() < 0;
-    uint64_t magnitude = negative ? 0 - v.bits : v.bits;
-    std::string digits = negative ? "-" + std::to_string(magnitude) : std::to_string(magnitude);
-    if (magnitude > kMaxSafeInteger) digits = "\"" + digits + "\"";
-    out += digits;
+    write_integer(out, v, t);
   }
 }
 
@@ -90,7 +139,8 @@ void write_type(std::string& out, TypeId id) {
     write_string(out, t->name);
   } else {
     char buf[16];
-    write_string(out, std::string_view(buf, std::to_chars(buf, buf + sizeof buf, id, 16).ptr));
+    std::snprintf(buf, sizeof buf, "0x%08X", id);  // an application type; typed import reads it back
+    write_string(out, buf);
   }
 }
 
@@ -102,14 +152,13 @@ struct Frame {
   std::unordered_set<std::string_view> written;  // plain objects: names already written
 };
 
-}  // namespace
-
-std::string write_json(const Node& top, JsonFormat format, std::size_t max_depth) {
+// Writes the subtree at `top` into the sink; with `unnamed_top`, top's name as "".
+void write_tree(const Node& top, JsonFormat format, std::size_t max_depth, bool unnamed_top, Sink& sink) {
   const bool typed = format == JsonFormat::kTyped;
-  std::string out;
+  std::string& out = sink.text;
   std::vector<Frame> stack;
   // Writes a node (as a member value; the caller wrote its key in plain objects) and
-  // returns whether it opened a frame for its children.
+  // opens a frame for its children when it has them to write.
   auto open = [&](const Node& node) {
     const bool structured = type_info(node.type()).structured;
     const bool cut = structured && stack.size() > max_depth;
@@ -119,7 +168,7 @@ std::string write_json(const Node& top, JsonFormat format, std::size_t max_depth
     }
     if (typed) {
       out += "{\"name\":";
-      write_string(out, node.name());
+      write_string(out, unnamed_top && &node == &top ? std::string_view() : node.name());
       out += ",\"type\":";
       write_type(out, node.type());
       if (cut) {
@@ -128,12 +177,12 @@ std::string write_json(const Node& top, JsonFormat format, std::size_t max_depth
       }
       out += structured ? ",\"children\":[" : ",\"value\":";
       if (!structured) {
-        write_value(out, node.value(), true);
+        write_value(sink, node.value(), true);
         out += '}';
         return;
       }
     } else if (!structured) {
-      write_value(out, node.value(), false);
+      write_value(sink, node.value(), false);
       return;
     }
     const bool array = typed || node.type() == type::kList;
@@ -142,6 +191,7 @@ std::string write_json(const Node& top, JsonFormat format, std::size_t max_depth
   };
   open(top);
   while (!stack.empty()) {
+    sink.spill();
     Frame& frame = stack.back();
     if (frame.next == frame.children.size()) {
       out += frame.as_array ? "]" : "}";
@@ -158,7 +208,22 @@ std::string write_json(const Node& top, JsonFormat format, std::size_t max_depth
     }
     open(child);
   }
-  return out;
+}
+
+}  // namespace
+
+std::string write_json(const Node& top, JsonFormat format, std::size_t max_depth) {
+  Sink sink;
+  write_tree(top, format, max_depth, false, sink);
+  return std::move(sink.text);
+}
+
+Digest content_hash(const Node& node) {
+  Sha256 digest;
+  Sink sink{{}, &digest};
+  write_tree(node, JsonFormat::kTyped, SIZE_MAX, true, sink);
+  digest.update(sink.text);
+  return digest.finish();
 }
 
 }  // namespace grove

@@ -88,6 +88,9 @@ void Node::destroy(void* p) {
   if (type_info(node->type_).storage == Storage::kBlob) {
     delete reinterpret_cast<const std::string*>(node->word_.load(std::memory_order_relaxed));
   }
+  if (type_info(node->type_).storage == Storage::kArray) {
+    if (auto* array = reinterpret_cast<const ArrayData*>(node->word_.load(std::memory_order_relaxed))) array->release();
+  }
   node->~Node();
   ::operator delete(node);
 }
@@ -102,7 +105,13 @@ Value Node::value() const {
     case Storage::kBlob: {
       epoch::Guard pin;
       auto* blob = reinterpret_cast<const std::string*>(word_.load(std::memory_order_acquire));
-      return {type_, 0, blob ? *blob : std::string()};
+      return blob ? Value{type_, 0, *blob, {}} : zero_value(type_);
+    }
+    case Storage::kArray: {
+      epoch::Guard pin;
+      // Pairs with Tree's release store; the node's own reference outlives the pin.
+      auto* array = reinterpret_cast<const ArrayData*>(word_.load(std::memory_order_acquire));
+      return Value::array_of(type_, ArrayRef::share(array));
     }
   }
   return Value::null();
@@ -158,7 +167,7 @@ NodeRef Node::child(std::string_view name) const {
   epoch::Guard pin;
   ChildList* list = children_.load(std::memory_order_acquire);
   if (!list) return {};
-  return NodeRef::share(list->child_named(name, grove::name_hash(name), list->count()));
+  return NodeRef::share(list->child_named(name, list->count()));
 }
 
 NodeRef Node::child_of_type(TypeId query) const {
@@ -179,17 +188,40 @@ NodeRef Node::child_by_id(uint64_t id) const {
   return {};
 }
 
+const Node* Node::walk(std::string_view path) const {
+  // A name that matches a child is valid (it equals a name validated when the child was
+  // made), so only the name that misses is validated, with the rest of the path: a
+  // malformed path is an error whether or not its node exists, and a hit costs no check.
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  const Node* node = this;
+  while (!path.empty()) {
+    std::size_t slash = 0;  // names are short: an inline scan beats a call to memchr
+    while (slash < path.size() && path[slash] != '/') ++slash;
+    std::string_view name = path.substr(0, slash);
+    if (name.empty()) throw_bad_path("empty name between '/' separators");
+    ChildList* list = node->children_.load(std::memory_order_acquire);  // pairs with Tree's publish
+    node = list ? list->child_named(name, list->count()) : nullptr;
+    if (!node) {
+      for_each_name(path, [](std::string_view) {});  // throws for a malformed rest
+      return nullptr;
+    }
+    if (slash == path.size()) break;
+    path.remove_prefix(slash + 1);
+    if (path.empty()) throw_bad_path("a path must not end with '/'");
+  }
+  return node;
+}
+
 NodeRef Node::find_path(std::string_view path) const {
   epoch::Guard pin;
-  const Node* node = this;
-  bool missing = false;  // keep validating the rest of the path: a bad path is an error even when missing
-  for_each_name(path, [&](std::string_view name) {
-    if (missing) return;
-    ChildList* list = node->children_.load(std::memory_order_acquire);
-    node = list ? list->child_named(name, grove::name_hash(name), list->count()) : nullptr;
-    missing = node == nullptr;
-  });
-  return missing ? NodeRef() : NodeRef::share(const_cast<Node*>(node));
+  return NodeRef::share(const_cast<Node*>(walk(path)));
+}
+
+Node::PathRead Node::read_path(std::string_view path) const {
+  epoch::Guard pin;  // keeps the node (and a blob value) readable without a reference
+  const Node* node = walk(path);
+  if (!node) return {};
+  return {true, node->type_, node->value()};
 }
 
 std::vector<NodeRef> Node::find(const MemberQuery& query) const {
@@ -283,22 +315,42 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return names;
 }
 
-uint32_t name_hash(std::string_view name) {
-  static const std::array<uint32_t, 256> table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  uint32_t crc = 0xFFFFFFFFu;
-  std::size_t padded = std::max<std::size_t>(name.size(), 32);
-  for (std::size_t i = 0; i < padded; ++i) {
-    auto byte = i < name.size() ? static_cast<unsigned char>(name[i]) : 0u;
-    crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8);
+namespace {
+
+// Slicing-by-8 tables for the reflected CRC-32 polynomial 0xEDB88320: table[0] is the
+// classic byte table, table[k] advances a byte through k more zero bytes, so that eight
+// bytes fold into the CRC with eight independent lookups instead of a chain of eight.
+constexpr std::array<std::array<uint32_t, 256>, 8> kCrcTables = [] {
+  std::array<std::array<uint32_t, 256>, 8> t{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    t[0][i] = c;
   }
+  for (std::size_t k = 1; k < 8; ++k) {
+    for (uint32_t i = 0; i < 256; ++i) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xFF];
+  }
+  return t;
+}();
+
+// Folds 8 bytes (a little-endian word) into the CRC with eight independent lookups.
+uint32_t crc_step(uint32_t crc, uint64_t word) {
+  const auto& t = kCrcTables;
+  uint32_t low = static_cast<uint32_t>(word) ^ crc, high = static_cast<uint32_t>(word >> 32);
+  return t[7][low & 0xFF] ^ t[6][(low >> 8) & 0xFF] ^ t[5][(low >> 16) & 0xFF] ^ t[4][low >> 24] ^
+         t[3][high & 0xFF] ^ t[2][(high >> 8) & 0xFF] ^ t[1][(high >> 16) & 0xFF] ^ t[0][high >> 24];
+}
+
+}  // namespace
+
+uint32_t name_hash(std::string_view name) {
+  constexpr std::size_t kPadded = 32;  // Nodix hashes names padded with NULs to 32 bytes
+  const auto* bytes = reinterpret_cast<const unsigned char*>(name.data());
+  std::size_t size = name.size();
+  uint32_t crc = 0xFFFFFFFFu;
+  std::size_t at = 0;
+  for (; at + 8 <= std::max(size, kPadded); at += 8) crc = crc_step(crc, padded_le64(bytes + at, at < size ? size - at : 0));
+  for (; at < size; ++at) crc = kCrcTables[0][(crc ^ bytes[at]) & 0xFF] ^ (crc >> 8);  // the tail of a long name
   return crc;  // no final XOR, as in Nodix
 }
 

@@ -1,9 +1,15 @@
 // A 4-byte mutex over one atomic word (the futex mutex of Drepper's "Futexes Are Tricky"),
 // small enough to give every node its own writer lock. Readers never take it.
+//
+// Every Tree mutation holds one, so it also opens the write section of grove/epoch.h: in
+// the locking build (GROVE_LOCKING) that takes the process-wide exclusive lock first, and
+// the node's own lock is then never contended; in the lockless build it is empty.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+
+#include "grove/epoch.h"
 
 namespace grove {
 
@@ -25,6 +31,7 @@ class TinyLockGuard {
   TinyLockGuard& operator=(const TinyLockGuard&) = delete;
 
  private:
+  [[no_unique_address]] epoch::WriteSection section_;  // constructed before the lock is taken, ended after
   std::atomic<uint32_t>& word_;
 };
 

@@ -89,6 +89,7 @@ NodeRef Tree::create_node(std::string_view name, TypeId type, const Value* value
     Value v = convert(*value, type);
     if (info.storage == Storage::kInline) word = v.bits;
     if (info.storage == Storage::kBlob) blob = new std::string(std::move(v.blob));
+    if (info.storage == Storage::kArray) word = reinterpret_cast<uint64_t>(v.array.release());
   } else if (value && info.storage != Storage::kNone) {
     fail(ErrorCode::kTypeMismatch, "cannot set " + type_name(type) + " node '" + std::string(name) + "' to null");
   }
@@ -315,9 +316,18 @@ Value Tree::store_value(Node& node, Value value, bool keep_old) {
     uint64_t old = node.word_.exchange(value.bits, std::memory_order_release);  // pairs with Node::value()'s acquire
     return {node.type_, old, {}};
   }
+  if (type_info(node.type_).storage == Storage::kArray) {
+    // Pairs with Node::value()'s acquire load: the buffer's elements are written before.
+    uint64_t old = node.word_.exchange(reinterpret_cast<uint64_t>(value.array.release()), std::memory_order_acq_rel);
+    auto* old_array = reinterpret_cast<ArrayData*>(old);
+    if (!old_array) return Value::array_of(node.type_, {});
+    Value replaced = Value::array_of(node.type_, keep_old ? ArrayRef::share(old_array) : ArrayRef());
+    epoch::retire(old_array, [](void* p) { static_cast<ArrayData*>(p)->release(); });
+    return replaced;
+  }
   auto* blob = new std::string(std::move(value.blob));
   uint64_t old = node.word_.exchange(reinterpret_cast<uint64_t>(blob), std::memory_order_acq_rel);  // pairs with readers
-  if (!old) return {node.type_, 0, {}};
+  if (!old) return zero_value(node.type_);
   auto* old_blob = reinterpret_cast<std::string*>(old);
   Value replaced{node.type_, 0, keep_old ? *old_blob : std::string()};  // lock held: nobody else retires it
   epoch::retire(old_blob);
@@ -382,13 +392,20 @@ bool Tree::set_if_zero(Node& node, const Value& desired, Value* current, uint64_
   Value converted = convert(desired, node.type_);
   TinyLockGuard lock(node.lock_);
   Value now = node.value();
-  bool zero = now.bits == 0 && now.blob.empty();
+  bool zero = now.is_zero();
   if (zero) {
     uint64_t v = write_value(node, converted);
     if (version) *version = v;
   }
   if (current) *current = zero ? converted : now;
   return zero;
+}
+
+uint64_t Tree::update_value(Node& node, const std::function<Value(const Value&)>& update) {
+  require_leaf(node);
+  TinyLockGuard lock(node.lock_);
+  Value next = convert(update(node.value()), node.type_);
+  return write_value(node, std::move(next));
 }
 
 void Tree::set_feed(bool on) {
@@ -459,6 +476,14 @@ uint64_t Tree::commit(Node& touched, ChangeOp op, Node& subject, Node* replaced,
     }
   }
   return version;
+}
+
+// Store recovery: the counter only ever grows, so a concurrent change keeps its version.
+void Tree::advance_version(uint64_t at_least) noexcept {
+  uint64_t seen = version_.load(std::memory_order_relaxed);
+  while (seen < at_least &&
+         !version_.compare_exchange_weak(seen, at_least, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+  }
 }
 
 }  // namespace grove

@@ -11,7 +11,12 @@ namespace {
 
 using enum Storage;
 
-constexpr std::array<TypeInfo, 16> kBuiltins{{
+// id, name, storage, bits, signed, float, structured, element, count.
+constexpr Element kF32 = Element::kF32, kF64 = Element::kF64, kI32 = Element::kI32, kI16 = Element::kI16,
+                  kU8 = Element::kU8;
+
+constexpr std::array<TypeInfo, 35> kBuiltins{{
+    // Scalars, in the order of their flag bits (find_type indexes them by bit).
     {type::kNull, "null", kNone, 0, false, false, false},
     {type::kBool, "bool", kInline, 0, false, false, false},
     {type::kI8, "i8", kInline, 8, true, false, false},
@@ -26,21 +31,65 @@ constexpr std::array<TypeInfo, 16> kBuiltins{{
     {type::kF64, "f64", kInline, 64, true, true, false},
     {type::kStr, "str", kBlob, 0, false, false, false},
     {type::kBytes, "bytes", kBlob, 0, false, false, false},
+    // Structured.
     {type::kObject, "object", kNone, 0, false, false, true},
     {type::kList, "list", kNone, 0, false, false, true},
+    // Geometry, in the order of their flag bits.
+    {type::kVec2, "vec2", kBlob, 0, false, false, false, kF32, 2},
+    {type::kVec3, "vec3", kBlob, 0, false, false, false, kF32, 3},
+    {type::kVec4uc, "vec4uc", kInline, 0, false, false, false, kU8, 4},
+    {type::kMat3x3, "mat3x3", kBlob, 0, false, false, false, kF32, 9},
+    {type::kRect, "rect", kBlob, 0, false, false, false, kI32, 4},
+    {type::kIpv4, "ipv4", kInline, 0, false, false, false},
+    // SIMD arrays, in the order of their flag bits.
+    {type::kF32Array, "f32array", kArray, 0, false, false, false, kF32, 0},
+    {type::kF64Array, "f64array", kArray, 0, false, false, false, kF64, 0},
+    {type::kI32Array, "i32array", kArray, 0, false, false, false, kI32, 0},
+    {type::kI16Array, "i16array", kArray, 0, false, false, false, kI16, 0},
+    {type::kU8Array, "u8array", kArray, 0, false, false, false, kU8, 0},
+    // Chain. A vint is a u64 for every numeric purpose; only its byte form differs.
+    {type::kHash, "hash", kBlob, 0, false, false, false},
+    {type::kBlockHash, "block_hash", kBlob, 0, false, false, false},
+    {type::kTxHash, "tx_hash", kBlob, 0, false, false, false},
+    {type::kPubkey, "pubkey", kBlob, 0, false, false, false},
+    {type::kAddress, "address", kBlob, 0, false, false, false},
+    {type::kVint, "vint", kInline, 64, false, false, false},
+    {type::kVstr, "vstr", kBlob, 0, false, false, false},
+    {type::kDerSig, "der_sig", kBlob, 0, false, false, false},
 }};
+
+constexpr std::size_t kFirstGeometry = 16;
+constexpr std::size_t kFirstArray = 22;
+constexpr std::size_t kFirstChain = 27;
+
+// The entry of a family whose types each have one flag bit, listed in bit order.
+const TypeInfo* by_flag_bit(TypeId id, std::size_t first, std::size_t count) {
+  if (!std::has_single_bit(flags(id))) return nullptr;
+  auto bit = static_cast<std::size_t>(std::countr_zero(flags(id)));
+  return bit < count ? &kBuiltins[first + bit] : nullptr;
+}
 
 }  // namespace
 
 const TypeInfo* find_type(TypeId id) {
-  // Scalars sit in the table in the order of their flag bits; this is on every value read.
-  if (family(id) == 0x01 && std::has_single_bit(flags(id))) {
-    auto bit = static_cast<std::size_t>(std::countr_zero(flags(id)));
-    return bit < 14 ? &kBuiltins[bit] : nullptr;
+  // On every value read: the common families are one bit scan away.
+  switch (family(id)) {
+    case 0x01:
+      return by_flag_bit(id, 0, 14);
+    case 0x02:
+      return id == type::kObject ? &kBuiltins[14] : id == type::kList ? &kBuiltins[15] : nullptr;
+    case 0x03:
+      return by_flag_bit(id, kFirstGeometry, kFirstArray - kFirstGeometry);
+    case 0x04:
+      return by_flag_bit(id, kFirstArray, kFirstChain - kFirstArray);
+    case 0x0B:
+      for (std::size_t i = kFirstChain; i < kBuiltins.size(); ++i) {
+        if (kBuiltins[i].id == id) return &kBuiltins[i];
+      }
+      return nullptr;
+    default:
+      return nullptr;
   }
-  if (id == type::kObject) return &kBuiltins[14];
-  if (id == type::kList) return &kBuiltins[15];
-  return nullptr;
 }
 
 const TypeInfo* find_type(std::string_view name) {
@@ -52,7 +101,7 @@ const TypeInfo* find_type(std::string_view name) {
 
 const TypeInfo& type_info(TypeId id) {
   if (const TypeInfo* t = find_type(id)) return *t;
-  if (family(id) >= type::kFirstUserFamily && family(id) != 0xFF) {
+  if (is_user_type(id)) {
     static constexpr TypeInfo kUserType{0, "user", kNone, 0, false, false, true};
     return kUserType;
   }

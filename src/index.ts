@@ -13,7 +13,18 @@ export {
 } from './tree.js';
 export { type ImportFormat, JsonTextError, PlanError } from './codec/index.js';
 export {
+  type AbstractType,
+  type MemberSchema,
+  type MemberType,
+  type Operation,
+  TypeRegistry,
+} from './abstractTypes.js';
+export * from './chain/index.js';
+export { convert } from './values/convert.js';
+export {
   ANY_TYPE,
+  ARRAY_TYPE,
+  type ArrayValue,
   INTEGER_TYPE,
   isStructured,
   isTypeName,

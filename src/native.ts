@@ -1,14 +1,20 @@
-// The one loader of the addon (build/Release/grove.node) and the shape of what it exports.
-// Every function takes and returns numbers, strings and leaf values: trees, nodes and
-// snapshots are integer handles of the calling thread. Handles are freed by release(),
-// or by the finalizer registered with trackHandle() when their owner is collected.
+// The one loader of the addon and the shape of what it exports. Every function takes and
+// returns numbers, strings and leaf values: trees, nodes and snapshots are integer handles
+// of the calling thread. Handles are freed by release(), or by the finalizer registered
+// with trackHandle() when their owner is collected.
+//
+// The addon comes in two builds with the same exports: build/Release/grove.node (lockless,
+// what Grove is) and build/Release/grove_locked.node (child lists guarded by one
+// reader-writer mutex, the baseline the benchmarks measure against). A thread loads the
+// locking one when GROVE_VARIANT=locking is in its environment (a worker's `env` option
+// sets it for one worker); trees of one build cannot be attached from the other.
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 import { GroveError } from './errors.js';
-import type { LeafValue } from './types.js';
+import type { ArrayValue, LeafValue } from './types.js';
 
 export interface NativeBinding {
   setup(errorClass: typeof GroveError): void;
@@ -23,6 +29,7 @@ export interface NativeBinding {
   treeHolders(tree: number): number;
   treeRoot(tree: number): number;
   treeVersion(tree: number): number;
+  advanceTreeVersion(tree: number, version: number): number;
   setFeed(tree: number, on: boolean): void;
   /** 7 entries per change: version, op index, path, node, replaced, then value and oldValue (set) or member and descending (sort). */
   takeChanges(tree: number): unknown[];
@@ -72,18 +79,43 @@ export interface NativeBinding {
   increment(node: number, by: number | bigint): number | bigint;
   compareAndSet(node: number, expected: LeafValue, value: LeafValue): [boolean, LeafValue];
   setIfZero(node: number, value: LeafValue): [boolean, LeafValue];
+
+  /** A TypedArray over the node's array buffer (zero-copy where the runtime allows). */
+  arrayView(node: number): ArrayValue;
+  /** op: 0 sum, 1 min, 2 max. */
+  arrayReduce(node: number, op: number): number | bigint | null;
+  arrayDot(node: number, other: number): number | bigint;
+  arrayScale(node: number, a: number | bigint): number;
+  arrayAxpy(node: number, a: number | bigint, x: number): number;
+  arrayResize(node: number, length: number): number;
+  /** buffers: array buffers alive in the process; views: this thread's zero-copy ArrayBuffers; isa: the kernels in use. */
+  arrayStats(): { buffers: number; views: number; isa: 'avx2' | 'scalar' };
+  convertValue(value: LeafValue, typeId: number): LeafValue;
+  nodeHash(node: number): string;
+  /** members: [name, typeId (0: inferred), queryId, required, ...]. */
+  registerType(tree: number, id: number, name: string, members: (string | number | boolean)[], open: boolean): void;
 }
 
-// src/native.ts runs from the source tree (tests) and dist/src/native.js from the build.
-const CANDIDATES = ['../build/Release/grove.node', '../../build/Release/grove.node'].map((relative) =>
-  fileURLToPath(new URL(relative, import.meta.url)),
-);
+export type Variant = 'lockless' | 'locking';
 
-function load(): NativeBinding {
-  const path = CANDIDATES.find((candidate) => existsSync(candidate));
+const ADDON_FILES: Record<Variant, string> = { lockless: 'grove.node', locking: 'grove_locked.node' };
+
+function variantFromEnvironment(): Variant {
+  const requested = process.env.GROVE_VARIANT;
+  if (requested === undefined || requested === '') return 'lockless';
+  if (requested === 'lockless' || requested === 'locking') return requested;
+  throw new Error(`GROVE_VARIANT must be 'lockless' or 'locking', got '${requested}'`);
+}
+
+function load(variant: Variant): NativeBinding {
+  // src/native.ts runs from the source tree (tests) and dist/src/native.js from the build.
+  const candidates = [`../build/Release/${ADDON_FILES[variant]}`, `../../build/Release/${ADDON_FILES[variant]}`].map(
+    (relative) => fileURLToPath(new URL(relative, import.meta.url)),
+  );
+  const path = candidates.find((candidate) => existsSync(candidate));
   if (path === undefined) {
     throw new Error(
-      `Grove's native addon is not built (looked for ${CANDIDATES.join(' and ')}). ` +
+      `Grove's native addon is not built (looked for ${candidates.join(' and ')}). ` +
         'Run `npm run build` in the grove package (it needs cmake and a C++20 compiler).',
     );
   }
@@ -92,7 +124,10 @@ function load(): NativeBinding {
   return binding;
 }
 
-export const native: NativeBinding = load();
+/** The build of the core this thread loaded. */
+export const variant: Variant = variantFromEnvironment();
+
+export const native: NativeBinding = load(variant);
 
 const finalizer = new FinalizationRegistry<number>((handle) => native.release(handle));
 

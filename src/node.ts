@@ -6,9 +6,9 @@ import { argumentError, GroveError } from './errors.js';
 import { native, releaseHandle, trackHandle } from './native.js';
 import type { Tree } from './tree.js';
 import {
+  type ArrayValue,
   type JsonValue,
   type LeafValue,
-  queryIdOf,
   type TreeValue,
   type TypeLabel,
   type TypeName,
@@ -127,7 +127,7 @@ export class Node {
 
   /** The nearest ancestor of the type, excluding this node. */
   ancestor(type: TypeQuery): Node | undefined {
-    return this.#wrap(native.ancestor(this.#handle, queryIdOf(type, 'ancestor()')));
+    return this.#wrap(native.ancestor(this.#handle, this.tree.types.queryId(type, 'ancestor()')));
   }
 
   /** The first child with this name, or the child at this index. */
@@ -137,8 +137,9 @@ export class Node {
     throw argumentError('child()', 'a name or an index', key);
   }
 
-  childOfType(type: TypeQuery): Node | undefined {
-    return this.#wrap(native.childOfType(this.#handle, queryIdOf(type, 'childOfType()')));
+  /** The first child of the type (a type name, query type, registered type name, or id). */
+  childOfType(type: TypeQuery | (string & {})): Node | undefined {
+    return this.#wrap(native.childOfType(this.#handle, this.tree.types.queryId(type, 'childOfType()')));
   }
 
   childById(id: number | bigint): Node | undefined {
@@ -157,9 +158,9 @@ export class Node {
    * "#<id>". The value is converted exactly to the type; an object or list node takes
    * a plain object or array and builds its children.
    */
-  add(name: string | undefined, type: TypeName | number, value?: TreeValue): Node {
+  add(name: string | undefined, type: TypeName | (string & {}) | number, value?: TreeValue): Node {
     if (name !== undefined && typeof name !== 'string') throw argumentError('add()', 'a name or undefined', name);
-    const handle = native.addChild(this.#handle, name ?? '', typeIdOf(type, 'add()'), value);
+    const handle = native.addChild(this.#handle, name ?? '', this.tree.types.typeId(type, 'add()'), value);
     return new Node(this.tree, handle);
   }
 
@@ -193,7 +194,7 @@ export class Node {
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
       throw new GroveError('INVALID_ARGUMENT', `find(): limit must be a non-negative integer, got ${String(limit)}`);
     }
-    const handles = native.find(this.#handle, member, opIndex, value, byCount, queryIdOf(type, 'find()'), limit ?? -1);
+    const handles = native.find(this.#handle, member, opIndex, value, byCount, this.tree.types.queryId(type, 'find()'), limit ?? -1);
     return handles.map((handle) => new Node(this.tree, handle));
   }
 
@@ -268,6 +269,69 @@ export class Node {
   setIfZero(value: LeafValue): Outcome {
     const [ok, now] = native.setIfZero(this.#handle, value);
     return { ok, value: now };
+  }
+
+  /**
+   * A TypedArray over an array node's buffer, without copying it (a copy where the runtime
+   * refuses external memory). The buffer never changes: writes to the node (set, scale,
+   * axpy, resize) give it a new one, and a view taken before keeps reading the old one.
+   * Treat a view as read-only; writing into it would bypass versions and other threads.
+   */
+  view(): ArrayValue {
+    return native.arrayView(this.#handle);
+  }
+
+  /** The sum of an array node's elements: a number (accumulated in double) for float arrays, exact for integer arrays. */
+  sum(): number | bigint {
+    return native.arrayReduce(this.#handle, 0) as number | bigint;
+  }
+
+  /** The smallest element (NaN if any is NaN), or undefined for an empty array. */
+  min(): number | undefined {
+    return (native.arrayReduce(this.#handle, 1) as number | null) ?? undefined;
+  }
+
+  /** The largest element (NaN if any is NaN), or undefined for an empty array. */
+  max(): number | undefined {
+    return (native.arrayReduce(this.#handle, 2) as number | null) ?? undefined;
+  }
+
+  /** The dot product with another array node of the same type and length. */
+  dot(other: Node): number | bigint {
+    return native.arrayDot(this.#handle, handleOf(other, 'dot()'));
+  }
+
+  /** Makes the array a * itself, in one step. Integer arrays take an integer a and refuse results out of range. Returns the version. */
+  scale(a: number | bigint): number {
+    if (typeof a !== 'number' && typeof a !== 'bigint') throw argumentError('scale()', 'a number', a);
+    return native.arrayScale(this.#handle, a);
+  }
+
+  /** Makes the array a * x + itself, in one step (x: an array node of the same type and length). Returns the version. */
+  axpy(a: number | bigint, x: Node): number {
+    if (typeof a !== 'number' && typeof a !== 'bigint') throw argumentError('axpy()', 'a number', a);
+    return native.arrayAxpy(this.#handle, a, handleOf(x, 'axpy()'));
+  }
+
+  /** Keeps the first `length` elements, adding zeros past the end. Returns the version. */
+  resize(length: number): number {
+    if (!Number.isSafeInteger(length) || length < 0) throw argumentError('resize()', 'a non-negative integer length', length);
+    return native.arrayResize(this.#handle, length);
+  }
+
+  /**
+   * The content hash, 64 hex digits: SHA-256 of the node's typed JSON export with its own
+   * name written as "" (so it hashes what the node holds, not where it sits). The same
+   * after export and typed import; different after any change at or under the node.
+   */
+  hash(): string {
+    return native.nodeHash(this.#handle);
+  }
+
+  /** Runs an operation of the node's abstract type (registered in tree.types) with the node. */
+  invoke(method: string, args?: unknown): unknown {
+    if (typeof method !== 'string') throw argumentError('invoke()', 'a method name', method);
+    return this.tree.types.invoke(this, method, args);
   }
 
   /** Frees this handle now instead of at garbage collection; the node stays in the tree. */

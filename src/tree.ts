@@ -3,10 +3,11 @@
 // thread holds it, and close() (or a worker's exit) lets go of this thread's hold.
 
 import { type ImportFormat, type ImportResult, planText, buildPlan } from './codec/import.js';
+import { TypeRegistry } from './abstractTypes.js';
 import { argumentError, GroveError } from './errors.js';
 import { native, trackHandle } from './native.js';
 import { handleOf, Node } from './node.js';
-import { type JsonValue, type LeafValue, type TreeValue, type TypeName, typeIdOf } from './types.js';
+import { type JsonValue, type LeafValue, type TreeValue, type TypeName } from './types.js';
 
 /** What share() returns: a plain object to post to a worker for Tree.attach(). */
 export interface SharedTree {
@@ -49,6 +50,8 @@ export interface ImportJsonOptions {
   onProgress?: (done: number, total: number) => void;
   /** The deepest JSON nesting accepted; default 512. */
   maxDepth?: number;
+  /** At the root: its children become the document's, instead of taking them in. */
+  replace?: boolean;
 }
 
 const CHANGE_OPS: readonly ChangeOp[] = ['set', 'add', 'remove', 'replace', 'sort'];
@@ -57,6 +60,7 @@ const CHANGE_STRIDE = 7;
 export class Tree {
   readonly #handle: number;
   #root: Node | undefined;
+  #types: TypeRegistry | undefined;
   #closed = false;
 
   private constructor(handle: number) {
@@ -88,9 +92,28 @@ export class Tree {
     return (this.#root ??= new Node(this, native.treeRoot(this.#live())));
   }
 
+  /**
+   * This thread's registry of abstract types for the tree: their member schemas bind
+   * writes from every thread; their operations run in this one (src/abstractTypes.ts).
+   */
+  get types(): TypeRegistry {
+    return (this.#types ??= new TypeRegistry((id, name, members, open) =>
+      native.registerType(this.#live(), id, name, members, open),
+    ));
+  }
+
   /** The version of the latest change, from any thread. */
   get version(): number {
     return native.treeVersion(this.#live());
+  }
+
+  /**
+   * Raises the version counter to at least `version` (never lowers it), so that a tree
+   * rebuilt from a store never reuses a version it logged before. Returns the version.
+   */
+  advanceVersion(version: number): number {
+    if (!(Number.isSafeInteger(version) && version >= 0)) throw argumentError('advanceVersion()', 'a non-negative integer', version);
+    return native.advanceTreeVersion(this.#live(), version);
   }
 
   /** The node at `path`, or NOT_FOUND saying where the path breaks. */
@@ -120,8 +143,8 @@ export class Tree {
    * numbers i64, other numbers f64, bigints i64 (u64 beyond), Uint8Arrays bytes.
    * Returns the version of the change.
    */
-  set(path: string, value: TreeValue | undefined, type?: TypeName | number): number {
-    const typeId = type === undefined ? 0 : typeIdOf(type, 'set()');
+  set(path: string, value: TreeValue | undefined, type?: TypeName | (string & {}) | number): number {
+    const typeId = type === undefined ? 0 : this.types.typeId(type, 'set()');
     return native.setPath(this.#rootHandle(), checkPath(path, 'set()'), value, typeId);
   }
 
@@ -130,10 +153,11 @@ export class Tree {
     return native.deletePath(this.#rootHandle(), checkPath(path, 'delete()'));
   }
 
-  /** A new detached node, to append() or replaceById() somewhere. */
-  createNode(name: string | undefined, type: TypeName | number, value?: TreeValue): Node {
+  /** A new detached node, to append() or replaceById() somewhere; without a type, as set() infers it. */
+  createNode(name: string | undefined, type: TypeName | (string & {}) | number | undefined, value?: TreeValue): Node {
     if (name !== undefined && typeof name !== 'string') throw argumentError('createNode()', 'a name or undefined', name);
-    return new Node(this, native.createNode(this.#live(), name ?? '', typeIdOf(type, 'createNode()'), value));
+    const typeId = type === undefined ? 0 : this.types.typeId(type, 'createNode()');
+    return new Node(this, native.createNode(this.#live(), name ?? '', typeId, value));
   }
 
   exportJSON(path = '', format: JsonFormat = 'plain', depth?: number): string {
@@ -149,8 +173,9 @@ export class Tree {
   /**
    * Replaces whatever is at `path` with a document in JSON text (plain, typed, or a Nodix
    * node definition). The whole document is checked before the tree is touched, built
-   * detached, and put in place in one step; at the root its top-level children are put
-   * one by one. Returns the version and what was imported.
+   * detached, and put in place in one step; at the root its top-level children are all
+   * built first, then each put in place of the child of its name, or, with `replace`, they
+   * take the place of all the root's children. Returns the version and what was imported.
    */
   importJSON(path: string, text: string, options: ImportJsonOptions): ImportResult & { version: number } {
     checkPath(path, 'importJSON()');
@@ -161,20 +186,31 @@ export class Tree {
       if (plan.root.type !== 'object') {
         throw new GroveError('TYPE_MISMATCH', `importJSON(): the root is an object; a ${plan.root.type} cannot be imported at ""`, path);
       }
-      let version = this.version;
-      let done = 0;
-      for (const child of plan.root.children ?? []) {
-        const node = this.createNode(child.name, child.type, child.children ? undefined : child.value);
-        try {
-          const built = buildPlan(node, { root: child, size: 0 }, (n) => options.onProgress?.(done + n, plan.size));
-          done += built + 1;
-          version = native.putPath(this.#rootHandle(), node.name, handleOf(node, 'importJSON()'));
-        } finally {
-          node.release();
+      const built: Node[] = [];
+      try {
+        let done = 0;
+        for (const child of plan.root.children ?? []) {
+          const node = this.createNode(child.name, child.type, child.children ? undefined : child.value);
+          built.push(node);
+          done += buildPlan(node, { root: child, size: 0 }, (n) => options.onProgress?.(done + n, plan.size)) + 1;
         }
+        let version = this.version;
+        if (options.replace) {
+          for (const old of this.root.children()) {
+            version = this.root.remove(old);
+            old.release();
+          }
+        }
+        for (const node of built) {
+          version = options.replace
+            ? this.root.append(node)
+            : native.putPath(this.#rootHandle(), node.name, handleOf(node, 'importJSON()'));
+        }
+        options.onProgress?.(plan.size, plan.size);
+        return { nodes: plan.size, name: plan.root.name, type: plan.root.type, version };
+      } finally {
+        for (const node of built) node.release();
       }
-      options.onProgress?.(plan.size, plan.size);
-      return { nodes: plan.size, name: plan.root.name, type: plan.root.type, version };
     }
     // A leaf document (typed JSON of one value) becomes a leaf at the path.
     const top = this.createNode(relative.slice(relative.lastIndexOf('/') + 1), plan.root.type, plan.root.children ? undefined : plan.root.value);

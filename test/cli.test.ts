@@ -328,7 +328,7 @@ describe('tokens', () => {
 
 describe('grove serve', () => {
   it('prints its URL once listening and closes on SIGTERM', async () => {
-    const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--station-id', 'served', '--token', 't1'], {
+    const child = spawn(process.execPath, [MAIN, 'serve', '--memory', '--port', '0', '--station-id', 'served', '--token', 't1'], {
       env: { PATH: process.env.PATH ?? '' },
     });
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -15,7 +15,7 @@ const everyType = JSON.stringify({
     { name: 'i64 low', type: 'i64', value: '-9223372036854775808' },
     { name: 'i64 edge', type: 'i64', value: 9007199254740992 },
     { name: 'u64', type: 'u64', value: '18446744073709551615' },
-    { name: 'f32', type: 'f32', value: 0.10000000149011612 },
+    { name: 'f32', type: 'f32', value: 0.1 },
     { name: 'nan', type: 'f64', value: 'NaN' },
     { name: 'inf', type: 'f32', value: 'Infinity' },
     { name: 'ninf', type: 'f64', value: '-Infinity' },

@@ -141,12 +141,9 @@ describe('Nodix definitions', () => {
     });
   });
 
-  it('refuses the SelfNode definition from nodix.md only for NODE_NET_IP, which Grove does not have yet', () => {
-    const error = planError(SELF_NODE, 'nodix');
-    expect(error.message).toBe(
-      "Nodix type (NODE_NET_IP) is not supported yet (it will become Grove's ipv4) (at /p2p_addr/addr, line 3, column 3)",
-    );
-    expect([error.line, error.column, error.pointer]).toEqual([3, 3, '/p2p_addr/addr']);
+  it('plans the SelfNode definition from nodix.md, its NODE_NET_IP as an ipv4', () => {
+    const addr = planText(SELF_NODE, 'nodix').root.children![3].children![1];
+    expect(addr).toEqual({ name: 'addr', type: 'ipv4', value: '127.0.0.1' });
   });
 
   it('plans the SelfNode definition, with the declared type and name on the top level', () => {
@@ -220,12 +217,17 @@ describe('Nodix definitions', () => {
     ]);
   });
 
-  it('plans or refuses every name in the Nodix type table', () => {
-    const samples: Record<string, string> = { str: '"s"', bool: 'true', null: 'null', bytes: '"0a"', object: '{}', list: '[]' };
+  it('plans every name in the Nodix type table', () => {
+    const samples: Record<string, string> = {
+      str: '"s"', bool: 'true', null: 'null', bytes: '"0a"', object: '{}', list: '[]',
+      vec2: '[1, 2]', vec3: '[1, 2, 3]', vec4uc: '[1, 2, 3, 4]', mat3x3: '[1, 0, 0, 0, 1, 0, 0, 0, 1]', rect: '[0, 0, 4, 3]',
+      ipv4: '"10.0.0.1"', f32array: '[0.5]', i32array: '[-1]', hash: `"${'ab'.repeat(32)}"`, block_hash: `"${'ab'.repeat(32)}"`,
+      tx_hash: `"${'ab'.repeat(32)}"`, pubkey: `"02${'11'.repeat(32)}"`, address: '"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"',
+      vstr: '"v"', der_sig: '""',
+    };
     for (const [nodixName, type] of NODIX_TYPES) {
-      const text = `{(${nodixName})"k": ${samples[type] ?? '1'}}`;
-      if (isTypeName(type)) expect(only(text, 'nodix').type).toBe(type);
-      else expect(planError(text, 'nodix').message).toMatch(/is not supported yet/);
+      expect(isTypeName(type)).toBe(true);
+      expect(only(`{(${nodixName})"k": ${samples[type] ?? '1'}}`, 'nodix').type).toBe(type);
     }
   });
 
@@ -233,12 +235,12 @@ describe('Nodix definitions', () => {
     ['{\n  (NODE_MODULE_DEF)"sign_mod": {}}', 'unknown Nodix type (NODE_MODULE_DEF) (at /sign_mod, line 2, column 3)'],
     ['{(constructor)"a": 1}', 'unknown Nodix type (constructor) (at /a, line 1, column 2)'],
     [
-      '{"pos": {(NODE_RT_VEC3)"at": [1, 2, 3]}}',
-      "Nodix type (NODE_RT_VEC3) is not supported yet (it will become Grove's vec3) (at /pos/at, line 1, column 10)",
+      '{"pos": {(NODE_RT_VEC3)"at": [1, 2]}}',
+      '(NODE_RT_VEC3)"at": cannot convert f64array [1, 2] to vec3: it has 2 elements, a vec3 has 3 (at /pos/at, line 1, column 30)',
     ],
     [
       '{(NODE_BITCORE_HASH)"h": "00"}',
-      "Nodix type (NODE_BITCORE_HASH) is not supported yet (it will become Grove's hash) (at /h, line 1, column 2)",
+      '(NODE_BITCORE_HASH)"h": cannot convert str "00" to hash: a hash is 64 hex digits (at /h, line 1, column 26)',
     ],
     [
       '{"p2p_addr": {(NODE_GFX_SHORT)"port": 70000}}',
@@ -291,7 +293,7 @@ describe('Nodix definitions', () => {
     );
     expect(planError('let NODE_GFX_INT n = `{}`', 'nodix').message).toMatch(/^\(NODE_GFX_INT\)"n" must be an integer/);
     expect(planError('let NODE_NET_IP ip = `[]`', 'nodix').message).toBe(
-      "Nodix type (NODE_NET_IP) is not supported yet (it will become Grove's ipv4) (at the top level, line 1, column 5)",
+      '(NODE_NET_IP)"ip" must be a string for ipv4, not an array (at the top level, line 1, column 23)',
     );
   });
 

@@ -1,17 +1,29 @@
-// Epoch-based reclamation for the lockless read paths.
+// Reclamation for the read paths: how a reader keeps what it loads alive, and when a
+// writer may free what it unlinked. The core is built one of two ways:
 //
-// A reader pins the current epoch for the span of one native call (an epoch::Guard on the
-// stack), loads atomic pointers with acquire, reads, and unpins. Writers unlink an object,
-// then retire() it; the object is freed once no reader pinned before the unlink can still
-// be reading it. Readers write only their own cache line, so read cost does not grow with
-// the number of reading threads. A pin must never outlive the native call that took it.
+// - lockless (the default): epoch-based reclamation. A reader pins the current epoch for
+//   the span of one native call (an epoch::Guard on the stack), loads atomic pointers with
+//   acquire, reads, and unpins. Writers unlink an object, then retire() it; the object is
+//   freed once no reader pinned before the unlink can still be reading it. Readers write
+//   only their own cache line, so read cost does not grow with the number of readers.
+//
+// - locking (compiled with GROVE_LOCKING, built as the second addon grove_locked.node for
+//   the benchmarks): the same tree guarded by one process-wide reader-writer mutex. A
+//   Guard holds it shared, a WriteSection (every Tree mutation takes one, see
+//   native/tiny_lock.h) holds it exclusive, and retired objects are freed when the write
+//   section ends, when no reader can be inside. It exists to measure what the lockless
+//   scheme buys; nothing else about the tree differs.
+//
+// In both builds a Guard must never outlive the native call that took it.
 #pragma once
 
 #include <cstddef>
 
 namespace grove::epoch {
 
-// Pins the calling thread while it lives. Nested guards cost one thread-local increment.
+// Keeps what the calling thread loads readable while it lives. Nested guards cost one
+// thread-local increment. In the locking build it holds the shared lock, and it is a
+// no-op in a thread inside a WriteSection (which already excludes every other writer).
 class Guard {
  public:
   Guard() noexcept;
@@ -20,8 +32,28 @@ class Guard {
   Guard& operator=(const Guard&) = delete;
 };
 
-// Runs deleter(ptr) once every reader that might have seen ptr has unpinned. Call it only
-// after ptr is unreachable for readers that pin from now on.
+#ifdef GROVE_LOCKING
+// Holds the exclusive lock while it lives; reentrant. A thread must not open one inside a
+// Guard (a shared lock cannot be upgraded): that is a bug, and it aborts.
+class WriteSection {
+ public:
+  WriteSection();
+  ~WriteSection();
+  WriteSection(const WriteSection&) = delete;
+  WriteSection& operator=(const WriteSection&) = delete;
+};
+#else
+// Lockless build: writers serialise per node (native/tiny_lock.h) and never exclude readers.
+class WriteSection {
+ public:
+  WriteSection() noexcept {}
+  WriteSection(const WriteSection&) = delete;
+  WriteSection& operator=(const WriteSection&) = delete;
+};
+#endif
+
+// Runs deleter(ptr) once every reader that might have seen ptr is done with it. Call it
+// only after ptr is unreachable for readers that start from now on.
 void retire(void* ptr, void (*deleter)(void*));
 
 template <class T>
@@ -29,7 +61,7 @@ void retire(T* ptr) {
   retire(static_cast<void*>(ptr), [](void* p) { delete static_cast<T*>(p); });
 }
 
-// Frees what no pinned reader can see; returns how many objects are still waiting.
+// Frees what no reader can see; returns how many objects are still waiting.
 std::size_t collect();
 
 // Collects until nothing is waiting or a pinned reader holds the rest back (for shutdown

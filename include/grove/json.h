@@ -6,16 +6,20 @@
 #include <string>
 
 #include "grove/node.h"
+#include "grove/sha256.h"
 
 namespace grove {
 
 enum class JsonFormat {
   // Objects as JSON objects (the first of same-named children wins, as in lookups), lists
   // as arrays; integers beyond +-2^53 as decimal strings; non-finite floats as "NaN",
-  // "Infinity", "-Infinity"; bytes as base64. Exact in value, lossy in type.
+  // "Infinity", "-Infinity"; bytes as base64; vectors and arrays as arrays of numbers;
+  // vint as an integer; the other chain types and ipv4 in their text form (grove/forms.h:
+  // hashes as hex, address as Base58Check, ipv4 as "a.b.c.d"). Exact in value, lossy in type.
   kPlain,
   // Every node as {"name", "type", "value"} or {"name", "type", "children": [...]}, with
   // the plain encodings above plus "-0" for negative zero: import reproduces the tree.
+  // Application types are written as their id, "0x10000001".
   kTyped,
 };
 
@@ -23,5 +27,12 @@ enum class JsonFormat {
 // JSON writes `true` for them (as Firebase's shallow reads do), typed JSON writes
 // {"name", "type", "childCount"} without children.
 std::string write_json(const Node& node, JsonFormat format, std::size_t max_depth = SIZE_MAX);
+
+// The node's content hash: SHA-256 of its typed JSON with its own name written as "", so
+// that it hashes what the node holds, not where it sits. (Names are content: two lists
+// built apart hash apart, as their items' generated names "#<id>" differ.)
+// Deterministic (numbers in their shortest exact form, children in order), the same after
+// export and typed import, and different after any change at or under the node.
+Digest content_hash(const Node& node);
 
 }  // namespace grove

@@ -110,6 +110,15 @@ class Node {
   // A descendant by relative path "a/b/c" (a leading '/' is ignored, "" is this node);
   // null when missing. Throws InvalidArgument for a malformed path.
   NodeRef find_path(std::string_view path) const;
+  // The type and leaf value of the descendant at `path`, found and read under one pin
+  // without taking a reference (the hot path of tree.value(path)): found is false when it
+  // is missing. Throws InvalidArgument for a malformed path.
+  struct PathRead {
+    bool found = false;
+    TypeId type = type::kNull;
+    Value value;  // null for structured nodes
+  };
+  PathRead read_path(std::string_view path) const;
   std::vector<NodeRef> find(const MemberQuery& query) const;
 
   NodeRef parent() const;                               // null for a root or detached node
@@ -124,6 +133,8 @@ class Node {
   Node(uint64_t id, std::string_view name, TypeId type);
   ~Node();
   static void destroy(void* node);
+  // The descendant at `path`, or null; the caller holds a pin. See find_path.
+  const Node* walk(std::string_view path) const;
   // Takes a reference unless the count already reached zero (the node is being retired).
   static Node* try_retain(Node* node) noexcept;
 

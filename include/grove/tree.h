@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "grove/node.h"
+#include "grove/schema.h"
 
 namespace grove {
 
@@ -43,7 +45,12 @@ class Tree {
   void release() noexcept;
 
   Node& root() const noexcept { return *root_; }
+  // The member schemas of application types registered for this tree (grove/schema.h).
+  TypeSchemas& schemas() noexcept { return schemas_; }
   uint64_t version() const noexcept { return version_.load(std::memory_order_acquire); }
+  // Raises the version counter to at least `at_least` (never lowers it): a tree rebuilt
+  // from a store continues after the last logged version, so versions are never reused.
+  void advance_version(uint64_t at_least) noexcept;
 
   // A new detached node; add it with add_child. An empty name is generated from the id
   // ("#<id>"). The value, if given, is converted exactly to the node's type.
@@ -73,6 +80,9 @@ class Tree {
   bool compare_and_set(Node& node, const Value& expected, const Value& desired, Value* current,
                        uint64_t* version = nullptr);
   bool set_if_zero(Node& node, const Value& desired, Value* current, uint64_t* version = nullptr);
+  // Writes update(current value), converted exactly to the node's type, in one step under
+  // the node's writer lock (array kernels and resize: a new buffer from the current one).
+  uint64_t update_value(Node& node, const std::function<Value(const Value&)>& update);
 
   // The change feed: off until a consumer turns it on; take_changes() hands over what
   // accumulated, in version order.
@@ -101,6 +111,7 @@ class Tree {
   std::atomic<bool> feed_on_{false};
   std::mutex feed_mutex_;
   std::vector<Change> feed_;
+  TypeSchemas schemas_;
 };
 
 }  // namespace grove

@@ -38,9 +38,39 @@ inline constexpr TypeId kNumber = 0x01000FFC;   // query: any integer or float t
 inline constexpr TypeId kObject = 0x02000001;
 inline constexpr TypeId kList = 0x02000002;
 
-// Families 0x03-0x0F are reserved for the built-in geometry, array and chain types;
-// families 0x10-0xFE belong to application-registered abstract types, which are
-// structured (children by name) as far as the core is concerned.
+// Family 0x03: geometry. Vectors of f32 (mat3x3 row-major), RGBA bytes, an integer
+// rectangle (x, y, width, height as i32) and an IPv4 address.
+inline constexpr TypeId kVec2 = 0x03000001;
+inline constexpr TypeId kVec3 = 0x03000002;
+inline constexpr TypeId kVec4uc = 0x03000004;
+inline constexpr TypeId kMat3x3 = 0x03000008;
+inline constexpr TypeId kRect = 0x03000010;
+inline constexpr TypeId kIpv4 = 0x03000020;
+
+// Family 0x04: SIMD arrays, 64-byte aligned (grove/array.h).
+inline constexpr TypeId kF32Array = 0x04000001;
+inline constexpr TypeId kF64Array = 0x04000002;
+inline constexpr TypeId kI32Array = 0x04000004;
+inline constexpr TypeId kI16Array = 0x04000008;
+inline constexpr TypeId kU8Array = 0x04000010;
+inline constexpr TypeId kAnyArray = 0x0400001F;  // query: any array type
+
+// Family 0x0B (Nodix's chain family): block and tx hashes carry the hash flag, so a query
+// for kHash matches all three; kBlockHashQuery and kTxHashQuery match only their own.
+inline constexpr TypeId kHash = 0x0B000001;
+inline constexpr TypeId kBlockHash = 0x0B000003;
+inline constexpr TypeId kTxHash = 0x0B000005;
+inline constexpr TypeId kBlockHashQuery = 0x0B000002;
+inline constexpr TypeId kTxHashQuery = 0x0B000004;
+inline constexpr TypeId kPubkey = 0x0B000008;
+inline constexpr TypeId kAddress = 0x0B000010;
+inline constexpr TypeId kVint = 0x0B000020;
+inline constexpr TypeId kVstr = 0x0B000040;
+inline constexpr TypeId kDerSig = 0x0B000080;
+
+// Families 0x05-0x0A and 0x0C-0x0F are reserved for more built-in types; families
+// 0x10-0xFE belong to application-registered abstract types, which are structured
+// (children by name) as far as the core is concerned.
 inline constexpr uint8_t kFirstUserFamily = 0x10;
 }  // namespace type
 
@@ -57,7 +87,11 @@ enum class Storage : uint8_t {
   kNone,      // null, and structured types (they hold children)
   kInline,    // up to 64 bits in the node's atomic word
   kBlob,      // an immutable byte blob swapped by pointer
+  kArray,     // an immutable, reference-counted ArrayData swapped by pointer (grove/array.h)
 };
+
+// The numbers a vector or array type is made of, and what reads and writes them as numbers.
+enum class Element : uint8_t { kNone, kF32, kF64, kI32, kI16, kU8 };
 
 struct TypeInfo {
   TypeId id;
@@ -67,6 +101,8 @@ struct TypeInfo {
   bool is_signed;     // signed integers
   bool is_float;      // f32, f64
   bool structured;    // holds children
+  Element element = Element::kNone;  // vector and array types: their numbers
+  uint8_t count = 0;                 // vectors: how many numbers (0 for arrays: any)
 };
 
 // The built-in type with this id or name, or nullptr.
@@ -81,5 +117,8 @@ const TypeInfo& type_info(TypeId id);
 std::string type_name(TypeId id);
 
 inline bool is_integer(const TypeInfo& t) { return t.bits != 0 && !t.is_float; }
+
+// Application types (families 0x10-0xFE), which may have a registered member schema.
+constexpr bool is_user_type(TypeId t) { return family(t) >= type::kFirstUserFamily && family(t) != 0xFF; }
 
 }  // namespace grove

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the core and its C++ tests three ways (plain, ThreadSanitizer, AddressSanitizer
-# with leak checking) and runs them with ctest. Usage: native/test/run.sh [plain|tsan|asan]...
+# with leak checking) and runs them with ctest, each test against both builds of the core:
+# lockless (name_test) and locking (name_test_locking, -DGROVE_LOCKING).
+# Usage: native/test/run.sh [plain|tsan|asan]...
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export GROVE_STRESS_SECONDS="${GROVE_STRESS_SECONDS:-3}"

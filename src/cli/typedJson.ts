@@ -3,36 +3,24 @@
 // containers. Integers beyond ±2^53 are decimal strings; non-finite and negative-zero
 // floats are "NaN", "Infinity", "-Infinity" and "-0"; bytes are base64; unnamed is "".
 
+import { typedJsonValue } from '../codec/jsonValues.js';
 import type { PlanNode } from '../codec/plan.js';
-import type { LeafValue } from '../types.js';
+import { isTypeName, type JsonValue, type LeafValue, type TypeName } from '../types.js';
 
-export type TypedJsonValue = null | boolean | number | string;
+export type TypedJsonValue = JsonValue;
 
 export type TypedJsonNode =
   | { name: string; type: string; value: TypedJsonValue }
   | { name: string; type: string; children: TypedJsonNode[] };
 
-const EXACT_LIMIT = 2n ** 53n;
-
 export function toTypedJson(node: PlanNode): TypedJsonNode {
   const name = node.name ?? '';
   if (node.children !== undefined) return { name, type: node.type, children: node.children.map(toTypedJson) };
-  return { name, type: node.type, value: typedValue(node.value ?? null) };
+  return { name, type: node.type, value: typedValue(node.value ?? null, isTypeName(node.type) ? node.type : undefined) };
 }
 
-export function typedValue(value: LeafValue): TypedJsonValue {
-  if (typeof value === 'bigint') {
-    return value >= -EXACT_LIMIT && value <= EXACT_LIMIT ? Number(value) : value.toString();
-  }
-  if (typeof value === 'number') {
-    if (Object.is(value, -0)) return '-0';
-    if (Number.isFinite(value)) return value;
-    return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
-  }
-  if (value instanceof Uint8Array) {
-    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
-  }
-  return value;
+export function typedValue(value: LeafValue, type?: TypeName): TypedJsonValue {
+  return typedJsonValue(value, type);
 }
 
 export interface Measure {

@@ -6,6 +6,7 @@
 
 import type { GroveClient, RpcParams } from '../client/index.js';
 import type { PlanNode } from '../codec/plan.js';
+import { isTypeName } from '../types.js';
 import { joinPath } from './remote.js';
 import { jsonBytes, toTypedJson, TypedJsonMeasure, typedValue } from './typedJson.js';
 
@@ -128,7 +129,7 @@ export class Upload {
     // the wire's leaf encodings are typed JSON's, so a leaf needs only its type beside it
     const content =
       node.children === undefined
-        ? { value: typedValue(node.value ?? null), type: node.type }
+        ? { value: typedValue(node.value ?? null, isTypeName(node.type) ? node.type : undefined), type: node.type }
         : { value: toTypedJson(node), format: 'typed' };
     const params =
       'path' in destination

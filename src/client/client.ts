@@ -6,7 +6,7 @@ import { GroveMethods } from './methods.js';
 import { type ReconnectOptions, SocketTransport, type WebSocketConstructor } from './socket.js';
 import { type ChangeListener, type SubscribeOptions, type Subscription, Subscriptions } from './subscriptions.js';
 import type { ConnectionState, Transport } from './transport.js';
-import type { RpcParams, TreeChange } from './wire.js';
+import type { RpcParams, SubscriptionEnded, SubscriptionProgress, TreeChange } from './wire.js';
 
 export interface ClientOptions {
   /** The station, e.g. `http://127.0.0.1:7070`; its `/rpc` and `/ws` are found under it. */
@@ -135,6 +135,8 @@ export class GroveClient extends GroveMethods {
 
   #notified(method: string, params: unknown): void {
     if (method === 'tree.changed' && this.#subscriptions) this.#subscriptions.route(params as TreeChange);
+    else if (method === 'tree.progress' && this.#subscriptions) this.#subscriptions.progress(params as SubscriptionProgress);
+    else if (method === 'tree.subscriptionEnded' && this.#subscriptions) this.#subscriptions.endedByStation(params as SubscriptionEnded);
     else this.#notificationListeners.forEach((listener) => listener(method, params));
   }
 }

@@ -1,5 +1,5 @@
 import { GroveConnectionError } from './errors.js';
-import type { RpcParams, SubscribeResult, TreeChange } from './wire.js';
+import type { RpcParams, SubscribeResult, SubscriptionEnded, SubscriptionProgress, TreeChange } from './wire.js';
 
 export type ChangeListener = (change: TreeChange) => void;
 
@@ -7,9 +7,10 @@ export interface SubscribeOptions {
   /** Replay the changes after this version still in the station's change log, then go on live. */
   readonly since?: number;
   /**
-   * Errors the listener threw, and a failure to resume after a reconnect (such as the
-   * station's change log no longer reaching back to the last version seen). After the
-   * latter the subscription has ended.
+   * Errors the listener threw, a failure to resume after a reconnect (such as the station's
+   * change log no longer reaching back to the last version seen), and the station ending
+   * the subscription for a reason other than a slow reader. After the latter two the
+   * subscription has ended.
    */
   readonly onError?: (error: Error) => void;
 }
@@ -18,7 +19,10 @@ export interface Subscription {
   readonly path: string;
   /** The station's id for it on the current connection; changes on every resubscribe. */
   readonly id: string;
-  /** The version of the last change delivered (or of the subscribe, before any change). */
+  /**
+   * The version up to which every change under the path has been delivered: the last
+   * change's, or the station's when it confirmed the subscription, whichever is newer.
+   */
   readonly lastVersion: number | undefined;
   unsubscribe(): Promise<void>;
 }
@@ -39,13 +43,22 @@ class Entry implements Subscription {
 
   deliver(change: TreeChange): void {
     // a resubscribe may replay what this subscription already saw; versions only grow
-    if (this.ended || (this.lastVersion !== undefined && change.version <= this.lastVersion)) return;
+    if (this.ended || !this.#isNew(change.version)) return;
     this.lastVersion = change.version;
     try {
       this.listener(change);
     } catch (error) {
       this.report(error as Error);
     }
+  }
+
+  /** Notes that the station has sent everything up to `version`, touching this path or not. */
+  reached(version: number): void {
+    if (this.#isNew(version)) this.lastVersion = version;
+  }
+
+  #isNew(version: number): boolean {
+    return this.lastVersion === undefined || version > this.lastVersion;
   }
 
   report(error: Error): void {
@@ -57,7 +70,8 @@ class Entry implements Subscription {
 
 /**
  * The live subscriptions of one WebSocket client: routes `tree.changed` to them, and
- * resubscribes each from its last version seen after a reconnect.
+ * resubscribes each from its last version seen after a reconnect or after the station
+ * ended it for reading too slowly.
  */
 export class Subscriptions {
   readonly #live = new Set<Entry>();
@@ -89,17 +103,37 @@ export class Subscriptions {
     else if (this.#subscribing > 0) this.#early.push(change);
   }
 
+  /** The station says nothing under a subscription's path changed up to a version. */
+  progress({ subscription, version }: SubscriptionProgress): void {
+    this.#byId.get(subscription)?.reached(version);
+  }
+
   /** After a reconnect: the old connection's ids are gone; subscribe again from the last version seen. */
   resubscribeAll(): void {
     this.#byId.clear();
-    for (const entry of this.#live) {
-      this.#open(entry).catch((error: Error) => {
-        // lost again: the next reconnect tries again
-        if (error instanceof GroveConnectionError || entry.ended) return;
-        this.#end(entry);
-        entry.report(error);
-      });
-    }
+    for (const entry of this.#live) this.#resume(entry);
+  }
+
+  /**
+   * The station ended a subscription. One whose reader fell too far behind ("slow") resumes
+   * from its last version, now that it has read what was queued; any other ends here too.
+   */
+  endedByStation({ subscription, reason, message }: SubscriptionEnded): void {
+    const entry = this.#byId.get(subscription);
+    if (entry === undefined) return;
+    this.#byId.delete(subscription);
+    if (reason === 'slow') return this.#resume(entry);
+    this.#end(entry);
+    entry.report(new Error(`the station ended the subscription to "${entry.path}" (${reason}): ${message}`));
+  }
+
+  #resume(entry: Entry): void {
+    this.#open(entry).catch((error: Error) => {
+      // lost again: the next reconnect tries again
+      if (error instanceof GroveConnectionError || entry.ended) return;
+      this.#end(entry);
+      entry.report(error);
+    });
   }
 
   endAll(): void {
@@ -111,13 +145,14 @@ export class Subscriptions {
     this.#subscribing++;
     try {
       const result = await this.call<SubscribeResult>('tree.subscribe', { path: entry.path, since });
-      // with `since`, a replay may still be coming: only the changes themselves move lastVersion
-      if (since === undefined) entry.lastVersion = result.version;
       entry.id = result.subscription;
       this.#byId.set(entry.id, entry);
       const early = this.#early.filter((change) => change.subscription === entry.id);
       this.#early = this.#early.filter((change) => change.subscription !== entry.id);
       for (const change of early) entry.deliver(change);
+      // the station replays everything up to its version before it answers: a resume from
+      // there misses nothing, even where nothing under this path has changed for long
+      entry.reached(result.version);
       if (entry.ended) await this.#unsubscribe(entry);
     } finally {
       if (--this.#subscribing === 0) this.#early = [];

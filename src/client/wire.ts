@@ -124,3 +124,17 @@ export interface TreeChange {
   readonly value?: unknown;
   readonly oldValue?: unknown;
 }
+
+/** The params of a `tree.progress` notification: nothing under the path changed up to `version`. */
+export interface SubscriptionProgress {
+  readonly subscription: string;
+  readonly version: number;
+}
+
+/** The params of a `tree.subscriptionEnded` notification: the station ended a subscription. */
+export interface SubscriptionEnded {
+  readonly subscription: string;
+  /** "slow": the connection fell too far behind reading its notifications; "error": the station failed to send one. */
+  readonly reason: string;
+  readonly message: string;
+}

@@ -5,16 +5,16 @@
 
 import { parseJsonText } from './jsonText.js';
 import { parseNodixDefinition, planNodix } from './nodix.js';
-import { planPlain, type Plan, type PlanNode } from './plan.js';
+import { planPlain, type Plan, type PlanNode, type PlanType } from './plan.js';
 import { planTyped } from './typed.js';
-import type { LeafValue, TypeName } from '../types.js';
+import type { LeafValue } from '../types.js';
 
 export type ImportFormat = 'plain' | 'typed' | 'nodix';
 
 /** What an import needs of a node; the tree's Node satisfies it. */
 export interface BuildTarget {
   /** Adds a child (unnamed in a list) and returns a handle to it. */
-  add(name: string | undefined, type: TypeName, value?: LeafValue): BuildTarget;
+  add(name: string | undefined, type: PlanType, value?: LeafValue): BuildTarget;
   /** Drops the handle; the node stays in the tree. */
   release(): void;
 }
@@ -32,7 +32,7 @@ export interface ImportResult {
   nodes: number;
   /** The document's top level: a Nodix `let` definition's name and type, else unnamed. */
   name: string | undefined;
-  type: TypeName;
+  type: PlanType;
 }
 
 const PROGRESS_INTERVAL_MS = 100;

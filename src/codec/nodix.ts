@@ -3,6 +3,7 @@
 // Unannotated values take Nodix's defaults, where a real is an f32 and an integer 64-bit.
 
 import { JsonTextError, parseJsonText, parseJsonValueAt, type JsonNode } from './jsonText.js';
+import { formedValue, isFormedType } from './forms.js';
 import { NODIX_TYPES } from './nodixTypes.js';
 import {
   defaultNode,
@@ -15,7 +16,7 @@ import {
   type PlanNode,
   type TopLevel,
 } from './plan.js';
-import { isTypeName, type TypeName } from '../types.js';
+import type { TypeName } from '../types.js';
 import { bytesFromHex, fitsInteger, floatValue, integerValue, rangeText } from './values.js';
 
 const LET = /^\s*let\s+([A-Za-z_]\w*)\s+([A-Za-z_]\w*)\s*=\s*`/d;
@@ -66,6 +67,7 @@ function nodixRule(
   const mismatch = (expected: string) =>
     new NodeProblem(`${label} must be ${expected} for ${type}, not ${describeValue(value)}`, value.offset);
 
+  if (isFormedType(type)) return { name, type, value: formedValue(value, type, false, label) };
   switch (type) {
     case 'object':
     case 'list':
@@ -113,8 +115,5 @@ function nodixRule(
 function annotatedType(annotation: string, offset: number): TypeName {
   const type = NODIX_TYPES.get(annotation);
   if (type === undefined) throw new NodeProblem(`unknown Nodix type (${annotation})`, offset);
-  if (!isTypeName(type)) {
-    throw new NodeProblem(`Nodix type (${annotation}) is not supported yet (it will become Grove's ${type})`, offset);
-  }
   return type;
 }

@@ -1,35 +1,17 @@
 // Nodix type names (libbase tree.h) and the Grove type each one becomes on import: the one
-// place this mapping lives. A name mapped to a type Grove does not have yet is refused by
-// name; a name not listed at all is unknown.
+// place this mapping lives. A name not listed is unknown, and refused by name.
 
 import type { TypeName } from '../types.js';
 
-/** Types from DESIGN "Types" that the tree does not implement yet. */
-export type PlannedType =
-  | 'vec2'
-  | 'vec3'
-  | 'vec4uc'
-  | 'mat3x3'
-  | 'rect'
-  | 'ipv4'
-  | 'f32array'
-  | 'i32array'
-  | 'hash'
-  | 'block_hash'
-  | 'tx_hash'
-  | 'pubkey'
-  | 'address'
-  | 'vint'
-  | 'vstr'
-  | 'der_sig';
-
-export const NODIX_TYPES: ReadonlyMap<string, TypeName | PlannedType> = new Map<string, TypeName | PlannedType>([
+export const NODIX_TYPES: ReadonlyMap<string, TypeName> = new Map<string, TypeName>([
   // Scalars.
   ['NODE_GFX_STR', 'str'],
   ['NODE_GFX_INT', 'u32'],
   ['NODE_GFX_SIGNED_INT', 'i32'],
   ['NODE_GFX_BINT', 'u64'],
+  ['NODE_GFX_INT64', 'u64'], // the 2016 headers' name for BINT
   ['NODE_GFX_SIGNED_BINT', 'i64'],
+  ['NODE_GFX_SIGNED_INT64', 'i64'],
   ['NODE_GFX_SHORT', 'u16'],
   ['NODE_GFX_BOOL', 'bool'],
   ['NODE_GFX_FLOAT', 'f32'],
@@ -61,7 +43,8 @@ export const NODIX_TYPES: ReadonlyMap<string, TypeName | PlannedType> = new Map<
   ['NODE_BITCORE_VINLIST', 'list'],
   ['NODE_BITCORE_VOUTLIST', 'list'],
 
-  // Not in Grove yet.
+  // Geometry: arrays of numbers ([r, g, b, a]; [x, y, width, height]; mat3x3 row by row),
+  // and an IPv4 address as "a.b.c.d".
   ['NODE_GFX_4UC', 'vec4uc'],
   ['NODE_GFX_RECT', 'rect'],
   ['NODE_NET_IP', 'ipv4'],
@@ -70,6 +53,10 @@ export const NODIX_TYPES: ReadonlyMap<string, TypeName | PlannedType> = new Map<
   ['NODE_RT_MAT3x3', 'mat3x3'],
   ['NODE_RT_FLOAT_ARRAY', 'f32array'],
   ['NODE_RT_INT_ARRAY', 'i32array'],
+
+  // Chain: hashes as 64 hex digits (block and tx hashes in Bitcoin's reversed order, as
+  // Nodix writes them), keys and signatures as hex, addresses as Base58Check, vint as an
+  // integer, vstr as a string.
   ['NODE_BITCORE_HASH', 'hash'],
   ['NODE_BITCORE_BLOCK_HASH', 'block_hash'],
   ['NODE_BITCORE_TX_HASH', 'tx_hash'],

@@ -3,13 +3,16 @@
 // plain JSON rules (object, list, str, bool, i64/u64, f64, null), which Nodix shares.
 
 import { lineColumn, type JsonArray, type JsonNode, type JsonNumber, type JsonObject } from './jsonText.js';
-import type { LeafValue, TypeName } from '../types.js';
+import type { ApplicationTypeId, LeafValue, TypeName } from '../types.js';
 import { fitsInteger, floatValue, INTEGER_RANGES, integerValue } from './values.js';
+
+/** A node's type in a plan: a built-in type, or an application type (which holds children). */
+export type PlanType = TypeName | ApplicationTypeId;
 
 export interface PlanNode {
   /** undefined for unnamed nodes: list items (the tree names them), and the top level unless a Nodix `let` names it. */
   name: string | undefined;
-  type: TypeName;
+  type: PlanType;
   /** Leaves only. */
   value?: LeafValue;
   /** Object and list nodes only. */

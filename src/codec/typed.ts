@@ -2,15 +2,26 @@
 // (include/grove/json.h). Every node is
 //   {"name": "...", "type": "<leaf type>", "value": <value>}  or
 //   {"name": "...", "type": "object" | "list", "children": [<node>, ...]}
-// with values: bool as true/false; integers as JSON numbers when |v| <= 2^53, else as
-// decimal strings; f32/f64 as numbers, or "NaN", "Infinity", "-Infinity", "-0"; str as a
-// string; bytes as canonical base64; null as null. The name "" means unnamed: the
-// tree's root, or a list item the tree will name. Reading is strict, and every error
-// names the node by its JSON pointer.
+// with values: bool as true/false; integers (and vint) as JSON numbers when |v| <= 2^53,
+// else as decimal strings; f32/f64 as numbers, or "NaN", "Infinity", "-Infinity", "-0";
+// str as a string; bytes as canonical base64; null as null; vectors and arrays as arrays
+// of numbers (with the same four strings for float elements); the chain types and ipv4 as
+// their text (codec/forms.ts). An application type is its id, "0x10000001", and holds
+// children. The name "" means unnamed: the tree's root, or a list item the tree will
+// name. Reading is strict, and every error names the node by its JSON pointer.
 
 import type { JsonNode, JsonObject } from './jsonText.js';
-import { describeValue, nameProblem, NodeProblem, PlanError, type Plan, type PlanNode } from './plan.js';
-import { isStructured, isTypeName, type LeafValue, type TypeName } from '../types.js';
+import { formedValue, isFormedType } from './forms.js';
+import {
+  describeValue,
+  nameProblem,
+  NodeProblem,
+  PlanError,
+  type Plan,
+  type PlanNode,
+  type PlanType,
+} from './plan.js';
+import { isApplicationTypeId, isStructured, isTypeName, type LeafValue, type TypeName } from '../types.js';
 import {
   bytesFromBase64,
   fitsInteger,
@@ -56,7 +67,7 @@ export function planTyped(ast: JsonNode, source: string): Plan {
 }
 
 /** Reads one node; `children` are the JSON nodes of its children, still to be read. */
-function readNode(node: JsonNode, parentType: TypeName | undefined): { plan: PlanNode; children?: JsonNode[] } {
+function readNode(node: JsonNode, parentType: PlanType | undefined): { plan: PlanNode; children?: JsonNode[] } {
   if (node.kind !== 'object') {
     throw new NodeProblem(`a typed JSON node must be an object, not ${describeValue(node)}`, node.offset);
   }
@@ -64,10 +75,10 @@ function readNode(node: JsonNode, parentType: TypeName | undefined): { plan: Pla
   const typeField = required(fields.type, 'type', node);
   if (typeField.kind !== 'string') throw new NodeProblem('"type" must be a string', typeField.offset);
   const type = typeField.value;
-  if (!isTypeName(type)) throw new NodeProblem(`unknown type ${JSON.stringify(type)}`, typeField.offset);
+  if (!isTypeName(type) && !isApplicationTypeId(type)) throw new NodeProblem(`unknown type ${JSON.stringify(type)}`, typeField.offset);
   const name = readName(required(fields.name, 'name', node), parentType);
 
-  if (isStructured(type)) {
+  if (!isTypeName(type) || isStructured(type)) {
     if (fields.value !== undefined) {
       throw new NodeProblem(`type ${type} takes "children", not "value"`, fields.value.offset);
     }
@@ -98,7 +109,7 @@ function required(field: JsonNode | undefined, key: string, node: JsonObject): J
   return field;
 }
 
-function readName(field: JsonNode, parentType: TypeName | undefined): string | undefined {
+function readName(field: JsonNode, parentType: PlanType | undefined): string | undefined {
   if (field.kind !== 'string') throw new NodeProblem('"name" must be a string', field.offset);
   const name = field.value;
   // The top level's own name is not used: an import adds its children.
@@ -109,6 +120,7 @@ function readName(field: JsonNode, parentType: TypeName | undefined): string | u
 }
 
 function readValue(value: JsonNode, type: Exclude<TypeName, 'object' | 'list'>): LeafValue {
+  if (isFormedType(type)) return formedValue(value, type, true, 'value');
   const mismatch = (expected: string) =>
     new NodeProblem(`value must be ${expected} for ${type}, not ${describeValue(value)}`, value.offset);
   switch (type) {

@@ -22,6 +22,8 @@ export interface RpcContext {
   readonly notify?: (method: string, params: Record<string, unknown>) => void;
   /** Runs `cleanup` when the connection ends (at once if it already has); persistent transports only. */
   readonly onClose?: (cleanup: () => void) => void;
+  /** Bytes sent to this caller that the network has not taken yet; persistent transports only. */
+  readonly queuedBytes?: () => number;
 }
 
 /** One method, defined once: the engine validates with these schemas and documents them. */
@@ -34,6 +36,14 @@ export interface MethodDefinition<P = any, R = unknown> {
   readonly result: JsonSchema;
   // method syntax keeps definitions with different param types assignable to one table
   handler(params: P, context: RpcContext): R | Promise<R>;
+}
+
+/**
+ * A result that is already JSON text (a subtree the tree exported natively): sent as it is,
+ * without a parse and a stringify in between.
+ */
+export class RawJson {
+  constructor(readonly text: string) {}
 }
 
 /** Helps TypeScript type a handler's params and result at the definition. */
@@ -113,7 +123,7 @@ export class RpcEngine {
   async call(method: string, params: unknown, context: RpcContext): Promise<unknown> {
     const { entry, named } = this.#check(method, params);
     const result = await entry.definition.handler(named, context);
-    if (this.#validateResults && !entry.validateResult(result)) {
+    if (this.#validateResults && !entry.validateResult(result instanceof RawJson ? JSON.parse(result.text) : result)) {
       throw new Error(
         `${method} returned a result its schema refuses: ${this.#ajv.errorsText(entry.validateResult.errors)}`,
       );
@@ -197,7 +207,8 @@ export class RpcEngine {
     try {
       const result = await this.call(method, params, context);
       // a handler returning nothing still owes JSON-RPC a result member
-      return notification ? undefined : { body: resultResponse(id ?? null, JSON.stringify(result) ?? 'null') };
+      const text = result instanceof RawJson ? result.text : (JSON.stringify(result) ?? 'null');
+      return notification ? undefined : { body: resultResponse(id ?? null, text) };
     } catch (err) {
       const error = toRpcError(err) ?? internal(err, method, context);
       return notification ? undefined : failure(id ?? null, error);

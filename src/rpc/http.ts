@@ -24,7 +24,9 @@ export const rpcHttp: FastifyPluginAsync<RpcHttpOptions> = async (app, { engine 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     let rpcError: RpcError;
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    if (error instanceof RpcError) {
+      rpcError = error; // raised before the handler with its own code, e.g. by the rate limiter
+    } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       rpcError = limitExceeded('maxBodyBytes', maxBodyBytes, 'the request body is too large');
     } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       rpcError = new RpcError(

@@ -27,7 +27,7 @@ export function resolveLimits(overrides: Partial<RpcLimits> = {}): RpcLimits {
 }
 
 /** The -32005 error for a limit, with its name and value in `data` so clients can adapt. */
-export function limitExceeded(limit: keyof RpcLimits, max: number, message: string): RpcError {
+export function limitExceeded(limit: keyof RpcLimits | 'rateLimit', max: number, message: string): RpcError {
   return new RpcError(ErrorCode.LimitExceeded, `${message} (limits.${limit} is ${max})`, { limit, max });
 }
 

@@ -27,6 +27,23 @@ export interface ChangeEvent extends Omit<ChangeEntry, 'op'> {
 
 export type ChangeListener = (event: ChangeEvent) => void;
 
+export interface SubscribeOptions {
+  /** Replay the logged events after this version first. */
+  since?: number;
+  /**
+   * Whether the subscriber may read a path; events above its own path then carry no values
+   * from paths it may not read. Default: it may read everything.
+   */
+  mayRead?: (path: string) => boolean;
+  /**
+   * Called with the latest version when the log is about to forget the last version this
+   * subscriber was told of, so that a quiet subscriber can still resume from the log.
+   */
+  onProgress?: (version: number) => void;
+  /** Called if the hub ends the subscription because the listener threw. */
+  onEnd?: (error: unknown) => void;
+}
+
 export interface Subscription {
   readonly path: string;
   close(): void;
@@ -35,83 +52,245 @@ export interface Subscription {
 export interface ChangeHubOptions {
   /** Events kept for replay (default 10,000). */
   logSize?: number;
+  /** Bytes of event JSON kept for replay, so that large values cannot fill memory (default 64 MiB). */
+  logBytes?: number;
   /** How often writes made outside the station are drained, in ms (default 10). */
   pollMs?: number;
+  /** The store: write() then resolves only once the write is durable. */
+  durable?: DurableConsumer;
 }
 
 export const LOCAL_ORIGIN = 'local';
 
+/**
+ * Something that must hold every write before it is acknowledged (the store): it sees each
+ * write call's raw changes before subscribers do.
+ */
+export interface DurableConsumer {
+  /** Called before a write is applied; throws to refuse it (the disk is failing). */
+  check(): void;
+  /**
+   * The changes of one write call (or of writes made elsewhere), right after it, before
+   * their nodes are released; returns a promise that settles once they are durable, or
+   * undefined when there is nothing to wait for.
+   */
+  record(changes: Change[], origin: string): Promise<void> | undefined;
+}
+
+interface Subscriber extends Omit<SubscribeOptions, 'since'> {
+  readonly path: string;
+  readonly listener: ChangeListener;
+  /** The version the subscriber has been told of, by an event or by progress. */
+  told: number;
+}
+
 export class ChangeHub {
   readonly #tree: Tree;
-  readonly #logSize: number;
-  readonly #log: ChangeEvent[] = [];
-  readonly #subscribers = new Set<{ path: string; listener: ChangeListener }>();
+  readonly #log: ChangeLog;
+  readonly #subscribers = new Set<Subscriber>();
   readonly #timer: NodeJS.Timeout;
-  /** The newest version no longer in the log: replay is possible from here on. */
-  #floor: number;
+  readonly #durable: DurableConsumer | undefined;
+  /** Every change up to this version has been published. */
+  #version = 0;
 
-  constructor(tree: Tree, { logSize = 10_000, pollMs = 10 }: ChangeHubOptions = {}) {
+  constructor(tree: Tree, { logSize = 10_000, logBytes = 64 * 2 ** 20, pollMs = 10, durable }: ChangeHubOptions = {}) {
     this.#tree = tree;
-    this.#logSize = logSize;
-    this.#floor = tree.version;
+    this.#durable = durable;
     tree.setFeed(true);
+    // a feed already on holds what changed since an earlier hub (a station restarted on this
+    // tree) last drained it: those are announced, so replay reaches back to before them
+    const pending = this.#take();
+    this.#log = new ChangeLog(logSize, logBytes, pending.length > 0 ? pending[0]!.version - 1 : this.#version);
+    for (const change of pending) this.#publish(eventOf([change], LOCAL_ORIGIN));
     this.#timer = setInterval(() => this.flush(), pollMs).unref();
   }
 
-  /** Runs a write for `origin`; whatever it changes is announced as one event. */
-  write<T>(origin: string, apply: () => T): T {
+  /**
+   * Runs a write for `origin`; whatever it changes is announced as one event. With a
+   * durable consumer (the store), the write is refused up front while the store cannot
+   * take writes, and the result is a promise that resolves once the write is durable (or
+   * rejects when it cannot be made so); without one, it is the write's result itself.
+   */
+  write<T>(origin: string, apply: () => T): T | Promise<T> {
     this.flush();
+    this.#durable?.check();
+    let durable: Promise<void> | undefined;
+    let result: T;
+    let failed = false;
     try {
-      return apply();
+      result = apply();
+    } catch (error) {
+      failed = true;
+      throw error;
     } finally {
-      const changes = this.#tree.takeChanges();
-      if (changes.length > 0) this.#publish(eventOf(changes, origin));
+      const changes = this.#take();
+      if (changes.length > 0) {
+        durable = this.#durable?.record(changes, origin);
+        // a write that threw after changing something is logged as far as it went; no one waits for it
+        if (failed) durable?.catch(() => {});
+        this.#publish(eventOf(changes, origin));
+      }
     }
+    return durable === undefined ? result : durable.then(() => result);
   }
 
   /** Announces changes made outside write(), one event each. */
   flush(): void {
-    for (const change of this.#tree.takeChanges()) this.#publish(eventOf([change], LOCAL_ORIGIN));
+    const changes = this.#take();
+    if (changes.length === 0) return;
+    // writes from elsewhere are logged as one record; no one waits for them to be durable
+    this.#durable?.record(changes, LOCAL_ORIGIN)?.catch(() => {});
+    for (const change of changes) this.#publish(eventOf([change], LOCAL_ORIGIN));
   }
 
   /**
-   * Calls `listener` with every event touching `path` (at, under, or above it). With
-   * `since`, first replays the logged events newer than that version, or fails when the
-   * log no longer reaches back that far, so a subscriber never misses an event silently.
+   * Calls `listener` with every event touching `path` (at, under, or above it), as seen from
+   * `path`: a transaction's changes elsewhere are left out. With `since`, first replays the
+   * logged events newer than that version, or fails when the log no longer reaches back
+   * that far (or `since` is newer than anything here), so a subscriber never misses an
+   * event silently.
    */
-  subscribe(path: string, listener: ChangeListener, since?: number): Subscription {
+  subscribe(path: string, listener: ChangeListener, { since, ...options }: SubscribeOptions = {}): Subscription {
     this.flush();
-    if (since !== undefined && since < this.#floor) {
-      throw new GroveError(
-        'LIMIT_EXCEEDED',
-        `the change log no longer reaches back to version ${since}: it holds versions after ${this.#floor}; ` +
-          `read the subtree again and subscribe from its version`,
-        path,
-      );
-    }
-    const entry = { path, listener };
+    if (since !== undefined) this.#checkReplay(since, path);
+    const { mayRead } = options;
+    const subscriber: Subscriber = { path, listener, ...options, told: this.#version };
     if (since !== undefined) {
-      for (const event of this.#log) if (event.version > since && touches(event, path)) listener(event);
+      for (const event of this.#log.after(since)) {
+        const view = viewOf(event, path, mayRead);
+        if (view) listener(view);
+      }
     }
-    this.#subscribers.add(entry);
-    return { path, close: () => this.#subscribers.delete(entry) };
+    this.#subscribers.add(subscriber);
+    return { path, close: () => this.#subscribers.delete(subscriber) };
+  }
+
+  /** The version every published event is at or below: a subscriber that saw it missed nothing before. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** How many subscriptions are open. */
+  get subscriptionCount(): number {
+    return this.#subscribers.size;
   }
 
   /** The oldest version a subscriber may resume from. */
   get floor(): number {
-    return this.#floor;
+    return this.#log.floor;
   }
 
+  /**
+   * Stops draining the feed, and leaves it on: a station started again on this tree then
+   * announces what changed in between. A tree that no station will serve again should
+   * turn it off (tree.setFeed(false)), or its feed keeps growing.
+   */
   close(): void {
     clearInterval(this.#timer);
     this.#subscribers.clear();
   }
 
+  #take(): Change[] {
+    // the feed takes versions in order under its lock, so every version read here is in it
+    const through = this.#tree.version;
+    const changes = this.#tree.takeChanges();
+    this.#version = Math.max(this.#version, through, changes.at(-1)?.version ?? 0);
+    return changes;
+  }
+
+  #checkReplay(since: number, path: string): void {
+    const { floor } = this.#log;
+    if (since < floor) {
+      throw replayError(
+        `the change log no longer reaches back to version ${since}: it holds versions after ${floor}; ` +
+          'subscribe without since, then read the subtree again',
+        path,
+        { since, floor },
+      );
+    }
+    if (since > this.#version) {
+      throw replayError(
+        `version ${since} is newer than this station's latest (${this.#version}): it came from another ` +
+          'station or an earlier tree; subscribe without since, then read the subtree again',
+        path,
+        { since, version: this.#version },
+      );
+    }
+  }
+
   #publish(event: ChangeEvent): void {
     this.#log.push(event);
-    if (this.#log.length > this.#logSize) this.#floor = this.#log.shift()!.version;
-    for (const { path, listener } of this.#subscribers) if (touches(event, path)) listener(event);
+    const { floor } = this.#log;
+    for (const subscriber of this.#subscribers) {
+      const view = viewOf(event, subscriber.path, subscriber.mayRead);
+      if (view === undefined && (subscriber.told >= floor || subscriber.onProgress === undefined)) continue;
+      subscriber.told = event.version;
+      try {
+        if (view === undefined) subscriber.onProgress!(event.version);
+        else subscriber.listener(view);
+      } catch (error) {
+        // the write was applied whatever a listener does; this subscriber has a gap, so it ends
+        this.#subscribers.delete(subscriber);
+        try {
+          subscriber.onEnd?.(error);
+        } catch {
+          // a subscriber that cannot be sent to cannot be told either
+        }
+      }
+    }
   }
+}
+
+/**
+ * The newest events, bounded by count and by bytes of JSON. `floor` is the newest version
+ * no longer held: replay can start at any version from there on.
+ */
+class ChangeLog {
+  #events: { event: ChangeEvent; bytes: number }[] = [];
+  /** Index of the oldest event still held; the array is compacted once half of it is dropped. */
+  #head = 0;
+  #bytes = 0;
+  floor: number;
+
+  constructor(
+    readonly maxEvents: number,
+    readonly maxBytes: number,
+    floor: number,
+  ) {
+    this.floor = floor;
+  }
+
+  push(event: ChangeEvent): void {
+    const bytes = JSON.stringify(event).length;
+    this.#events.push({ event, bytes });
+    this.#bytes += bytes;
+    while (this.#events.length - this.#head > this.maxEvents || (this.#bytes > this.maxBytes && this.#head < this.#events.length)) {
+      const dropped = this.#events[this.#head++]!;
+      this.#bytes -= dropped.bytes;
+      this.floor = dropped.event.version;
+    }
+    if (this.#head > this.#events.length / 2) {
+      this.#events = this.#events.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** The events newer than `version`, oldest first. */
+  *after(version: number): Iterable<ChangeEvent> {
+    // versions only grow along the log: find the first newer one by bisection
+    let low = this.#head;
+    let high = this.#events.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.#events[middle]!.event.version > version) high = middle;
+      else low = middle + 1;
+    }
+    for (let i = low; i < this.#events.length; i++) yield this.#events[i]!.event;
+  }
+}
+
+function replayError(message: string, path: string, data: Record<string, number>): GroveError {
+  return Object.assign(new GroveError('LIMIT_EXCEEDED', message, path), { data });
 }
 
 /** A change as subscribers see it: a replaced subtree is a 'set' at its path. */
@@ -140,6 +319,32 @@ function eventOf(changes: Change[], origin: string): ChangeEvent {
   return { path: commonPrefix(entries.map((e) => e.path)), op: 'transact', version, origin, changes: entries };
 }
 
+/**
+ * `event` as a subscriber at `path` sees it, or undefined when it does not touch `path`: a
+ * transaction keeps only its changes related to `path`, and a change above `path` loses
+ * the values of a path the subscriber may not read.
+ */
+function viewOf(event: ChangeEvent, path: string, mayRead?: (path: string) => boolean): ChangeEvent | undefined {
+  if (event.changes === undefined) {
+    if (!related(event.path, path)) return undefined;
+    return hidden(event, path, mayRead) ? withoutValues(event) : event;
+  }
+  const seen = event.changes.filter((change) => related(change.path, path));
+  if (seen.length === 0) return undefined;
+  const changes = seen.map((change) => (hidden(change, path, mayRead) ? withoutValues(change) : change));
+  if (changes.length === event.changes.length && changes.every((change, i) => change === event.changes![i])) return event;
+  return { ...event, path: commonPrefix(changes.map((c) => c.path)), changes };
+}
+
+function hidden(change: { path: string }, path: string, mayRead: ((path: string) => boolean) | undefined): boolean {
+  return mayRead !== undefined && change.path.length < path.length && !mayRead(change.path);
+}
+
+function withoutValues<T extends ChangeEntry | ChangeEvent>(change: T): T {
+  const { value: _value, oldValue: _oldValue, ...rest } = change;
+  return rest as T;
+}
+
 function commonPrefix(paths: string[]): string {
   let names = paths[0]!.split('/');
   for (const path of paths.slice(1)) {
@@ -152,12 +357,8 @@ function commonPrefix(paths: string[]): string {
 }
 
 /** Whether `path` is at, under or above `prefix`, comparing whole names. */
-export function related(path: string, prefix: string): boolean {
+function related(path: string, prefix: string): boolean {
   if (prefix === '' || path === '') return true;
   const [short, long] = path.length <= prefix.length ? [path, prefix] : [prefix, path];
   return long === short || long.startsWith(short + '/');
-}
-
-function touches(event: ChangeEvent, path: string): boolean {
-  return event.changes ? event.changes.some((c) => related(c.path, path)) : related(event.path, path);
 }

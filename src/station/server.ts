@@ -12,11 +12,12 @@ import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 
-import { type AbstractType, TypeRegistry } from '../abstractTypes.js';
-import { createRpcEngine, ErrorCode, type RpcLimits, rpcServer, websocketOptions } from '../rpc/index.js';
+import type { AbstractType } from '../abstractTypes.js';
+import { createRpcEngine, ErrorCode, RpcError, type RpcLimits, rpcServer, websocketOptions } from '../rpc/index.js';
 import { Tree } from '../tree.js';
 import { loadAuthConfig } from './auth.js';
-import { ChangeHub } from './changes.js';
+import { ChangeHub, type DurableConsumer } from './changes.js';
+import { type FsyncPolicy, Store, StoreError } from '../store/store.js';
 import { defaultStationLimits, type StationContext, type StationLimits } from './context.js';
 import { counterType, loadDemo } from './demo.js';
 import { stationMethods } from './methods/station.js';
@@ -44,6 +45,17 @@ export interface StationOptions {
   types?: AbstractType[];
   /** Change events kept for resuming subscriptions; default 10,000. */
   changeLogSize?: number;
+  /**
+   * A data directory to keep the tree in (write-ahead log and snapshots, README "Store"),
+   * or false / absent for a tree in memory only. The tree is rebuilt from it at start.
+   */
+  data?: string | false;
+  /** When a write is durable: always (fsync each), batch (default: group commit), off. */
+  fsync?: FsyncPolicy;
+  /** Start even if the log is damaged in the middle, keeping what precedes the damage. */
+  repair?: boolean;
+  /** Store internals for tests (snapshot size, fault injection). */
+  storeOptions?: { snapshotBytes?: number; inject?: (phase: 'write' | 'fsync') => void; log?: (line: string) => void };
 }
 
 export interface Station {
@@ -51,8 +63,13 @@ export interface Station {
   readonly tree: Tree;
   readonly app: FastifyInstance;
   readonly context: StationContext;
+  /** The data directory's store, when the station has one. */
+  readonly store?: Store;
   close(): Promise<void>;
 }
+
+/** The RPC error a write gets when the store cannot make it durable. */
+export const STORE_FAILED = -32007;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageRoot = [join(here, '..', '..'), join(here, '..', '..', '..')].find((dir) => {
@@ -67,14 +84,25 @@ const packageVersion: string = JSON.parse(readFileSync(join(packageRoot, 'packag
 /** Builds a station without listening (tests use it with inject or listen themselves). */
 export async function createStation(options: StationOptions = {}): Promise<Station> {
   const tree = options.tree ?? Tree.create();
-  const types = new TypeRegistry();
+  const types = tree.types;
   for (const type of [...(options.demo ? [counterType] : []), ...(options.types ?? [])]) types.register(type);
-  if (options.demo) loadDemo(tree);
+  const opened = options.data ? Store.open(options.data, tree, { fsync: options.fsync, repair: options.repair, ...options.storeOptions }) : undefined;
+  const store = opened?.store;
+  // demo data goes only into an empty store; it is then snapshotted below
+  const loadedDemo = options.demo === true && (opened === undefined || opened.recovery.empty);
+  if (loadedDemo) loadDemo(tree);
   const { maxBodyBytes, maxBatch, maxDepth, ...stationLimits } = options.limits ?? {};
   const rpcLimits = Object.fromEntries(Object.entries({ maxBodyBytes, maxBatch, maxDepth }).filter(([, v]) => v !== undefined));
   const limits = { ...defaultStationLimits, ...stationLimits };
   const auth = loadAuthConfig({ tokens: options.tokens ?? [], rulesFile: options.rulesFile });
-  const hub = new ChangeHub(tree, { logSize: options.changeLogSize });
+  const hub = new ChangeHub(tree, { logSize: options.changeLogSize, durable: store && durableConsumer(store, tree) });
+  if (store) {
+    store.onFailure = () => reloadDurable(store, tree, hub);
+    if (loadedDemo) await store.snapshot(tree, () => hub.flush());
+  }
+  const snapshots = store && setInterval(() => {
+    if (store.snapshotDue) store.snapshot(tree, () => hub.flush()).catch((error) => (options.storeOptions?.log ?? console.error)(`snapshot failed: ${(error as Error).message}`));
+  }, 1000).unref();
   const app = Fastify({ logger: options.logger ?? false });
   const streams = new Set<unknown>();
   const context: StationContext = {
@@ -102,28 +130,30 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     await app.register(rateLimit, {
       max: rate.max,
       timeWindow: rate.timeWindowMs,
-      errorResponseBuilder: (_request, { max, after }) => ({
-        statusCode: 429,
-        jsonrpc: '2.0',
-        id: null,
-        error: {
-          code: ErrorCode.LimitExceeded,
-          message: `rate limit exceeded: at most ${max} requests per ${rate.timeWindowMs} ms from one client; retry in ${after}`,
-          data: { limit: 'rateLimit', max },
-        },
-      }),
+      errorResponseBuilder: (_request, { max, after }) =>
+        Object.assign(
+          new RpcError(
+            ErrorCode.LimitExceeded,
+            `rate limit exceeded: at most ${max} requests per ${rate.timeWindowMs} ms from one client; retry in ${after}`,
+            { limit: 'rateLimit', max },
+          ),
+          { statusCode: 429 },
+        ),
     });
   }
   // Registered here rather than inside rpcServer so that app.websocketServer counts connections.
   await app.register(websocket, websocketOptions(engine));
-  await app.register(rpcServer, { engine });
+  await app.register(rpcServer, { engine, messageRate: rate === false ? undefined : { max: rate.max, timeWindowMs: rate.timeWindowMs } });
   await app.register(eventsRoute, { station: context, streams });
   await app.register(fastifyStatic, { root: join(packageRoot, 'dist', 'src', 'client'), prefix: '/client/' });
   app.get('/client.js', (_request, reply) => reply.type('text/javascript').send("export * from './client/index.js';\n"));
   // The explorer (web/): its index.html at "/", its other files beside it.
   await app.register(fastifyStatic, { root: join(packageRoot, 'web'), prefix: '/', decorateReply: false, index: 'index.html' });
   app.addHook('onClose', async () => {
+    clearInterval(snapshots);
+    hub.flush();
     hub.close();
+    await store?.close();
     if (!options.tree) tree.close();
   });
 
@@ -135,6 +165,7 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     tree,
     app,
     context,
+    store,
     async close() {
       await app.close();
     },
@@ -148,4 +179,45 @@ export async function startStation(options: StationOptions = {}): Promise<Statio
   const station = (await createStation(options)) as Station & { listen(host: string, port: number): Promise<string> };
   await station.listen(options.host ?? '127.0.0.1', options.port ?? 7070);
   return station;
+}
+
+/** The hub's view of the store: a failing store refuses writes with a clear RPC error. */
+function durableConsumer(store: Store, tree: Tree): DurableConsumer {
+  const rpcError = (error: unknown) =>
+    error instanceof StoreError ? new RpcError(STORE_FAILED, error.message, { store: store.dir }) : error;
+  return {
+    check() {
+      try {
+        store.check();
+      } catch (error) {
+        throw rpcError(error);
+      }
+    },
+    record(changes, origin) {
+      return store.record(tree, changes, origin)?.catch((error) => {
+        throw rpcError(error);
+      });
+    },
+  };
+}
+
+/**
+ * After a write failed to become durable: puts the tree back to what the disk holds, so that
+ * no write that was not acknowledged stays visible (subscribers see the undoing as changes).
+ */
+function reloadDurable(store: Store, tree: Tree, hub: ChangeHub): void {
+  const scratch = Tree.create();
+  try {
+    store.durableState(scratch);
+    const text = scratch.exportJSON('', 'typed');
+    store.suspended(() => {
+      hub.flush();
+      tree.importJSON('', text, { format: 'typed', replace: true });
+      hub.flush();
+    });
+  } catch (error) {
+    console.error(`grove store: could not reload the tree from ${store.dir}: ${(error as Error).message}`);
+  } finally {
+    scratch.close();
+  }
 }

@@ -1,15 +1,25 @@
 // GET /events?path=...&since=...: the change events of a subtree as Server-Sent Events, for
 // clients that only speak HTTP. Each event's id is its version, so a reconnecting
-// EventSource resumes where it left off (Last-Event-ID) from the same change log.
+// EventSource resumes where it left off (Last-Event-ID) from the same change log; a
+// "progress" event moves that id on for a stream whose path has been quiet.
+import type { ServerResponse } from 'node:http';
+
 import type { FastifyPluginAsync } from 'fastify';
 
 import { toRpcError } from '../rpc/index.js';
+import type { Subscription } from './changes.js';
 import type { StationContext } from './context.js';
+import { MAX_QUEUED_BYTES, readerOf } from './methods/station.js';
 import { normalise } from './methods/tree.js';
 
 const HEARTBEAT_MS = 15_000;
 
 export const eventsRoute: FastifyPluginAsync<{ station: StationContext; streams: Set<unknown> }> = async (app, { station, streams }) => {
+  // open streams never end by themselves: end them, or closing the server waits for them
+  app.addHook('preClose', async () => {
+    for (const stream of streams) (stream as ServerResponse).end();
+  });
+
   app.get(
     '/events',
     {
@@ -30,12 +40,17 @@ export const eventsRoute: FastifyPluginAsync<{ station: StationContext; streams:
       // Replayed events arrive before the stream is open: they wait here until it is.
       const pending: string[] = [];
       let send = (text: string) => void pending.push(text);
-      let subscription;
+      let subscription: Subscription;
       try {
         const identity = station.auth.authenticate(token);
         const path = normalise(station, query.path);
         station.auth.check(identity, 'read', path);
-        subscription = station.hub.subscribe(path, (event) => send(frame(event.version, event)), since);
+        subscription = station.hub.subscribe(path, (event) => send(frame('tree.changed', event, event.version)), {
+          since,
+          mayRead: readerOf(identity),
+          // its id moves the reader's Last-Event-ID on, so a quiet stream can resume from the log
+          onProgress: (version) => send(frame('progress', { version }, version)),
+        });
       } catch (err) {
         const error = toRpcError(err);
         if (error === undefined) throw err;
@@ -46,20 +61,25 @@ export const eventsRoute: FastifyPluginAsync<{ station: StationContext; streams:
       const raw = reply.raw;
       raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
       raw.write(': grove change events\n\n');
-      send = (text) => void raw.write(text);
-      for (const text of pending) send(text);
+      raw.write(pending.join(''));
+      send = (text) => {
+        if (raw.writableLength <= MAX_QUEUED_BYTES) return void raw.write(text);
+        // a reader this slow resumes from the log: EventSource reconnects with Last-Event-ID
+        subscription.close();
+        const message = `over ${MAX_QUEUED_BYTES} bytes of events were waiting to be read; reconnect from the last id seen`;
+        raw.end(frame('subscriptionEnded', { reason: 'slow', message }));
+      };
       streams.add(raw);
-      const heartbeat = setInterval(() => send(': heartbeat\n\n'), HEARTBEAT_MS).unref();
-      const live = subscription;
+      const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS).unref();
       raw.on('close', () => {
         clearInterval(heartbeat);
-        live.close();
+        subscription.close();
         streams.delete(raw);
       });
     },
   );
 };
 
-function frame(version: number, event: object): string {
-  return `id: ${version}\nevent: tree.changed\ndata: ${JSON.stringify(event)}\n\n`;
+function frame(name: string, data: object, id?: number): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { GroveClient } from '../../client/index.js';
 import { type ImportFormat, planText } from '../../codec/import.js';
 import type { Plan } from '../../codec/plan.js';
-import { type CommandSpec, choiceOption, expectPositionals, helpOption, integerOption } from '../command.js';
+import { type CommandSpec, choiceOption, expectPositionals, helpOption, integerOption, stringOption } from '../command.js';
 import { count, Progress, rate } from '../progress.js';
 import { normalPath, pathArgument, tokenOption, urlArgument, withRemote } from '../remote.js';
 import { DEFAULT_LIMITS, Upload, type UploadLimits } from '../upload.js';
@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS, Upload, type UploadLimits } from '../upload.js';
 export const importCommand: CommandSpec = {
   name: 'import',
   summary: 'replace a subtree with the contents of a JSON file',
-  synopsis: '[URL] PATH FILE [options]',
+  synopsis: '[URL] PATH FILE [options]  |  --data DIR PATH FILE [options]',
   description: [
     'Replaces the node at PATH with the document in FILE ("-" reads standard input).',
     'At the root, which is always an object, the document\'s members replace those of the',
@@ -19,6 +19,8 @@ export const importCommand: CommandSpec = {
     'column and sends nothing. A large document is sent in several requests, each under',
     "the station's body limit; if one fails, PATH holds a partial import: run it again.",
     'Progress shows on a terminal, or anywhere with --progress.',
+    'With --data, imports into a station\'s data directory instead, offline (not while a',
+    'station uses it), as one durable write: to restore a backup.',
   ].join('\n'),
   arguments: [urlArgument, pathArgument, ['FILE', 'the document to import, or "-" for standard input']],
   options: [
@@ -28,6 +30,7 @@ export const importCommand: CommandSpec = {
       description: 'typed JSON as export writes it, plain JSON, or a Nodix definition (default: typed)',
     },
     { name: 'progress', description: 'report progress even when stderr is not a terminal' },
+    { name: 'data', value: 'DIR', description: 'import into this data directory, offline, instead of a station' },
     {
       name: 'max-request',
       value: 'BYTES',
@@ -43,6 +46,21 @@ export const importCommand: CommandSpec = {
   run: async (args) => {
     const format = choiceOption<ImportFormat>(args, 'format', ['typed', 'plain', 'nodix'], 'typed');
     const maxRequestBytes = integerOption(args, 'max-request', 1024) ?? DEFAULT_LIMITS.maxRequestBytes;
+    const data = stringOption(args, 'data');
+    if (data !== undefined) {
+      expectPositionals(args.positionals, ['PATH', 'FILE'], 2);
+      const [rawPath, file] = args.positionals as [string, string];
+      const path = normalPath(rawPath);
+      const text = await readDocument(file);
+      const plan = planDocument(text, format, file);
+      if (path === '' && plan.root.type !== 'object') {
+        throw new Error(`the root is an object, and ${file} holds a ${plan.root.type}: import it under a path instead`);
+      }
+      const { importIntoDataDir } = await import('../../store/offline.js');
+      const { nodes, version } = await importIntoDataDir(data, path, text, format);
+      process.stderr.write(`imported ${count(nodes)} nodes into ${path === '' ? 'the root' : path} of ${data} (version ${version})\n`);
+      return;
+    }
     await withRemote(args, async ({ client, positionals }) => {
       expectPositionals(positionals, ['PATH', 'FILE'], 2);
       const path = normalPath(positionals[0]);

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { type CommandSpec, expectPositionals, helpOption, integerOption, stringOption } from '../command.js';
+import { type CommandSpec, choiceOption, expectPositionals, helpOption, integerOption, stringOption } from '../command.js';
 
 const DEFAULT_PORT = 7070;
 const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_DATA = './data';
 
 export const serveCommand: CommandSpec = {
   name: 'serve',
@@ -12,6 +13,9 @@ export const serveCommand: CommandSpec = {
     'Runs a station until interrupted (Ctrl-C or SIGTERM close it gracefully).',
     'With tokens, every call must carry one as a bearer token; without, anyone who can',
     'reach the port may read and write. It prints its URL once it is listening.',
+    'The tree is kept in a data directory (default ./data): a write is acknowledged only',
+    'once it is in the write-ahead log on disk, and a restart rebuilds the tree from it.',
+    'With --demo, demo data is loaded only into an empty store.',
   ].join('\n'),
   arguments: [],
   options: [
@@ -32,7 +36,15 @@ export const serveCommand: CommandSpec = {
       value: 'FILE',
       description: 'per-path read/write rules for each token (default: tokens may do anything)',
     },
-    { name: 'demo', description: 'load demo data into the tree' },
+    { name: 'demo', description: 'load demo data into the tree (only when the store is empty)' },
+    { name: 'data', value: 'DIR', description: `data directory for the write-ahead log and snapshots (default: ${DEFAULT_DATA})` },
+    { name: 'memory', description: 'keep the tree in memory only: nothing is written to disk' },
+    {
+      name: 'fsync',
+      value: 'always|batch|off',
+      description: 'always: fsync every write; batch: concurrent writes share one fsync; off: leave it to the OS (default: batch)',
+    },
+    { name: 'repair', description: 'start even if the log is damaged in the middle, keeping everything before the damage' },
     { name: 'station-id', value: 'ID', description: 'this station\'s network-unique id (default: generated)' },
     { name: 'log', description: 'log every request to stderr' },
     helpOption,
@@ -44,6 +56,11 @@ export const serveCommand: CommandSpec = {
     if (process.env.GROVE_TOKEN) tokens.push(process.env.GROVE_TOKEN);
     const port = integerOption(args, 'port', 0, 65535) ?? DEFAULT_PORT;
     const rulesFile = stringOption(args, 'rules');
+    const memory = args.values.memory === true;
+    const dataOption = stringOption(args, 'data');
+    if (memory && dataOption !== undefined) throw new Error('--memory and --data exclude each other: pick one');
+    const data = memory ? false : (dataOption ?? DEFAULT_DATA);
+    const fsync = choiceOption(args, 'fsync', ['always', 'batch', 'off'], 'batch');
     if (rulesFile !== undefined) checkReadable(rulesFile);
     // loaded here, not at the top: the other commands need neither the addon nor fastify
     const { startStation } = await import('../../station/server.js');
@@ -55,7 +72,11 @@ export const serveCommand: CommandSpec = {
       demo: args.values.demo === true,
       stationId: stringOption(args, 'station-id'),
       logger: args.values.log === true,
+      data,
+      fsync,
+      repair: args.values.repair === true,
     });
+    if (station.store) process.stderr.write(`grove store in ${station.store.dir} (fsync ${fsync}), at version ${station.tree.version}\n`);
     process.stdout.write(`grove station listening on ${station.url}\n`);
     await closeOnSignal(() => station.close());
   },

@@ -2,7 +2,9 @@
 // clients, subscriptions, and node.invoke of abstract-type operations.
 import { GroveError } from '../../errors.js';
 import { type MethodDefinition, type RpcContext } from '../../rpc/index.js';
-import type { ChangeEvent, Subscription } from '../changes.js';
+import type { Identity } from '../auth.js';
+import { isWithin } from '../auth/paths.js';
+import type { Subscription } from '../changes.js';
 import type { StationContext } from '../context.js';
 import { treeMethods, normalise } from './tree.js';
 
@@ -57,7 +59,9 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
       name: 'tree.subscribe',
       summary:
         'Sends tree.changed notifications for every change at, under or above a path (WebSocket only); ' +
-        'with since, first replays what changed after that version, or fails when the log no longer reaches back.',
+        'with since, first replays what changed after that version, or fails when the log no longer reaches back. ' +
+        'tree.progress { subscription, version } tells a quiet subscription how far it is up to date; ' +
+        'tree.subscriptionEnded { subscription, reason, message } ends one (reason "slow": resubscribe from the last version seen).',
       params: {
         type: 'object',
         properties: { path, since: { type: 'integer', minimum: 0 } },
@@ -112,7 +116,23 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
   ];
 }
 
-/** Each connection's subscriptions, ended with the connection. */
+/**
+ * Bytes a WebSocket may have queued, unsent, before its subscriptions end: a subscriber that
+ * reads slower than the tree changes must not hold the station's memory without bound.
+ */
+export const MAX_QUEUED_BYTES = 8 * 2 ** 20;
+
+/** Whether a caller may read a path, or undefined when it may read everything. */
+export function readerOf(identity: Identity): ((path: string) => boolean) | undefined {
+  if (identity.read.includes('')) return undefined;
+  return (path) => identity.read.some((prefix) => isWithin(path, prefix));
+}
+
+/**
+ * Each connection's subscriptions, ended with the connection, or with a
+ * `tree.subscriptionEnded` notification when its send queue passes MAX_QUEUED_BYTES (reason
+ * "slow": the client may resubscribe from the last version it saw once it has caught up).
+ */
 class Subscriptions {
   readonly #station: StationContext;
   readonly #byConnection = new Map<string, Map<string, Subscription>>();
@@ -127,20 +147,11 @@ class Subscriptions {
     const identity = station.auth.authenticate(context.token);
     const at = normalise(station, rawPath);
     station.auth.check(identity, 'read', at);
-    const { notify, onClose } = context;
+    const { notify, onClose, queuedBytes } = context;
     if (notify === undefined || onClose === undefined) {
       throw new GroveError('INVALID_ARGUMENT', 'tree.subscribe needs a WebSocket connection (/ws); over HTTP, read GET /events?path=...');
     }
-    let mine = this.#byConnection.get(context.connectionId);
-    if (mine === undefined) {
-      const created = new Map<string, Subscription>();
-      this.#byConnection.set(context.connectionId, created);
-      onClose(() => {
-        for (const subscription of created.values()) subscription.close();
-        this.#byConnection.delete(context.connectionId);
-      });
-      mine = created;
-    }
+    const mine = this.#connection(context.connectionId, onClose);
     if (mine.size >= station.limits.maxSubscriptions) {
       throw new GroveError(
         'LIMIT_EXCEEDED',
@@ -149,9 +160,28 @@ class Subscriptions {
       );
     }
     const id = `s${++this.#next}`;
-    const send = (event: ChangeEvent) => notify('tree.changed', { subscription: id, ...event });
-    mine.set(id, station.hub.subscribe(at, send, since));
-    return { subscription: id, version: station.tree.version };
+    const send = (method: string, params: object) => {
+      if (queuedBytes === undefined || queuedBytes() <= MAX_QUEUED_BYTES) return notify(method, { subscription: id, ...params });
+      const unread = `over ${MAX_QUEUED_BYTES} bytes of notifications this connection has not read yet`;
+      // still replaying: the subscribe fails, and the hub never starts it
+      if (!mine.has(id)) throw new GroveError('LIMIT_EXCEEDED', `the replay stopped with ${unread}; read the subtree again instead`, at);
+      this.#endAll(context.connectionId, notify, 'slow', `the station holds ${unread}`);
+    };
+    const onEnd = (error: unknown) => {
+      mine.delete(id);
+      context.log.error({ err: error, subscription: id }, 'a subscription failed to send a change');
+      notify('tree.subscriptionEnded', { subscription: id, reason: 'error', message: 'the station failed to send a change' });
+    };
+    const subscription = station.hub.subscribe(at, (event) => send('tree.changed', event), {
+      since,
+      mayRead: readerOf(identity),
+      // a quiet subscription learns how far it is up to date, so it can resume from the log
+      onProgress: (version) => send('tree.progress', { version }),
+      onEnd,
+    });
+    mine.set(id, subscription);
+    // the replay, if any, has been sent: the client has seen everything up to this version
+    return { subscription: id, version: station.hub.version };
   }
 
   close(context: RpcContext, id: string | undefined, rawPath: string | undefined): number {
@@ -169,5 +199,29 @@ class Subscriptions {
       }
     }
     return closed;
+  }
+
+  /** The connection's subscriptions by id; the first call arranges for them to end with it. */
+  #connection(connectionId: string, onClose: (cleanup: () => void) => void): Map<string, Subscription> {
+    let mine = this.#byConnection.get(connectionId);
+    if (mine === undefined) {
+      const created = new Map<string, Subscription>();
+      this.#byConnection.set(connectionId, created);
+      onClose(() => {
+        for (const subscription of created.values()) subscription.close();
+        this.#byConnection.delete(connectionId);
+      });
+      mine = created;
+    }
+    return mine;
+  }
+
+  #endAll(connectionId: string, notify: NonNullable<RpcContext['notify']>, reason: string, message: string): void {
+    const mine = this.#byConnection.get(connectionId);
+    for (const [id, subscription] of mine ?? []) {
+      subscription.close();
+      notify('tree.subscriptionEnded', { subscription: id, reason, message });
+    }
+    mine?.clear();
   }
 }

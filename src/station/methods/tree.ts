@@ -1,12 +1,22 @@
 // The tree.* methods of DESIGN's JSON-RPC table. Each is defined once: its params schema
 // validates at the boundary and documents it in rpc.discover. Writes run inside the change
 // hub, so each call (a transaction too) is one change event with the caller as origin.
-import { createHash } from 'node:crypto';
-
+import { planText } from '../../codec/import.js';
+import { PlanError } from '../../codec/plan.js';
 import { GroveError } from '../../errors.js';
 import type { CompareOp, Node } from '../../node.js';
-import { type MethodDefinition, type RpcContext, ErrorCode, RpcError } from '../../rpc/index.js';
-import { isTypeName, type JsonValue, type LeafValue, queryIdOf, type TypeName, typeMatches } from '../../types.js';
+import { type MethodDefinition, type RpcContext, ErrorCode, RawJson, RpcError } from '../../rpc/index.js';
+import { Tree } from '../../tree.js';
+import {
+  isStructured,
+  isTypeName,
+  type JsonValue,
+  type LeafValue,
+  queryIdOf,
+  type TreeValue,
+  type TypeName,
+  typeMatches,
+} from '../../types.js';
 import { writeOps } from '../auth.js';
 import type { StationContext } from '../context.js';
 import { leafToJson } from '../wire.js';
@@ -114,18 +124,41 @@ function checkVersion(station: StationContext, path: string, expected: number | 
   }
 }
 
-/** Every string in a value, checked against the string size limit. */
-function checkStrings(station: StationContext, value: unknown, path: string): void {
-  const limit = station.limits.maxStringBytes;
-  const pending = [value];
-  while (pending.length > 0) {
-    const item = pending.pop();
+/** Names in a path. */
+function depthOf(path: string): number {
+  return path === '' ? 0 : path.split('/').length;
+}
+
+/**
+ * A value about to be written as the node at depth `depth` (under `path`), checked against
+ * the limits: every string within maxStringBytes, and every node it makes within
+ * maxPathDepth, so that each stays reachable by a path.
+ */
+function checkValue(station: StationContext, path: string, value: unknown, format = 'plain', depth = depthOf(path)): void {
+  const { maxStringBytes, maxPathDepth } = station.limits;
+  const pending: Array<{ item: unknown; depth: number }> = [{ item: value, depth }];
+  const below = (items: unknown[], depth: number) => {
+    if (items.length > 0 && depth + 1 > maxPathDepth) {
+      const message = `the value written at "${path}" makes nodes deeper than ${maxPathDepth} names (maxPathDepth)`;
+      throw new GroveError('LIMIT_EXCEEDED', message, path);
+    }
+    for (const item of items) pending.push({ item, depth: depth + 1 });
+  };
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { item, depth } = next;
     if (typeof item === 'string') {
-      if (item.length > limit / 3 && Buffer.byteLength(item) > limit) {
-        throw new GroveError('LIMIT_EXCEEDED', `a string under "${path}" is longer than ${limit} bytes (maxStringBytes)`, path);
+      if (item.length > maxStringBytes / 3 && Buffer.byteLength(item) > maxStringBytes) {
+        throw new GroveError('LIMIT_EXCEEDED', `a string under "${path}" is longer than ${maxStringBytes} bytes (maxStringBytes)`, path);
       }
     } else if (item !== null && typeof item === 'object') {
-      pending.push(...Object.values(item));
+      if (format === 'plain') {
+        below(Object.values(item), depth);
+      } else {
+        // a typed node: its own fields at its depth, the items of "children" one below
+        const { children, ...fields } = item as Record<string, unknown>;
+        for (const field of Object.values(fields)) pending.push({ item: field, depth });
+        if (Array.isArray(children)) below(children, depth);
+      }
     }
   }
 }
@@ -139,25 +172,31 @@ function nodeAt<T>(station: StationContext, path: string, use: (node: Node) => T
   }
 }
 
-function setAt(station: StationContext, path: string, value: unknown, type: string | undefined, format: string | undefined): number {
-  checkStrings(station, value, path);
-  if (format === 'typed') return station.tree.importJSON(path, JSON.stringify(value), { format: 'typed' }).version;
-  if (path === '') return replaceRoot(station, value);
+function setAt(station: StationContext, path: string, value: unknown, type: string | undefined, format = 'plain'): number {
+  checkValue(station, path, value, format);
+  if (path === '') return replaceRoot(station, value, type, format);
+  if (format === 'typed') return importing(path, () => station.tree.importJSON(path, JSON.stringify(value), { format: 'typed' })).version;
   const resolved = typeOf(station, type);
   return station.tree.set(path, decodeValue(value, leafType(resolved), path), resolved);
 }
 
 /** tree.set at "": the root's children become the value's members, nothing else. */
-function replaceRoot(station: StationContext, value: unknown): number {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new GroveError('TYPE_MISMATCH', 'the root is an object: set it to an object, or set a path under it', '');
+function replaceRoot(station: StationContext, value: unknown, type: string | undefined, format: string): number {
+  if (type !== undefined && type !== 'object') {
+    throw new GroveError('TYPE_MISMATCH', `the root is an object, not a ${type}: set a path under it`, '');
   }
-  const keep = new Set(Object.keys(value));
-  for (const child of station.tree.root.list(0, Number.MAX_SAFE_INTEGER).children) {
-    if (!keep.has(child.name)) station.tree.delete(child.name);
+  const text = JSON.stringify(value);
+  return importing('', () => station.tree.importJSON('', text, { format: format === 'typed' ? 'typed' : 'plain', replace: true })).version;
+}
+
+/** Runs an import; a document the import refuses is the caller's mistake (-32602), not the station's. */
+function importing<T>(path: string, run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof PlanError) throw new GroveError('INVALID_ARGUMENT', `cannot write the value at "${path}": ${err.message}`, path);
+    throw err;
   }
-  for (const [name, member] of Object.entries(value)) station.tree.set(name, member);
-  return station.tree.version;
 }
 
 const COMPARE_OPS = ['=', '!=', '<', '>', '<=', '>='];
@@ -174,23 +213,19 @@ interface FindParams {
 function find(station: StationContext, p: FindParams) {
   const type = p.type === undefined ? undefined : typeOf(station, p.type);
   return nodeAt(station, p.path, (parent) => {
+    // ordering comes after matching, so a limit then applies to the ordered rows
     const limit = p.orderBy === undefined ? p.limit : undefined;
     const matches = p.where
       ? parent.find({ member: p.where.member, op: p.where.op, value: p.where.value as LeafValue, type, limit })
       : parent.children().filter((child) => type === undefined || typeMatches(child.typeId, queryIdOf(type, 'tree.find')) || releaseFalse(child));
     try {
-      let rows = matches.map((child) => ({
+      const ordered = p.orderBy === undefined ? matches : orderBy(matches, p.orderBy, p.descending ?? false);
+      return ordered.slice(0, p.limit).map((child) => ({
         name: child.name,
         id: child.id,
         type: child.type as string,
         value: child.toJSON() as JsonValue,
-        key: p.orderBy === undefined ? undefined : memberValue(child, p.orderBy),
       }));
-      if (p.orderBy !== undefined) {
-        rows.sort((a, b) => compareKeys(a.key, b.key) * (p.descending ? -1 : 1));
-        rows = rows.slice(0, p.limit ?? rows.length);
-      }
-      return rows.map(({ key: _key, ...row }) => row);
     } finally {
       for (const child of matches) child.release();
     }
@@ -202,23 +237,37 @@ function releaseFalse(node: Node): false {
   return false;
 }
 
-function memberValue(child: Node, member: string): JsonValue | undefined {
-  const node = child.child(member);
-  if (node === undefined) return undefined;
-  try {
-    return node.toJSON();
-  } finally {
-    node.release();
-  }
+/** The nodes ordered by a member's value as tree.sort orders them: stable, those lacking it last either way. */
+function orderBy(nodes: Node[], member: string, descending: boolean): Node[] {
+  const keyed = nodes.map((node) => {
+    const found = node.child(member);
+    const key = found === undefined ? undefined : { value: found.value };
+    found?.release();
+    return { node, key };
+  });
+  keyed.sort(({ key: a }, { key: b }) => {
+    if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? 1 : -1;
+    return compareLeaves(a.value, b.value) * (descending ? -1 : 1);
+  });
+  return keyed.map(({ node }) => node);
 }
 
-/** Children lacking the member last; then numbers, then strings, then the rest as JSON text. */
-function compareKeys(a: JsonValue | undefined, b: JsonValue | undefined): number {
-  if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? 1 : -1;
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-  const rank = (v: JsonValue) => (typeof v === 'number' ? 0 : typeof v === 'string' ? 1 : 2);
-  return rank(a) - rank(b) || JSON.stringify(a).localeCompare(JSON.stringify(b));
+/** The core's order of values (README "Decisions"): null < bool < numbers < NaN < str < bytes. */
+function compareLeaves(a: LeafValue, b: LeafValue): number {
+  const rank = leafRank(a) - leafRank(b);
+  if (rank !== 0) return rank;
+  if (typeof a === 'string') return Buffer.compare(Buffer.from(a), Buffer.from(b as string));
+  if (a instanceof Uint8Array) return Buffer.compare(a, b as Uint8Array);
+  // < and > compare numbers and bigints exactly, also with each other; null and NaN are equal among themselves
+  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+}
+
+function leafRank(value: LeafValue): number {
+  if (value === null) return 0;
+  if (typeof value === 'boolean') return 1;
+  if (typeof value === 'number' && Number.isNaN(value)) return 3;
+  if (typeof value === 'number' || typeof value === 'bigint') return 2;
+  return typeof value === 'string' ? 4 : 5;
 }
 
 interface TransactParams {
@@ -228,52 +277,119 @@ interface TransactParams {
 
 export const TRANSACTABLE = ['tree.set', 'tree.patch', 'tree.add', 'tree.delete', 'tree.sort', 'tree.increment', 'tree.cas'];
 
+interface PreparedOp {
+  method: TreeMethod<any>;
+  params: Record<string, unknown>;
+  path: string;
+}
+
 /**
- * Applies the ops in order; if one fails, the ones before it are undone (from typed
- * exports taken before each op) and the error is reported with the op's index.
+ * Applies the ops in order, all or none. They are rehearsed first on a scratch copy of
+ * what they touch, so that a failing op is found before the tree changes at all (no
+ * version taken, no change event, no node replaced); then they run on the tree, where
+ * they meet what they met in the rehearsal. An op's ifVersion, like ifVersions, is
+ * checked against the tree as it was before the transaction.
  */
 function transact(p: TransactParams, call: Call) {
   const { station } = call;
   for (const [at, expected] of Object.entries(p.ifVersions ?? {})) checkVersion(station, normalise(station, at), expected);
-  const ops = p.ops.map((op, index) => {
-    if (!TRANSACTABLE.includes(op.method)) {
-      throw new GroveError('INVALID_ARGUMENT', `ops[${index}]: ${op.method} cannot be part of a transaction (${TRANSACTABLE.join(', ')} can)`);
-    }
-    const params = station.engine.validate(op.method, op.params);
-    return { method: METHODS_BY_NAME.get(op.method)!, params, index };
-  });
-  const undo: { path: string; typed: string | undefined }[] = [];
-  let current = 0;
+  const ops = p.ops.map((op, index) => inOp(index, op.method, () => prepare(station, op)));
+  const scratch = Tree.create();
   try {
-    for (; current < ops.length; current++) {
-      const { method, params } = ops[current]!;
-      undo.push(undoPoint(station, normalise(station, String(params.path))));
-      method.run(params, call);
-    }
-  } catch (err) {
-    for (const { path, typed } of undo.reverse()) {
-      if (path === '') for (const child of station.tree.root.list(0, Number.MAX_SAFE_INTEGER).children) station.tree.delete(child.name);
-      if (typed !== undefined) station.tree.importJSON(path, typed, { format: 'typed' });
-      else if (exists(station, path)) station.tree.delete(path);
-    }
-    if (err instanceof Error) err.message = `ops[${current}] (${ops[current]!.method.name}) failed, nothing was applied: ${err.message}`;
-    throw err;
+    copyTouched(station.tree, scratch, ops);
+    const rehearsal: Call = { ...call, station: { ...station, tree: scratch } };
+    ops.forEach(({ method, params }, index) => inOp(index, method.name, () => method.run(params, rehearsal)));
+  } finally {
+    scratch.close();
   }
+  for (const { method, params } of ops) method.run(params, call);
   return { version: station.tree.version };
 }
 
-/**
- * What undoes a write at `path`: its subtree as typed JSON, or, when the path does not
- * exist yet, the topmost name the write will create (to delete, with what it created).
- */
-function undoPoint(station: StationContext, path: string): { path: string; typed: string | undefined } {
-  if (path === '') return { path, typed: station.tree.exportJSON('', 'typed') };
-  const names = path.split('/');
-  for (let depth = 1; depth <= names.length; depth++) {
-    const prefix = names.slice(0, depth).join('/');
-    if (!exists(station, prefix)) return { path: prefix, typed: undefined };
+/** An op's params as its method takes them (the schema of ops admits only TRANSACTABLE methods). */
+function prepare(station: StationContext, op: TransactParams['ops'][number]): PreparedOp {
+  const { ifVersion, ...params } = station.engine.validate(op.method, op.params);
+  const path = normalise(station, String(params.path));
+  checkVersion(station, path, ifVersion as number | undefined);
+  return { method: METHODS_BY_NAME.get(op.method)!, params, path };
+}
+
+/** Runs one op's step, its errors saying which op failed and that nothing was applied. */
+function inOp<T>(index: number, method: string, step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    if (err instanceof Error) err.message = `ops[${index}] (${method}) failed, nothing was applied: ${err.message}`;
+    throw err;
   }
-  return { path, typed: station.tree.exportJSON(path, 'typed') };
+}
+
+/**
+ * Copies into `scratch` what the ops may meet: the nodes on the way to each op's path, each
+ * as an empty node of its type; whole, the leaves, the children tree.sort reorders, and the
+ * children a tree.delete uncovers (later children of the name it deletes, which lookups
+ * find next).
+ */
+function copyTouched(tree: Tree, scratch: Tree, ops: readonly PreparedOp[]): void {
+  const pathsOf = (method: string) => ops.filter((op) => op.method.name === method).map((op) => op.path);
+  const whole = pathsOf('tree.sort');
+  const deleted = new Set(pathsOf('tree.delete'));
+  const paths = new Set(ops.flatMap((op) => op.path.split('/').map((_, i, names) => names.slice(0, i + 1).join('/'))));
+  const inWhole = (path: string) => whole.some((outer) => outer !== path && (outer === '' || path.startsWith(`${outer}/`)));
+  const ordered = [...paths].filter((path) => !inWhole(path)).sort((a, b) => depthOf(a) - depthOf(b));
+  for (const path of ordered) {
+    const source = tree.tryNode(path);
+    if (source === undefined) continue;
+    const parent = scratch.node(parentOf(path));
+    try {
+      if (path === '') {
+        if (whole.includes('')) for (const child of source.children()) copyInto(parent, child, true);
+      } else if (whole.includes(path) || !holdsChildren(source)) {
+        copyInto(parent, source);
+      } else {
+        parent.add(source.name, source.typeId).release();
+      }
+      if (deleted.has(path)) for (const twin of laterTwins(tree, path)) copyInto(parent, twin, true);
+    } finally {
+      source.release();
+      parent.release();
+    }
+  }
+}
+
+function parentOf(path: string): string {
+  return path.slice(0, Math.max(path.lastIndexOf('/'), 0));
+}
+
+/** The children after the first that have the name `path` ends in, in order. */
+function laterTwins(tree: Tree, path: string): Node[] {
+  const parent = tree.node(parentOf(path));
+  try {
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    const twins = parent.list(0, parent.childCount).children.filter((child) => child.name === name);
+    return twins.slice(1).map(({ id }) => parent.childById(id)!);
+  } finally {
+    parent.release();
+  }
+}
+
+function holdsChildren(node: Node): boolean {
+  return !isTypeName(node.type) || isStructured(node.type as TypeName);
+}
+
+/** Adds a deep copy of `source` (names, types and values) under `parent`; `release`: of `source` too. */
+function copyInto(parent: Node, source: Node, release = false): void {
+  const pending: Array<{ from: Node; to: Node }> = [{ from: source, to: parent }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { from, to } = next;
+    const children = from.children();
+    const copy = to.add(from.name, from.typeId, holdsChildren(from) ? undefined : from.value);
+    if (from !== source || release) from.release();
+    // copies that receive children stay held until the scratch tree closes
+    if (children.length === 0) copy.release();
+    // last pushed, first copied: the copies keep the order of the children
+    for (const child of children.reverse()) pending.push({ from: child, to: copy });
+  }
 }
 
 function exists(station: StationContext, path: string): boolean {
@@ -291,7 +407,7 @@ const TREE_METHODS: TreeMethod<any>[] = [
     required: ['path'],
     result: anyValue,
     run: (p: { path: string; depth?: number; format?: 'plain' | 'typed' }, { station }: Call) =>
-      station.tree.get(normalise(station, p.path), { depth: p.depth, format: p.format }),
+      new RawJson(station.tree.exportJSON(normalise(station, p.path), p.format ?? 'plain', p.depth)),
   }),
   method({
     name: 'tree.list',
@@ -323,9 +439,12 @@ const TREE_METHODS: TreeMethod<any>[] = [
     params: { path, value: { type: 'object' } },
     required: ['path', 'value'],
     result: versionResult,
-    run: (p: { path: string; value: Record<string, unknown> }, { station }: Call) => {
+    run: (p: { path: string; value: Record<string, TreeValue> }, { station }: Call) => {
       const at = normalise(station, p.path);
-      for (const [name, member] of Object.entries(p.value)) setAt(station, at === '' ? name : `${at}/${name}`, member, undefined, undefined);
+      checkValue(station, at, p.value);
+      // the whole value is checked first, so that a bad member fails before any is written
+      importing(at, () => planText(JSON.stringify(p.value), 'plain'));
+      for (const [name, member] of Object.entries(p.value)) station.tree.set(at === '' ? name : `${at}/${name}`, member);
       return { version: station.tree.version };
     },
   }),
@@ -338,17 +457,17 @@ const TREE_METHODS: TreeMethod<any>[] = [
     result: { type: 'object', properties: { name: { type: 'string' }, id: { type: 'integer' }, version }, required: ['name', 'id', 'version'] },
     run: (p: { path: string; value: unknown; name?: string; type?: string }, { station }: Call) => {
       const at = normalise(station, p.path);
-      checkStrings(station, p.value, at);
-      if (at !== '' && station.tree.tryNode(at) === undefined) station.tree.set(at, {});
-      const type = typeOf(station, p.type) ?? inferType(p.value);
-      return nodeAt(station, at, (parent) => {
-        const child = parent.add(p.name, type, decodeValue(p.value, leafType(type), at));
-        try {
-          return { name: child.name, id: child.id, version: child.version };
-        } finally {
-          child.release();
-        }
-      });
+      checkValue(station, at, p.value, 'plain', depthOf(at) + 1);
+      const type = typeOf(station, p.type);
+      // built detached first, so that a bad name or value fails before a missing parent is created
+      const child = station.tree.createNode(p.name, type, decodeValue(p.value, leafType(type), at));
+      try {
+        if (!exists(station, at)) station.tree.set(at, {});
+        const version = nodeAt(station, at, (parent) => parent.append(child));
+        return { name: child.name, id: child.id, version };
+      } finally {
+        child.release();
+      }
     },
   }),
   method({
@@ -417,6 +536,7 @@ const TREE_METHODS: TreeMethod<any>[] = [
     result: { type: 'object', properties: { ok: { type: 'boolean' }, value: anyValue }, required: ['ok', 'value'] },
     run: (p: { path: string; expect: unknown; value: unknown }, { station }: Call) => {
       const at = normalise(station, p.path);
+      checkValue(station, at, p.value);
       return nodeAt(station, at, (node) => {
         const type = isTypeName(node.type) ? node.type : undefined;
         if (type === undefined) throw new GroveError('TYPE_MISMATCH', `"${at}" is a ${node.type} node and holds no value`, at);
@@ -460,31 +580,11 @@ const TREE_METHODS: TreeMethod<any>[] = [
 
 const METHODS_BY_NAME = new Map(TREE_METHODS.map((m) => [m.name, m]));
 
-function inferType(value: unknown): TypeName {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'list';
-  switch (typeof value) {
-    case 'object':
-      return 'object';
-    case 'string':
-      return 'str';
-    case 'boolean':
-      return 'bool';
-    case 'number':
-      return Number.isInteger(value) ? 'i64' : 'f64';
-    default:
-      throw new GroveError('INVALID_ARGUMENT', `cannot store a ${typeof value}`);
-  }
-}
-
 /**
  * The documented content hash: SHA-256 over the typed JSON the station exports (which is
  * exact and deterministic), with the node's own name emptied so that the hash is of its
  * content, not of where it sits.
  */
 export function contentHash(station: StationContext, path: string): string {
-  const typed = station.tree.exportJSON(path, 'typed');
-  const name = path === '' ? '' : path.slice(path.lastIndexOf('/') + 1);
-  const unnamed = '{"name":""' + typed.slice('{"name":'.length + JSON.stringify(name).length);
-  return createHash('sha256').update(unnamed).digest('hex');
+  return nodeAt(station, path, (node) => node.hash());
 }
