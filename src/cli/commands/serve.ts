@@ -4,6 +4,7 @@ import { type CommandSpec, choiceOption, expectPositionals, helpOption, integerO
 const DEFAULT_PORT = 7070;
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_DATA = './data';
+const DEFAULT_RATE_LIMIT = 1000;
 
 export const serveCommand: CommandSpec = {
   name: 'serve',
@@ -45,6 +46,13 @@ export const serveCommand: CommandSpec = {
       description: 'always: fsync every write; batch: concurrent writes share one fsync; off: leave it to the OS (default: batch)',
     },
     { name: 'repair', description: 'start even if the log is damaged in the middle, keeping everything before the damage' },
+    {
+      name: 'cors',
+      value: 'ORIGIN',
+      multiple: true,
+      description: 'let pages from this origin call the station; repeatable (default: same origin only)',
+    },
+    { name: 'rate-limit', value: 'N', description: 'requests (and WebSocket messages) per second per client; 0 for none (default: 1000)' },
     { name: 'station-id', value: 'ID', description: 'this station\'s network-unique id (default: generated)' },
     { name: 'log', description: 'log every request to stderr' },
     helpOption,
@@ -61,6 +69,7 @@ export const serveCommand: CommandSpec = {
     if (memory && dataOption !== undefined) throw new Error('--memory and --data exclude each other: pick one');
     const data = memory ? false : (dataOption ?? DEFAULT_DATA);
     const fsync = choiceOption(args, 'fsync', ['always', 'batch', 'off'], 'batch');
+    const rateLimit = integerOption(args, 'rate-limit', 0, 1_000_000_000) ?? DEFAULT_RATE_LIMIT;
     if (rulesFile !== undefined) checkReadable(rulesFile);
     // loaded here, not at the top: the other commands need neither the addon nor fastify
     const { startStation } = await import('../../station/server.js');
@@ -71,6 +80,8 @@ export const serveCommand: CommandSpec = {
       rulesFile,
       demo: args.values.demo === true,
       stationId: stringOption(args, 'station-id'),
+      corsOrigins: (args.values.cors as string[] | undefined) ?? [],
+      rateLimit: rateLimit === 0 ? false : { max: rateLimit, timeWindowMs: 1000 },
       logger: args.values.log === true,
       data,
       fsync,
