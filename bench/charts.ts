@@ -93,10 +93,10 @@ function niceStep(range: number, ticks: number): number {
 
 /** One line per series through the rows' points (x from point.x, y from the value). */
 export function lineChart(spec: LineChartSpec, rows: Row[]): string {
-  const width = 640;
+  const width = 760;
   const height = 400;
   const left = 80;
-  const right = width - 190;
+  const right = width - 250;
   const top = 50;
   const bottom = height - 60;
   const series = [...new Set(rows.map((r) => r.point!.series))];
@@ -107,7 +107,7 @@ export function lineChart(spec: LineChartSpec, rows: Row[]): string {
   const xOf = (v: number) => {
     if (xLo === xHi) return (left + right) / 2;
     const t = spec.logX ? Math.log10(v / xLo) / Math.log10(xHi / xLo) : (v - xLo) / (xHi - xLo);
-    return left + 30 + t * (right - left - 60);
+    return left + 70 + t * (right - left - 140); // room for the labels beside the first and last points
   };
   const yOf = (v: number) => bottom - (v / (Math.ceil(yMax / yStep) * yStep)) * (bottom - top);
   const body: string[] = [];

@@ -28,15 +28,31 @@ export interface MeasureOptions {
 
 /** Times `fn`, which performs `batch` operations per call, with benchmark.js. */
 export function measure(fn: () => void, { batch, quick }: MeasureOptions): Timing {
-  const bench = new Benchmark(fn, {
-    minSamples: quick ? 5 : 30,
-    maxTime: quick ? 0.3 : 3,
-    initCount: 1,
-  });
+  return summarise(samples(fn, batch, quick ? 5 : 30, quick ? 0.3 : 3));
+}
+
+/** Nanoseconds per operation of each benchmark.js sample of `fn`. */
+function samples(fn: () => void, batch: number, minSamples: number, maxTime: number): number[] {
+  const bench = new Benchmark(fn, { minSamples, maxTime, initCount: 1 });
   bench.run({ async: false });
   if (bench.error) throw bench.error;
-  const perOp = bench.stats.sample.map((seconds) => (seconds * 1e9) / batch);
-  return summarise(perOp);
+  return bench.stats.sample.map((seconds) => (seconds * 1e9) / batch);
+}
+
+/**
+ * Times several functions that are compared with each other, taking turns in short rounds
+ * (benchmark.js in each) so that a machine busy with something else for a while slows all
+ * of them alike; each result pools its samples from every round.
+ */
+export function measureInTurns<K extends string>(cases: Record<K, () => void>, { batch, quick }: MeasureOptions): Record<K, Timing> {
+  const [rounds, maxTime] = quick ? [1, 0.1] : [8, 0.4];
+  const pooled = new Map<K, number[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, fn] of Object.entries(cases) as [K, () => void][]) {
+      pooled.set(name, [...(pooled.get(name) ?? []), ...samples(fn, batch, 5, maxTime)]);
+    }
+  }
+  return Object.fromEntries([...pooled].map(([name, values]) => [name, summarise(values)])) as Record<K, Timing>;
 }
 
 /** Median and spread of a list of per-operation nanoseconds (or any numbers). */

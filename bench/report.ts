@@ -84,10 +84,11 @@ export interface RunInfo {
   seconds: number;
 }
 
-const resultsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results');
+/** bench/results in the source tree (this module runs from dist/bench). */
+export const defaultResultsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results');
 
-/** Writes latest.json, latest.md and one SVG per chart; returns the Markdown. */
-export function writeResults(rows: Row[], suites: Suite[], info: RunInfo): string {
+/** Writes latest.json, latest.md and one SVG per chart into `resultsDir`; returns the Markdown. */
+export function writeResults(rows: Row[], suites: Suite[], info: RunInfo, resultsDir = defaultResultsDir): string {
   mkdirSync(resultsDir, { recursive: true });
   const checked = rows.map(check);
   writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify({ ...info, rows: checked }, null, 2) + '\n');

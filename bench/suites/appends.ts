@@ -47,9 +47,9 @@ export const appendsSuite: Suite = {
           unit: 'ns',
           spread: grove.spread,
           ...(n === SIZES[0] ? {} : { baseline: { name: `the same at ${SIZES[0]! / 1e3}k`, value: perChild.get(SIZES[0]!)! }, target: 'about 1x: O(1) amortised' }),
-          point: { chart: 'append-scaling', series: 'Grove: list.add(…).release()', x: n },
+          point: { chart: 'append-scaling', series: 'Grove list.add', x: n },
         }),
-        { suite: 'appends', name: `baseline: ${label} entries into a JS Map, per entry`, value: ns(map.median), unit: 'ns', spread: map.spread, point: { chart: 'append-scaling', series: 'JS Map.set', x: n } },
+        { suite: 'appends', name: `baseline: ${label} entries into a JS Map, per entry`, value: ns(map.median), unit: 'ns', spread: map.spread, point: { chart: 'append-scaling', series: 'JS Map set', x: n } },
       );
     }
     return rows;

@@ -55,7 +55,7 @@ export const concurrencySuite: Suite = {
   description: `tree.value from 1 and 2 reader threads, with and without a writer (${WRITES_PER_SECOND / 1000}k writes/s), lockless vs locking build`,
   charts: [{ id: 'reader-scaling', title: 'Reads of one shared tree by reader threads', x: 'reader threads', y: 'reads per second, all readers' }],
   async run({ quick }) {
-    const [rounds, ms] = quick ? [3, 150] : [7, 1000];
+    const [rounds, ms] = quick ? [3, 150] : [15, 500];
     const groups = new Map<Variant, ThreadGroup>();
     let spinners: ThreadGroup | undefined;
     try {

@@ -3,7 +3,7 @@
 // the three keys, and given the path string to split) and plain objects, and a child by
 // index against a JS array.
 import { Tree } from '../../src/index.js';
-import { consume, measure } from '../measure.js';
+import { consume, measureInTurns } from '../measure.js';
 import { type Row, type Suite, withRatio } from '../report.js';
 import { fillTree, leaves, mapOfMaps, plainObjects } from '../shapes.js';
 
@@ -17,34 +17,40 @@ function pathLookups(quick: boolean): Row[] {
   const keys = all.map((leaf) => leaf.names);
   const batch = paths.length;
   const options = { batch, quick };
-  const value = measure(() => {
-    for (let i = 0; i < batch; i++) consume(tree.value(paths[i]!));
-  }, options);
-  const node = measure(() => {
-    for (let i = 0; i < batch; i++) {
-      const found = tree.node(paths[i]!);
-      consume(found.id);
-      found.release();
-    }
-  }, options);
-  const mapKeys = measure(() => {
-    for (let i = 0; i < batch; i++) {
-      const [a, b, c] = keys[i]!;
-      consume(maps.get(a)!.get(b)!.get(c));
-    }
-  }, options);
-  const mapSplit = measure(() => {
-    for (let i = 0; i < batch; i++) {
-      const [a, b, c] = paths[i]!.split('/') as [string, string, string];
-      consume(maps.get(a)!.get(b)!.get(c));
-    }
-  }, options);
-  const plain = measure(() => {
-    for (let i = 0; i < batch; i++) {
-      const [a, b, c] = keys[i]!;
-      consume(objects[a]![b]![c]);
-    }
-  }, options);
+  const t = measureInTurns(
+    {
+      value: () => {
+        for (let i = 0; i < batch; i++) consume(tree.value(paths[i]!));
+      },
+      node: () => {
+        for (let i = 0; i < batch; i++) {
+          const found = tree.node(paths[i]!);
+          consume(found.id);
+          found.release();
+        }
+      },
+      mapKeys: () => {
+        for (let i = 0; i < batch; i++) {
+          const [a, b, c] = keys[i]!;
+          consume(maps.get(a)!.get(b)!.get(c));
+        }
+      },
+      mapSplit: () => {
+        for (let i = 0; i < batch; i++) {
+          const [a, b, c] = paths[i]!.split('/') as [string, string, string];
+          consume(maps.get(a)!.get(b)!.get(c));
+        }
+      },
+      plain: () => {
+        for (let i = 0; i < batch; i++) {
+          const [a, b, c] = keys[i]!;
+          consume(objects[a]![b]![c]);
+        }
+      },
+    },
+    options,
+  );
+  const { value, node, mapKeys, mapSplit, plain } = t;
   tree.close();
   const baseline = { name: 'Map-of-Maps', value: mapKeys.median };
   return [
@@ -66,16 +72,21 @@ function childByIndex(quick: boolean): Row[] {
     array.push(i);
   }
   const batch = array.length;
-  const child = measure(() => {
-    for (let i = 0; i < batch; i++) {
-      const found = list.child(i)!;
-      consume(found.id);
-      found.release();
-    }
-  }, { batch, quick });
-  const js = measure(() => {
-    for (let i = 0; i < batch; i++) consume(array[i]);
-  }, { batch, quick });
+  const { child, js } = measureInTurns(
+    {
+      child: () => {
+        for (let i = 0; i < batch; i++) {
+          const found = list.child(i)!;
+          consume(found.id);
+          found.release();
+        }
+      },
+      js: () => {
+        for (let i = 0; i < batch; i++) consume(array[i]);
+      },
+    },
+    { batch, quick },
+  );
   tree.close();
   return [
     withRatio({ suite: 'lookups', name: 'child by index: node.child(i) + release', value: child.median, unit: 'ns', spread: child.spread, baseline: { name: 'JS array index', value: js.median } }),

@@ -7,7 +7,7 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { open } from 'lmdb';
 
 import { Tree } from '../../src/index.js';
-import { consume, measure, summarise, type Timing } from '../measure.js';
+import { consume, measureInTurns, summarise, type Timing } from '../measure.js';
 
 export interface SharingData {
   token: number;
@@ -27,15 +27,19 @@ const { token, lmdbPath, paths, port, quick } = workerData as SharingData;
 const batch = paths.length;
 
 const tree = Tree.attach({ grove: 'tree', token });
-const treeRead = measure(() => {
-  for (let i = 0; i < batch; i++) consume(tree.value(paths[i]!));
-}, { batch, quick });
-tree.close();
-
 const db = open({ path: lmdbPath, readOnly: true });
-const lmdbGet = measure(() => {
-  for (let i = 0; i < batch; i++) consume(db.get(paths[i]!));
-}, { batch, quick });
+const reads = measureInTurns(
+  {
+    tree: () => {
+      for (let i = 0; i < batch; i++) consume(tree.value(paths[i]!));
+    },
+    lmdb: () => {
+      for (let i = 0; i < batch; i++) consume(db.get(paths[i]!));
+    },
+  },
+  { batch, quick },
+);
+tree.close();
 await db.close();
 
 // One request in flight at a time, as a caller that needs the answer before going on.
@@ -56,5 +60,5 @@ for (let b = 0; b < batches; b++) {
 }
 port.close();
 
-const result: SharingResult = { tree: treeRead, lmdb: lmdbGet, roundTrip: summarise(perBatch) };
+const result: SharingResult = { tree: reads.tree, lmdb: reads.lmdb, roundTrip: summarise(perBatch) };
 parentPort!.postMessage(result);
