@@ -9,6 +9,7 @@
 
 #include "grove/chain.h"
 #include "grove/error.h"
+#include "grove/node.h"
 
 namespace grove {
 namespace {
@@ -21,27 +22,6 @@ bool shown_reversed(TypeId t) { return t == type::kBlockHash || t == type::kTxHa
 std::string reversed(std::string bytes) {
   std::reverse(bytes.begin(), bytes.end());
   return bytes;
-}
-
-bool valid_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    auto lead = static_cast<unsigned char>(s[i]);
-    std::size_t length = lead < 0x80 ? 1 : lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3
-                       : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
-    if (length == 0 || i + length > s.size()) return false;
-    uint32_t code_point = length == 1 ? lead : lead & (0xFF >> (length + 1));
-    for (std::size_t k = 1; k < length; ++k) {
-      auto continuation = static_cast<unsigned char>(s[i + k]);
-      if ((continuation & 0xC0) != 0x80) return false;
-      code_point = (code_point << 6) | (continuation & 0x3F);
-    }
-    if ((length == 3 && (code_point < 0x800 || (code_point >= 0xD800 && code_point <= 0xDFFF))) ||
-        (length == 4 && (code_point < 0x10000 || code_point > 0x10FFFF))) {
-      return false;
-    }
-    i += length;
-  }
-  return true;
 }
 
 // --- Element form ---

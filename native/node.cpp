@@ -13,25 +13,6 @@ namespace {
 
 constexpr std::size_t kMaxNameBytes = 255;
 
-bool valid_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    auto lead = static_cast<unsigned char>(s[i]);
-    std::size_t len = lead < 0x80 ? 1 : lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3
-                    : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return false;
-    uint32_t cp = len == 1 ? lead : lead & (0xFF >> (len + 1));
-    for (std::size_t k = 1; k < len; ++k) {
-      auto cont = static_cast<unsigned char>(s[i + k]);
-      if ((cont & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cont & 0x3F);
-    }
-    bool overlong_or_surrogate = len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF));
-    if (overlong_or_surrogate || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return false;
-    i += len;
-  }
-  return true;
-}
-
 }  // namespace
 
 NodeRef::NodeRef(const NodeRef& other) noexcept : node_(other.node_) {
@@ -284,6 +265,25 @@ Node* Node::try_retain(Node* node) noexcept {
   while (refs != 0 && !node->refs_.compare_exchange_weak(refs, refs + 1, std::memory_order_relaxed)) {
   }
   return refs != 0 ? node : nullptr;
+}
+
+bool valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    auto lead = static_cast<unsigned char>(s[i]);
+    std::size_t len = lead < 0x80 ? 1 : lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3
+                    : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    uint32_t cp = len == 1 ? lead : lead & (0xFF >> (len + 1));
+    for (std::size_t k = 1; k < len; ++k) {
+      auto cont = static_cast<unsigned char>(s[i + k]);
+      if ((cont & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cont & 0x3F);
+    }
+    bool overlong_or_surrogate = len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF));
+    if (overlong_or_surrogate || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return false;
+    i += len;
+  }
+  return true;
 }
 
 void validate_name(std::string_view name) {

@@ -155,6 +155,8 @@ class Node {
 // Validation shared by every layer that accepts names and paths.
 // Throws InvalidArgument with a message that says what is wrong with the name.
 void validate_name(std::string_view name);
+// Whether the bytes are well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+bool valid_utf8(std::string_view text);
 [[noreturn]] void throw_bad_path(const char* why);
 
 // Calls fn(name) for each name of a path ("" and "/" are the root) after validating it;
