@@ -812,10 +812,7 @@ describe('a failed transaction', () => {
 });
 
 describe('node.invoke results beyond 2^53', () => {
-  // Known bug: node.invoke (src/station/methods/station.ts) returns the operation's result
-  // as is, and a bigint fails JSON.stringify: -32603, though the counter was incremented.
-  // Turn this into it() when the result goes through leafToJson.
-  it.fails('answers them as decimal strings', async () => {
+  it('answers them as decimal strings', async () => {
     const station = await openStation({ demo: true });
     const call = httpCaller(station.url);
     try {

@@ -6,6 +6,7 @@ import type { Identity } from '../auth.js';
 import { isWithin } from '../auth/paths.js';
 import type { Subscription } from '../changes.js';
 import type { StationContext } from '../context.js';
+import { leafToJson } from '../wire.js';
 import { treeMethods, normalise } from './tree.js';
 
 const path = { type: 'string', maxLength: 16_640 };
@@ -106,7 +107,11 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
         return station.hub.write(origin, () => {
           const node = station.tree.node(at);
           try {
-            return station.types.invoke(node, params.method, params.args ?? null) ?? null;
+            const result = station.types.invoke(node, params.method, params.args ?? null) ?? null;
+            // leaf values (a counter past 2^53, bytes) travel in their plain JSON encoding
+            return typeof result === 'bigint' || typeof result === 'number' || result instanceof Uint8Array
+              ? leafToJson(result)
+              : result;
           } finally {
             node.release();
           }
