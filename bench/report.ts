@@ -74,6 +74,13 @@ export function check(row: Row): Row {
   return { ...row, met: op === '>=' ? actual >= limit : actual <= limit };
 }
 
+/** Whether a target speaks of the ratio: a checked '… 3x' one, or one in words. A value
+ * target ('>= 100000 ops/s') does not, so its row is not drawn among the ratios. */
+function aboutTheRatio(target: string): boolean {
+  const parsed = CHECKED.exec(target);
+  return parsed === null || parsed[3] === 'x';
+}
+
 export interface RunInfo {
   when: string;
   quick: boolean;
@@ -102,7 +109,7 @@ export function writeResults(rows: Row[], suites: Suite[], info: RunInfo, result
 /** The SVG charts of a run: the ratios against their targets, and each suite's line charts. */
 export function chartFiles(rows: Row[], suites: Suite[]): { file: string; svg: string }[] {
   const files: { file: string; svg: string }[] = [];
-  const compared = rows.filter((r) => r.ratio !== undefined && r.target !== undefined);
+  const compared = rows.filter((r) => r.ratio !== undefined && r.target !== undefined && aboutTheRatio(r.target));
   if (compared.length > 0) files.push({ file: 'ratios.svg', svg: barChart('Grove against its baselines (same run)', compared) });
   for (const suite of suites) {
     for (const spec of suite.charts ?? []) {

@@ -69,5 +69,7 @@ describe('bench report', () => {
     expect(lines.match(/<polyline/g)).toHaveLength(2);
     const suite: Suite = { name: 'c', description: '', charts: [{ id: 'scaling', title: 'Scaling', x: 'threads', y: 'reads/s' }], run: () => [] };
     expect(chartFiles(rows, [suite]).map((c) => c.file)).toEqual(['ratios.svg', 'scaling.svg']);
+    const valueTarget = check(withRatio({ suite: 'store', name: 'durable writes', value: 5e4, unit: 'ops/s', baseline: { name: 'in memory', value: 7e4 }, target: '>= 100000 ops/s' }));
+    expect(chartFiles([valueTarget], [])).toEqual([]);
   });
 });

@@ -2,8 +2,10 @@
 // nothing else shares its heap): builds GROUPS x PER_GROUP integer leaves under GROUPS
 // objects, as a Grove tree or as plain JS objects, and prints the growth of the JS heap
 // and of the resident set as JSON. Leaf names are unique ("k<i>"), values are integers.
+// The kind "none" makes the same JS objects a Grove build reads and keeps nothing: what
+// the JS side of building costs the resident set, to subtract from Grove's.
 //
-// Usage: node --expose-gc memory.js grove|js GROUPS PER_GROUP
+// Usage: node --expose-gc memory.js grove|js|none GROUPS PER_GROUP
 import { Tree } from '../../src/index.js';
 
 export interface MemoryResult {
@@ -17,8 +19,8 @@ export interface MemoryResult {
 const [kind, groupsText, perGroupText] = process.argv.slice(2);
 const groups = Number(groupsText);
 const perGroup = Number(perGroupText);
-if (!globalThis.gc || (kind !== 'grove' && kind !== 'js') || !(groups > 0 && perGroup > 0)) {
-  console.error('usage: node --expose-gc memory.js grove|js GROUPS PER_GROUP');
+if (!globalThis.gc || !['grove', 'js', 'none'].includes(kind!) || !(groups > 0 && perGroup > 0)) {
+  console.error('usage: node --expose-gc memory.js grove|js|none GROUPS PER_GROUP');
   process.exit(2);
 }
 
@@ -45,10 +47,12 @@ if (kind === 'grove') {
   const tree = Tree.create();
   for (let g = 0; g < groups; g++) tree.set(`g${g}`, group(g)); // each group object is garbage after the call
   built.push(tree);
-} else {
+} else if (kind === 'js') {
   const root: Record<string, Record<string, number>> = {};
   for (let g = 0; g < groups; g++) root[`g${g}`] = group(g);
   built.push(root);
+} else {
+  for (let g = 0; g < groups; g++) built.push(Object.keys(group(g)).length);
 }
 const after = settle();
 const result: MemoryResult = {
