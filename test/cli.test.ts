@@ -124,6 +124,20 @@ describe('usage', () => {
     expect(none.stderr).toContain('Usage: grove COMMAND');
     expect(rpc.requests).toBe(0);
   });
+
+  it('explains cluster options that cannot work before it starts anything', async () => {
+    const [leaseAlone, badId, noNats] = await Promise.all([
+      grove(['serve', '--memory', '--lease', '100']),
+      grove(['serve', '--memory', '--port', '0', '--cluster', 'nats://127.0.0.1:1', '--station-id', 'a.b']),
+      grove(['serve', '--memory', '--port', '0', '--cluster', 'nats://127.0.0.1:1', '--station-id', 'a']),
+    ]);
+    expect(leaseAlone.code).toBe(2);
+    expect(leaseAlone.stderr).toContain('--lease needs --cluster');
+    expect(badId.code).toBe(1);
+    expect(badId.stderr).toContain('station id "a.b" must be 1 to 64 letters, digits, "_" or "-"');
+    expect(noNats.code).toBe(1);
+    expect(noNats.stderr).toContain('cannot reach NATS at nats://127.0.0.1:1');
+  });
 });
 
 describe('remote commands', () => {

@@ -274,21 +274,28 @@ describe('errors from handlers', () => {
 });
 
 describe('batches', () => {
-  it('runs calls one after another in order and answers each', async () => {
-    const order: number[] = [];
+  it('starts calls in order, waits for them together, and answers each in order', async () => {
+    const started: number[] = [];
+    const finished: number[] = [];
     const slow = defineMethod<{ n: number; ms: number }, number>({
       name: 'slow',
       summary: 'Waits.',
       params: { type: 'object', properties: { n: { type: 'integer' }, ms: { type: 'integer' } } },
       result: { type: 'integer' },
-      handler: async ({ n, ms }) => {
-        await new Promise((resolve) => setTimeout(resolve, ms));
-        order.push(n);
-        return n;
+      handler: ({ n, ms }) => {
+        started.push(n);
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            finished.push(n);
+            resolve(n);
+          }, ms),
+        );
       },
     });
     const response = await ask(engineWith(slow), [call('slow', { n: 1, ms: 20 }, 1), call('slow', { n: 2, ms: 0 }, 2)]);
-    expect(order).toEqual([1, 2]);
+    // started in order, waited on together, answered in the batch's order
+    expect(started).toEqual([1, 2]);
+    expect(finished).toEqual([2, 1]);
     expect(response.map((r: { result: number }) => r.result)).toEqual([1, 2]);
   });
 });

@@ -90,6 +90,15 @@ describe.each(transports)('station methods over %s', (_, connect) => {
       expect(error.data).toEqual({ path: 'get/a/nothing' });
       expect(error.message).toContain("'get/a' has no child 'nothing'");
     });
+
+    it('reads at once with a minVersion this station has reached, and refuses one it never did', async () => {
+      const { version } = await ok('tree.set', { path: 'get/n', value: 3 });
+      expect(await ok('tree.get', { path: 'get/n', minVersion: version })).toBe(3);
+      expect(await ok('tree.list', { path: 'get', minVersion: version })).toMatchObject({ total: 3 });
+      const error = await fails('tree.get', { path: 'get/n', minVersion: version + 1000 }, -32003);
+      expect(error.message).toContain(`minVersion ${version + 1000} is newer`);
+      expect(error.data).toMatchObject({ path: 'get/n', version: expect.any(Number) });
+    });
   });
 
   describe('tree.list', () => {

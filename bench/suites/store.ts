@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { ChangeHub } from '../../src/station/changes.js';
 import { createStation } from '../../src/station/server.js';
+import { opsOf } from '../../src/store/ops.js';
 import { Store } from '../../src/store/store.js';
 import { Tree } from '../../src/tree.js';
 import { summarise } from '../measure.js';
@@ -51,7 +52,7 @@ async function recordsPerSecond(dir: string, total: number): Promise<number> {
       for (let j = i; j < Math.min(total, i + IN_FLIGHT); j++) {
         tree.set(`k/${j % KEYS}`, j);
         const changes = tree.takeChanges();
-        durable.push(store.record(tree, changes, 'bench')!);
+        durable.push(store.record({ v: changes[0]!.version, origin: 'bench', ops: opsOf(tree, changes) })!);
         for (const change of changes) change.node.release();
       }
       await Promise.all(durable);
@@ -68,7 +69,7 @@ async function recordsPerSecond(dir: string, total: number): Promise<number> {
 async function buildDirectory(dir: string, nodes: number, records: number): Promise<void> {
   const tree = Tree.create();
   const { store } = Store.open(dir, tree, { log: () => {} });
-  const hub = new ChangeHub(tree, { durable: { check: () => store.check(), record: (changes, origin) => store.record(tree, changes, origin) } });
+  const hub = new ChangeHub(tree, { durable: [{ check: () => store.check(), record: (record) => store.record(record) }] });
   // 1000 objects of 999 leaves each, plus the objects themselves: about `nodes` nodes
   const per = 1000;
   for (let i = 0; i < nodes / per; i++) {

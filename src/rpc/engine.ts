@@ -12,7 +12,10 @@ export interface RpcLogger {
 
 /** Who is calling and how to reach them; handlers get it with every call. */
 export interface RpcContext {
-  readonly transport: 'http' | 'ws';
+  /** 'cluster': forwarded by another station of the cluster (src/cluster). */
+  readonly transport: 'http' | 'ws' | 'cluster';
+  /** How many stations have forwarded this call, for calls that came through the cluster. */
+  readonly hops?: number;
   /** One WebSocket connection for its whole life, or one HTTP request. */
   readonly connectionId: string;
   /** The bearer token presented, if any; an in-band `auth` call on WebSocket may set it. */
@@ -177,12 +180,11 @@ export class RpcEngine {
     if (message.length > maxBatch) {
       return failure(null, limitExceeded('maxBatch', maxBatch, `a batch of ${message.length} calls is too large`));
     }
-    // one after another, in order, so a batch's writes are seen by its later reads
-    const bodies: string[] = [];
-    for (const item of message) {
-      const response = await this.#answer(item, context);
-      if (response !== undefined) bodies.push(response.body);
-    }
+    // Started in order, each call's handler runs up to its first wait before the next one
+    // starts, so a batch's writes are applied (and seen by its later reads) in order; their
+    // answers are awaited together, so the writes of a batch share one durable commit.
+    const responses = await Promise.all(message.map((item) => this.#answer(item, context)));
+    const bodies = responses.filter((response) => response !== undefined).map((response) => response.body);
     return bodies.length === 0 ? undefined : { body: `[${bodies.join(',')}]` };
   }
 

@@ -4,6 +4,7 @@
 // origin that made it; writes made elsewhere (a worker, the local API) are drained every
 // few milliseconds with origin "local".
 import { GroveError } from '../errors.js';
+import { type LogRecord, opsOf } from '../store/ops.js';
 import type { Change, Tree } from '../tree.js';
 import type { JsonValue } from '../types.js';
 import { leafToJson } from './wire.js';
@@ -56,25 +57,24 @@ export interface ChangeHubOptions {
   logBytes?: number;
   /** How often writes made outside the station are drained, in ms (default 10). */
   pollMs?: number;
-  /** The store: write() then resolves only once the write is durable. */
-  durable?: DurableConsumer;
+  /** The store, the cluster's publisher: write() then resolves only once every one holds the write. */
+  durable?: DurableConsumer[];
 }
 
 export const LOCAL_ORIGIN = 'local';
 
 /**
- * Something that must hold every write before it is acknowledged (the store): it sees each
- * write call's raw changes before subscribers do.
+ * Something that must hold every write before it is acknowledged (the store, the cluster's
+ * stream): it sees each write call's record before subscribers see its event.
  */
 export interface DurableConsumer {
-  /** Called before a write is applied; throws to refuse it (the disk is failing). */
-  check(): void;
+  /** Called before a write for `origin` is applied; throws to refuse it (the disk is failing, NATS is away). */
+  check(origin: string): void;
   /**
-   * The changes of one write call (or of writes made elsewhere), right after it, before
-   * their nodes are released; returns a promise that settles once they are durable, or
-   * undefined when there is nothing to wait for.
+   * One write call's record (or one of writes made elsewhere), made right after the call;
+   * returns a promise that settles once it is held, or undefined when there is nothing to wait for.
    */
-  record(changes: Change[], origin: string): Promise<void> | undefined;
+  record(record: LogRecord): Promise<void> | undefined;
 }
 
 interface Subscriber extends Omit<SubscribeOptions, 'since'> {
@@ -89,11 +89,11 @@ export class ChangeHub {
   readonly #log: ChangeLog;
   readonly #subscribers = new Set<Subscriber>();
   readonly #timer: NodeJS.Timeout;
-  readonly #durable: DurableConsumer | undefined;
+  readonly #durable: DurableConsumer[];
   /** Every change up to this version has been published. */
   #version = 0;
 
-  constructor(tree: Tree, { logSize = 10_000, logBytes = 64 * 2 ** 20, pollMs = 10, durable }: ChangeHubOptions = {}) {
+  constructor(tree: Tree, { logSize = 10_000, logBytes = 64 * 2 ** 20, pollMs = 10, durable = [] }: ChangeHubOptions = {}) {
     this.#tree = tree;
     this.#durable = durable;
     tree.setFeed(true);
@@ -113,7 +113,7 @@ export class ChangeHub {
    */
   write<T>(origin: string, apply: () => T): T | Promise<T> {
     this.flush();
-    this.#durable?.check();
+    for (const consumer of this.#durable) consumer.check(origin);
     let durable: Promise<void> | undefined;
     let result: T;
     let failed = false;
@@ -125,7 +125,7 @@ export class ChangeHub {
     } finally {
       const changes = this.#take();
       if (changes.length > 0) {
-        durable = this.#durable?.record(changes, origin);
+        durable = this.#record(changes, origin);
         // a write that threw after changing something is logged as far as it went; no one waits for it
         if (failed) durable?.catch(() => {});
         this.#publish(eventOf(changes, origin));
@@ -139,7 +139,7 @@ export class ChangeHub {
     const changes = this.#take();
     if (changes.length === 0) return;
     // writes from elsewhere are logged as one record; no one waits for them to be durable
-    this.#durable?.record(changes, LOCAL_ORIGIN)?.catch(() => {});
+    this.#record(changes, LOCAL_ORIGIN)?.catch(() => {});
     for (const change of changes) this.#publish(eventOf([change], LOCAL_ORIGIN));
   }
 
@@ -188,6 +188,16 @@ export class ChangeHub {
   close(): void {
     clearInterval(this.#timer);
     this.#subscribers.clear();
+  }
+
+  /** Hands one call's record to every durable consumer; settles once all hold it. */
+  #record(changes: Change[], origin: string): Promise<void> | undefined {
+    if (this.#durable.length === 0) return undefined;
+    // the ops read the changed nodes now, before anything else changes the tree
+    const record: LogRecord = { v: changes[changes.length - 1]!.version, origin, ops: opsOf(this.#tree, changes) };
+    const pending = this.#durable.map((consumer) => consumer.record(record)).filter((p) => p !== undefined);
+    if (pending.length === 0) return undefined;
+    return pending.length === 1 ? pending[0] : Promise.all(pending).then(() => undefined);
   }
 
   #take(): Change[] {

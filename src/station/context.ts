@@ -1,6 +1,7 @@
 // What every part of a station shares: the tree, its change hub, the authorizer, the RPC
-// engine, the limits, and the registered abstract types.
+// engine, the limits, the registered abstract types, and the cluster if any.
 import type { TypeRegistry } from '../abstractTypes.js';
+import type { Cluster } from '../cluster/cluster.js';
 import type { RpcEngine } from '../rpc/index.js';
 import type { Tree } from '../tree.js';
 import type { Authorizer } from './auth.js';
@@ -31,6 +32,8 @@ export interface StationContext {
   readonly engine: RpcEngine;
   readonly limits: StationLimits;
   readonly types: TypeRegistry;
+  /** The cluster this station belongs to, if it was started with one. */
+  readonly cluster?: Cluster;
   /** Open WebSocket connections and SSE streams. */
   connections(): number;
 }

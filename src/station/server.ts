@@ -13,6 +13,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 
 import type { AbstractType } from '../abstractTypes.js';
+import { Cluster, type ClusterOptions } from '../cluster/cluster.js';
 import { createRpcEngine, ErrorCode, RpcError, type RpcLimits, rpcServer, websocketOptions } from '../rpc/index.js';
 import { Tree } from '../tree.js';
 import { loadAuthConfig } from './auth.js';
@@ -54,6 +55,11 @@ export interface StationOptions {
   fsync?: FsyncPolicy;
   /** Start even if the log is damaged in the middle, keeping what precedes the damage. */
   repair?: boolean;
+  /**
+   * Join a cluster over NATS JetStream (README "Cluster"); the station id names this station
+   * there (default a random one). Absent: a station alone, which needs no NATS.
+   */
+  cluster?: Omit<ClusterOptions, 'stationId'>;
   /** Store internals for tests (snapshot size, fault injection). */
   storeOptions?: { snapshotBytes?: number; inject?: (phase: 'write' | 'fsync') => void; log?: (line: string) => void };
 }
@@ -95,7 +101,16 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   const rpcLimits = Object.fromEntries(Object.entries({ maxBodyBytes, maxBatch, maxDepth }).filter(([, v]) => v !== undefined));
   const limits = { ...defaultStationLimits, ...stationLimits };
   const auth = loadAuthConfig({ tokens: options.tokens ?? [], rulesFile: options.rulesFile });
-  const hub = new ChangeHub(tree, { logSize: options.changeLogSize, durable: store && durableConsumer(store, tree) });
+  const id = options.stationId ?? randomUUID().slice(0, 8);
+  let cluster: Cluster | undefined;
+  try {
+    cluster = options.cluster && (await Cluster.connect(tree, { ...options.cluster, stationId: id }));
+  } catch (error) {
+    await store?.close();
+    throw error;
+  }
+  const durable = [...(store ? [durableConsumer(store)] : []), ...(cluster ? [cluster.publisher] : [])];
+  const hub = new ChangeHub(tree, { logSize: options.changeLogSize, durable });
   if (store) {
     store.onFailure = () => reloadDurable(store, tree, hub);
     if (loadedDemo) await store.snapshot(tree, () => hub.flush());
@@ -106,7 +121,7 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   const app = Fastify({ logger: options.logger ?? false });
   const streams = new Set<unknown>();
   const context: StationContext = {
-    id: options.stationId ?? randomUUID().slice(0, 8),
+    id,
     version: packageVersion,
     startedAt: Date.now(),
     tree,
@@ -115,6 +130,7 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     engine: undefined as never, // set below: the engine's methods need the context first
     limits,
     types,
+    cluster,
     connections: () => (app.websocketServer?.clients.size ?? 0) + streams.size,
   };
   const engine = createRpcEngine({
@@ -123,6 +139,15 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   });
   (context as { engine: typeof engine }).engine = engine;
   for (const method of stationMethods(context)) engine.register(method);
+  try {
+    await cluster?.start({ hub, engine });
+  } catch (error) {
+    clearInterval(snapshots);
+    await cluster!.close();
+    hub.close();
+    await store?.close();
+    throw error;
+  }
 
   if (options.corsOrigins && options.corsOrigins.length > 0) await app.register(cors, { origin: options.corsOrigins });
   const rate = options.rateLimit ?? { max: 1000, timeWindowMs: 1000 };
@@ -151,6 +176,7 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   await app.register(fastifyStatic, { root: join(packageRoot, 'web'), prefix: '/', decorateReply: false, index: 'index.html' });
   app.addHook('onClose', async () => {
     clearInterval(snapshots);
+    await cluster?.close();
     hub.flush();
     hub.close();
     await store?.close();
@@ -177,12 +203,13 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
 /** Builds a station and listens; the default is http://127.0.0.1:7070. */
 export async function startStation(options: StationOptions = {}): Promise<Station> {
   const station = (await createStation(options)) as Station & { listen(host: string, port: number): Promise<string> };
-  await station.listen(options.host ?? '127.0.0.1', options.port ?? 7070);
+  const url = await station.listen(options.host ?? '127.0.0.1', options.port ?? 7070);
+  if (options.cluster && options.cluster.advertise === undefined) station.context.cluster?.advertiseAt(url);
   return station;
 }
 
 /** The hub's view of the store: a failing store refuses writes with a clear RPC error. */
-function durableConsumer(store: Store, tree: Tree): DurableConsumer {
+function durableConsumer(store: Store): DurableConsumer {
   const rpcError = (error: unknown) =>
     error instanceof StoreError ? new RpcError(STORE_FAILED, error.message, { store: store.dir }) : error;
   return {
@@ -193,8 +220,8 @@ function durableConsumer(store: Store, tree: Tree): DurableConsumer {
         throw rpcError(error);
       }
     },
-    record(changes, origin) {
-      return store.record(tree, changes, origin)?.catch((error) => {
+    record(record) {
+      return store.record(record)?.catch((error) => {
         throw rpcError(error);
       });
     },

@@ -2,6 +2,7 @@
 // directory is locked for the duration, so a station cannot be using it at the same time.
 import type { ImportFormat } from '../codec/import.js';
 import { Tree } from '../tree.js';
+import { opsOf } from './ops.js';
 import { Store } from './store.js';
 
 const quiet = () => {};
@@ -31,7 +32,7 @@ export async function importIntoDataDir(dir: string, path: string, text: string,
       const { nodes, version } = tree.importJSON(path, text, { format });
       const changes = tree.takeChanges();
       try {
-        await store.record(tree, changes, 'import');
+        await store.record({ v: changes[changes.length - 1]!.version, origin: 'import', ops: opsOf(tree, changes) });
       } finally {
         for (const change of changes) {
           change.node.release();

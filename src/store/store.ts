@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Change, Tree } from '../tree.js';
 import { encodeRecord, fsyncDir, listDir, lockDir, readSegment, readSnapshot, segmentName, snapshotBytes, snapshotName, StoreError } from './log.js';
 import { loadSnapshot } from './load.js';
-import { applyRecord, type LogRecord, opsOf } from './ops.js';
+import { applyRecord, type LogRecord } from './ops.js';
 
 export { StoreError } from './log.js';
 
@@ -194,15 +194,12 @@ export class Store {
   }
 
   /**
-   * Logs one write call's changes as one record; resolves when it is durable (per the
-   * fsync policy), rejects with a StoreError when it cannot be. Reads the changed nodes now,
-   * so call it right after the call, before anything else changes the tree; it does not
-   * release the changes' nodes.
+   * Logs one write call's record (ops.ts opsOf); resolves when it is durable (per the fsync
+   * policy), rejects with a StoreError when it cannot be.
    */
-  record(tree: Tree, changes: Change[], origin: string): Promise<void> | undefined {
-    if (this.#suspended > 0 || changes.length === 0) return undefined;
+  record(record: LogRecord): Promise<void> | undefined {
+    if (this.#suspended > 0 || record.ops.length === 0) return undefined;
     if (this.#failed || this.#closed) return Promise.reject(this.#failed ?? new StoreError('the store is closed'));
-    const record: LogRecord = { v: changes[changes.length - 1]!.version, origin, ops: opsOf(tree, changes) };
     const bytes = encodeRecord(record);
     this.#sinceSnapshot += bytes.length;
     return new Promise<void>((resolve, reject) => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type CommandSpec, choiceOption, expectPositionals, helpOption, integerOption, stringOption } from '../command.js';
+import { type CommandSpec, choiceOption, expectPositionals, helpOption, integerOption, stringOption, UsageError } from '../command.js';
 
 const DEFAULT_PORT = 7070;
 const DEFAULT_HOST = '127.0.0.1';
@@ -17,6 +17,9 @@ export const serveCommand: CommandSpec = {
     'The tree is kept in a data directory (default ./data): a write is acknowledged only',
     'once it is in the write-ahead log on disk, and a restart rebuilds the tree from it.',
     'With --demo, demo data is loaded only into an empty store.',
+    'With --cluster, the station joins the stations sharing that NATS JetStream: each',
+    'replicates the whole tree, and a write for a subtree another station owns is',
+    'forwarded to it (README "Cluster"). Without it, no NATS is needed.',
   ].join('\n'),
   arguments: [],
   options: [
@@ -53,11 +56,24 @@ export const serveCommand: CommandSpec = {
       description: 'let pages from this origin call the station; repeatable (default: same origin only)',
     },
     { name: 'rate-limit', value: 'N', description: 'requests (and WebSocket messages) per second per client; 0 for none (default: 1000)' },
-    { name: 'station-id', value: 'ID', description: 'this station\'s network-unique id (default: generated)' },
+    { name: 'station-id', value: 'ID', description: 'this station\'s network-unique id: letters, digits, _ or - (default: generated)' },
+    {
+      name: 'cluster',
+      value: 'URL',
+      multiple: true,
+      description: 'join the cluster on this NATS server (nats://host:port; repeatable, or comma-separated)',
+    },
+    { name: 'advertise', value: 'URL', description: 'the URL other stations and clients reach this one at (default: the URL it listens on)' },
+    { name: 'lease', value: 'MS', description: 'how long an owner may be silent before a replica takes over its subtrees (default: 3000)' },
+    { name: 'replicas', value: 'N', description: 'JetStream replicas of the streams and buckets, up to the NATS cluster size (default: 1)' },
     { name: 'log', description: 'log every request to stderr' },
     helpOption,
   ],
-  examples: ['grove serve --demo', 'GROVE_TOKEN=s3cret grove serve --host 0.0.0.0 --port 8080 --rules rules.json'],
+  examples: [
+    'grove serve --demo',
+    'GROVE_TOKEN=s3cret grove serve --host 0.0.0.0 --port 8080 --rules rules.json',
+    'grove serve --cluster nats://127.0.0.1:4222 --station-id a --port 7071 --data ./data-a',
+  ],
   run: async (args) => {
     expectPositionals(args.positionals, [], 0);
     const tokens = [...((args.values.token as string[] | undefined) ?? [])];
@@ -71,6 +87,18 @@ export const serveCommand: CommandSpec = {
     const fsync = choiceOption(args, 'fsync', ['always', 'batch', 'off'], 'batch');
     const rateLimit = integerOption(args, 'rate-limit', 0, 1_000_000_000) ?? DEFAULT_RATE_LIMIT;
     if (rulesFile !== undefined) checkReadable(rulesFile);
+    const clusterServers = ((args.values.cluster as string[] | undefined) ?? []).flatMap((url) => url.split(',')).filter((url) => url !== '');
+    const clusterOnly = ['advertise', 'lease', 'replicas'].filter((name) => args.values[name] !== undefined);
+    if (clusterServers.length === 0 && clusterOnly.length > 0) throw new UsageError(`--${clusterOnly[0]} needs --cluster`);
+    const cluster =
+      clusterServers.length === 0
+        ? undefined
+        : {
+            servers: clusterServers,
+            advertise: stringOption(args, 'advertise'),
+            leaseMs: integerOption(args, 'lease', 100, 3_600_000),
+            replicas: integerOption(args, 'replicas', 1, 5),
+          };
     // loaded here, not at the top: the other commands need neither the addon nor fastify
     const { startStation } = await import('../../station/server.js');
     const station = await startStation({
@@ -86,8 +114,10 @@ export const serveCommand: CommandSpec = {
       data,
       fsync,
       repair: args.values.repair === true,
+      cluster,
     });
     if (station.store) process.stderr.write(`grove store in ${station.store.dir} (fsync ${fsync}), at version ${station.tree.version}\n`);
+    if (station.context.cluster) process.stderr.write(`grove cluster: station ${station.context.id} joined via ${clusterServers.join(', ')}\n`);
     process.stdout.write(`grove station listening on ${station.url}\n`);
     await closeOnSignal(() => station.close());
   },

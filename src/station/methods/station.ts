@@ -7,6 +7,7 @@ import { isWithin } from '../auth/paths.js';
 import type { Subscription } from '../changes.js';
 import type { StationContext } from '../context.js';
 import { leafToJson } from '../wire.js';
+import { clusterMethods } from './cluster.js';
 import { treeMethods, normalise } from './tree.js';
 
 const path = { type: 'string', maxLength: 16_640 };
@@ -17,7 +18,7 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
     ...treeMethods(station),
     {
       name: 'station.info',
-      summary: 'The station: id, software version, uptime, tree version, node count, open connections, peers.',
+      summary: 'The station: id, software version, uptime, tree version, node count, open connections, peers (and in a cluster, who owns what).',
       params: { type: 'object', properties: {}, additionalProperties: false },
       result: {
         type: 'object',
@@ -29,6 +30,7 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
           nodes: { type: 'integer' },
           connections: { type: 'integer' },
           peers: { type: 'array' },
+          owners: { type: 'array', description: 'In a cluster: each owned path prefix and its station.' },
         },
         required: ['id', 'version', 'uptime', 'treeVersion', 'nodes', 'connections', 'peers'],
       },
@@ -41,7 +43,8 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
           treeVersion: station.tree.version,
           nodes: station.tree.root.size - 1,
           connections: station.connections(),
-          peers: [],
+          peers: station.cluster?.info().peers.filter((peer) => peer.id !== station.id) ?? [],
+          ...(station.cluster ? { owners: station.cluster.info().owners } : {}),
         };
       },
     },
@@ -99,26 +102,31 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
       },
       result: {},
       handler: (params: { path: string; method: string; args?: unknown }, context) => {
-        const identity = station.auth.authenticate(context.token);
-        const at = normalise(station, params.path);
-        station.auth.check(identity, 'write', at);
-        station.auth.verifyWrite({ method: 'node.invoke', params });
-        const origin = identity.token === undefined ? context.connectionId : identity.name;
-        return station.hub.write(origin, () => {
-          const node = station.tree.node(at);
-          try {
-            const result = station.types.invoke(node, params.method, params.args ?? null) ?? null;
-            // leaf values (a counter past 2^53, bytes) travel in their plain JSON encoding
-            return typeof result === 'bigint' || typeof result === 'number' || result instanceof Uint8Array
-              ? leafToJson(result)
-              : result;
-          } finally {
-            node.release();
-          }
-        });
+        const run = () => invoke(station, params, context);
+        return station.cluster ? station.cluster.route('node.invoke', params, context, run) : run();
       },
     },
+    ...(station.cluster ? clusterMethods(station, station.cluster) : []),
   ];
+}
+
+/** node.invoke on this station: the node's abstract-type operation, as one write. */
+function invoke(station: StationContext, params: { path: string; method: string; args?: unknown }, context: RpcContext): unknown {
+  const identity = station.auth.authenticate(context.token);
+  const at = normalise(station, params.path);
+  station.auth.check(identity, 'write', at);
+  station.auth.verifyWrite({ method: 'node.invoke', params });
+  const origin = identity.token === undefined ? context.connectionId : identity.name;
+  return station.hub.write(origin, () => {
+    const node = station.tree.node(at);
+    try {
+      const result = station.types.invoke(node, params.method, params.args ?? null) ?? null;
+      // leaf values (a counter past 2^53, bytes) travel in their plain JSON encoding
+      return typeof result === 'bigint' || typeof result === 'number' || result instanceof Uint8Array ? leafToJson(result) : result;
+    } finally {
+      node.release();
+    }
+  });
 }
 
 /**

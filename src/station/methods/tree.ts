@@ -33,6 +33,11 @@ const signature = {
   description: 'Required for writes to a subtree owned by a public key: { nonce, sig } over method, params and nonce.',
 };
 const versionResult = { type: 'object', properties: { version }, required: ['version'] };
+const minVersion = {
+  type: 'integer',
+  minimum: 0,
+  description: "Read only once this station's copy includes this version of the path's owner (a version a write returned).",
+};
 
 type WriteAccess = 'read' | 'write';
 
@@ -64,25 +69,45 @@ export function treeMethods(station: StationContext): MethodDefinition[] {
 
 /** Wraps a method with the station's checks: authentication, path rules, signatures, limits. */
 function define(station: StationContext, method: TreeMethod<any>): MethodDefinition {
-  const params = { ...method.params, ...(method.access === 'write' ? { signature } : {}) };
+  const params = { ...method.params, ...(method.access === 'write' ? { signature } : { minVersion }) };
   return {
     name: method.name,
     summary: method.summary,
     params: { type: 'object', properties: params, required: [...method.required], additionalProperties: false },
     result: method.result,
     handler: (raw: Record<string, unknown>, context: RpcContext) => {
-      const identity = station.auth.authenticate(context.token);
-      if (method.access === 'read') {
-        station.auth.check(identity, 'read', normalise(station, String(raw.path ?? '')));
-      } else {
-        for (const op of writeOps(method.name, raw)) station.auth.check(identity, 'write', op.path);
-        station.auth.verifyWrite({ method: method.name, params: raw });
-      }
-      const call: Call = { station, origin: identity.token === undefined ? context.connectionId : identity.name, context };
-      if (method.access === 'read') return method.run(raw, call);
-      return station.hub.write(call.origin, () => method.run(raw, call));
+      const run = () => {
+        const identity = station.auth.authenticate(context.token);
+        if (method.access === 'read') {
+          station.auth.check(identity, 'read', normalise(station, String(raw.path ?? '')));
+        } else {
+          for (const op of writeOps(method.name, raw)) station.auth.check(identity, 'write', op.path);
+          station.auth.verifyWrite({ method: method.name, params: raw });
+        }
+        const call: Call = { station, origin: identity.token === undefined ? context.connectionId : identity.name, context };
+        if (method.access === 'read') return method.run(raw, call);
+        return station.hub.write(call.origin, () => method.run(raw, call));
+      };
+      if (method.access === 'write') return station.cluster ? station.cluster.route(method.name, raw, context, run) : run();
+      if (raw.minVersion === undefined) return run();
+      return reached(station, normalise(station, String(raw.path ?? '')), raw.minVersion as number).then(run);
     },
   };
+}
+
+/**
+ * Resolves once this station's copy of `path` includes version `version` of its owner: in
+ * a cluster, once replication got that far; alone, at once (or a conflict, for a version
+ * this station never reached).
+ */
+async function reached(station: StationContext, path: string, version: number): Promise<void> {
+  if (station.cluster) return station.cluster.reached(path, version);
+  station.hub.flush();
+  if (station.hub.version >= version) return;
+  throw new RpcError(ErrorCode.VersionConflict, `minVersion ${version} is newer than this station's version ${station.hub.version}`, {
+    path,
+    version: station.hub.version,
+  });
 }
 
 /** A path without its leading '/', checked against the path depth limit. */

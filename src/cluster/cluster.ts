@@ -1,0 +1,768 @@
+// A station's membership of a cluster over NATS JetStream (README "Cluster"):
+// - its committed writes go to its own stream (publisher.ts); it follows every other
+//   station's stream into its local tree (follower.ts), so any station serves any read;
+// - a key-value bucket of stations carries heartbeats; another maps path prefixes to the
+//   station that owns them (longest prefix wins), changed only by compare-and-set;
+// - a write or node.invoke for a path another station owns is forwarded to it over NATS
+//   request/reply and answered as if local;
+// - a prefix migrates (station.migrate) by holding its writes, publishing what is pending,
+//   letting the target catch up, then moving ownership with a fence; a replica that has
+//   applied all of a silent owner's stream takes its prefixes over once the lease runs out.
+import { randomUUID } from 'node:crypto';
+
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { type ObjectStore, Objm } from '@nats-io/obj';
+import { connect, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
+
+import { ErrorCode, type RpcContext, type RpcEngine, RpcError, RawJson, toRpcError } from '../rpc/index.js';
+import { type ChangeHub } from '../station/changes.js';
+import { writeOps } from '../station/auth.js';
+import { applyRecord, type LogOp, type TypedNode } from '../store/ops.js';
+import type { Tree } from '../tree.js';
+import { type BucketEntry, WatchedBucket } from './bucket.js';
+import { clusterUnavailable } from './errors.js';
+import { Follower, type FollowerHost } from './follower.js';
+import {
+  catchUpSubject,
+  changesSubject,
+  checkStationId,
+  isUnder,
+  OWNERS_BUCKET,
+  ownerKey,
+  prefixOfKey,
+  rpcSubject,
+  snapshotSubject,
+  SNAPSHOTS_BUCKET,
+  STATIONS_BUCKET,
+  streamName,
+} from './names.js';
+import { Publisher, replicaOrigin } from './publisher.js';
+import type { Fence, StreamRecord } from './records.js';
+
+export interface ClusterOptions {
+  /** NATS server URLs (any of one NATS cluster). */
+  servers: string[];
+  stationId: string;
+  /** The URL clients reach this station at, shown to others in cluster.info. */
+  advertise?: string;
+  /** How long an owner may stay silent before a replica takes over its prefixes (default 3000 ms). */
+  leaseMs?: number;
+  /** JetStream replicas of the streams and buckets (a NATS cluster of 3 can keep 3; default 1). */
+  replicas?: number;
+  /** How long a write waits for JetStream before its caller gets an error (default 5000 ms). */
+  confirmMs?: number;
+  log?: (line: string) => void;
+}
+
+/** A station's heartbeat in the stations bucket. */
+interface StationEntry {
+  id: string;
+  url?: string;
+  /** Its stream's last sequence and version when it joined: followers that discover it start after them. */
+  joinedSeq: number;
+  joinedVersion: number;
+  /** Its tree version at the heartbeat. */
+  version: number;
+}
+
+/** Who owns a prefix; `after` fences the owner's records behind the previous owner's stream. */
+interface OwnerEntry {
+  owner: string;
+  epoch: number;
+  after?: Fence;
+}
+
+export interface ClusterInfo {
+  station: string;
+  url?: string;
+  connected: boolean;
+  leaseMs: number;
+  peers: { id: string; url?: string; alive: boolean; silentMs: number; version: number }[];
+  owners: { path: string; owner: string; epoch: number }[];
+  replication: { station: string; appliedVersion: number; seq: number; lagMs: { p50: number; p99: number; samples: number; applied: number } }[];
+}
+
+/** Forwarding gives up after this many hops (ownership moving faster than calls). */
+const MAX_HOPS = 3;
+const FORWARD_TIMEOUT_MS = 10_000;
+const SNAPSHOT_TIMEOUT_MS = 30_000;
+const CATCH_UP_TIMEOUT_MS = 15_000;
+/** How long a read with minVersion waits for replication to reach it. */
+const MIN_VERSION_WAIT_MS = 5000;
+
+/** The station's side that the cluster drives once the station is built. */
+export interface ClusterHost {
+  hub: ChangeHub;
+  engine: RpcEngine;
+}
+
+export class Cluster {
+  readonly id: string;
+  readonly publisher: Publisher;
+  #options: Required<Omit<ClusterOptions, 'advertise'>> & { advertise?: string };
+  readonly #tree: Tree;
+  readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  #host!: ClusterHost;
+  #stations!: WatchedBucket<StationEntry>;
+  #owners!: WatchedBucket<OwnerEntry>;
+  #snapshots!: ObjectStore;
+  readonly #followers = new Map<string, Follower>();
+  readonly #resyncs = new Map<string, Promise<void>>();
+  /** Prefixes this station is migrating away: writes under them wait for the move. */
+  readonly #moving = new Map<string, Promise<void>>();
+  #subscriptions: NatsSubscription[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #ticking = false;
+  #connected = true;
+  #lastHeartbeat = 0;
+  /** When NATS last came back after a disconnect (0: never lost). */
+  #reconnectedAt = 0;
+  #closed = false;
+
+  private constructor(tree: Tree, nc: NatsConnection, jsm: JetStreamManager, options: ClusterOptions) {
+    this.id = options.stationId;
+    this.#tree = tree;
+    this.#nc = nc;
+    this.#jsm = jsm;
+    this.#js = jetstream(nc);
+    this.#options = {
+      servers: options.servers,
+      stationId: options.stationId,
+      advertise: options.advertise,
+      leaseMs: options.leaseMs ?? 3000,
+      replicas: options.replicas ?? 1,
+      confirmMs: options.confirmMs ?? 5000,
+      log: options.log ?? ((line) => process.stderr.write(`grove cluster: ${line}\n`)),
+    };
+    this.publisher = new Publisher(this.id, this.#js, jsm, {
+      checkWritable: () => this.checkWritable(),
+      claim: (paths) => this.#claim(paths),
+      maxPayload: nc.info?.max_payload ?? 1 << 20,
+      confirmMs: this.#options.confirmMs,
+      log: this.#options.log,
+    });
+  }
+
+  /**
+   * Connects to NATS and prepares this station's stream; the tree's version counter moves
+   * past the last version the stream holds, so versions never repeat. The publisher is then
+   * ready to be one of the change hub's durable consumers; start() does the rest.
+   */
+  static async connect(tree: Tree, options: ClusterOptions): Promise<Cluster> {
+    checkStationId(options.stationId);
+    let nc: NatsConnection;
+    try {
+      nc = await connect({
+        servers: options.servers,
+        name: `grove-${options.stationId}`,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+      });
+    } catch (error) {
+      throw new Error(`cannot reach NATS at ${options.servers.join(', ')}: ${(error as Error).message}`);
+    }
+    try {
+      const jsm = await jetstreamManager(nc);
+      const cluster = new Cluster(tree, nc, jsm, options);
+      await cluster.#prepareStream();
+      tree.advanceVersion(await cluster.publisher.init());
+      return cluster;
+    } catch (error) {
+      await nc.close();
+      throw error;
+    }
+  }
+
+  async #prepareStream(): Promise<void> {
+    const config = {
+      name: streamName(this.id),
+      subjects: [changesSubject(this.id)],
+      storage: StorageType.File,
+      num_replicas: this.#options.replicas,
+      duplicate_window: 120_000_000_000, // 2 minutes in ns: retries of a message are recognised
+    };
+    try {
+      await this.#jsm.streams.info(config.name);
+    } catch {
+      await this.#jsm.streams.add(config);
+    }
+  }
+
+  /** Joins: heartbeats, learns who owns what, takes snapshots of others' prefixes and follows their streams. */
+  async start(host: ClusterHost): Promise<void> {
+    this.#host = host;
+    const kvm = new Kvm(this.#nc);
+    const replicas = this.#options.replicas;
+    this.#stations = new WatchedBucket(await kvm.create(STATIONS_BUCKET, { history: 1, replicas }));
+    this.#owners = new WatchedBucket(await kvm.create(OWNERS_BUCKET, { history: 1, replicas }));
+    this.#snapshots = await new Objm(this.#nc).create(SNAPSHOTS_BUCKET, { replicas });
+    await this.#stations.start();
+    await this.#owners.start();
+    this.#watchStatus();
+    this.#serve();
+    await this.#heartbeat();
+    await this.#owners.create(ownerKey(''), { owner: this.id, epoch: 1 });
+    this.#owners.onChange((key, previous, next) => this.#ownerChanged(key, previous, next));
+    this.#stations.onChange((key, _previous, next) => {
+      // a station seen for the first time (every heartbeat lands here too); one being resynced gets its follower from the snapshot
+      if (next && key !== this.id && !this.#followers.has(key) && !this.#resyncs.has(key)) void this.#follow(key, joinedAt(next.value));
+    });
+    await this.#restoreOwned();
+    // others' prefixes from snapshots, shortest first, so a nested owner's snapshot lands last
+    const owners = new Map<string, number>();
+    for (const entry of this.#owners.entries()) {
+      const { owner } = entry.value;
+      const depth = prefixOfKey(entry.key).length;
+      if (owner !== this.id) owners.set(owner, Math.min(owners.get(owner) ?? Infinity, depth));
+    }
+    for (const [owner] of [...owners].sort((a, b) => a[1] - b[1])) await this.#resync(owner);
+    for (const entry of this.#stations.entries()) {
+      if (entry.key !== this.id && !this.#followers.has(entry.key)) await this.#follow(entry.key, joinedAt(entry.value));
+    }
+    this.#timer = setInterval(() => void this.#tick(), Math.max(50, Math.floor(this.#options.leaseMs / 4))).unref();
+  }
+
+  /** Leaves: stops following, lets pending writes reach the stream, then withdraws the heartbeat. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    for (const follower of this.#followers.values()) follower.stop();
+    await Promise.race([this.publisher.idle(), new Promise((resolve) => setTimeout(resolve, 2000))]);
+    this.publisher.close();
+    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    this.#stations?.stop();
+    this.#owners?.stop();
+    if (this.#connected) await this.#stations?.kv.delete(this.id).catch(() => {});
+    await this.#nc.close().catch(() => {});
+  }
+
+  /** Sets the URL this station is reached at, once it listens (when none was given). */
+  advertiseAt(url: string): void {
+    this.#options.advertise = url;
+    void this.#heartbeat().catch(() => {});
+  }
+
+  /** Throws the cluster's error while this station may not take writes. */
+  checkWritable(): void {
+    if (!this.#connected) {
+      throw clusterUnavailable(
+        `NATS (${this.#options.servers.join(', ')}) is not reachable: writes are refused until it returns; reads are served from this station's copy`,
+        { station: this.id },
+      );
+    }
+    const silent = Date.now() - this.#lastHeartbeat;
+    if (silent > this.#options.leaseMs / 2) {
+      throw clusterUnavailable(`this station has not renewed its lease for ${silent} ms: writes are refused until it does`, {
+        station: this.id,
+      });
+    }
+  }
+
+  /**
+   * Runs a call where it belongs: `local` here, or forwarded to the owner of its paths,
+   * whose answer is returned as if local. Writes and node.invoke go to the owner; a write
+   * whose paths several stations own is refused (split it); writes under a prefix being
+   * migrated wait for the move. A forwarded call whose owner is not this station by its
+   * view makes it read the owners bucket first: ownership just moved.
+   */
+  route(method: string, params: Record<string, unknown>, context: RpcContext, local: () => unknown, refreshed = false): unknown {
+    const paths = callPaths(method, params);
+    const moving = this.#movingFor(paths);
+    if (moving) return moving.then(() => this.route(method, params, context, local));
+    const owners = method === 'node.invoke' || method === 'station.migrate' ? new Set(paths.map((p) => this.ownerOf(p))) : this.#writeOwners(method, params);
+    if (owners.size > 1) {
+      throw new RpcError(
+        ErrorCode.InvalidParams,
+        `this call writes where different stations own the tree (${[...owners].join(', ')}): split it into one call per owner`,
+        { owners: [...owners] },
+      );
+    }
+    const [owner] = owners as Set<string>;
+    if (owner === this.id) return local();
+    if ((context.hops ?? 0) > 0 && !refreshed) {
+      return Promise.all(ancestorKeys(paths).map((key) => this.#owners.refresh(key))).then(() => this.route(method, params, context, local, true));
+    }
+    return this.#forward(owner!, method, params, context);
+  }
+
+  /** The station owning `path`: the owner of its longest owned prefix. */
+  ownerOf(path: string): string {
+    return this.#ownerEntry(path)?.value.owner ?? this.id;
+  }
+
+  /** Resolves once this station's copy of `path` includes its owner's version `version`. */
+  async reached(path: string, version: number): Promise<void> {
+    const owner = this.ownerOf(path);
+    if (owner === this.id) {
+      this.#host.hub.flush();
+      if (this.#host.hub.version >= version) return;
+      throw new RpcError(ErrorCode.VersionConflict, `minVersion ${version} is newer than this owner's version ${this.#host.hub.version}`, {
+        path,
+        version: this.#host.hub.version,
+      });
+    }
+    const follower = this.#followers.get(owner);
+    if (follower && (await follower.waitFor(version, MIN_VERSION_WAIT_MS))) return;
+    throw clusterUnavailable(
+      `this station's copy of "${path}" has not reached version ${version} of its owner ${owner} within ${MIN_VERSION_WAIT_MS} ms (it is at ${follower?.applied ?? 0})`,
+      { path, owner, applied: follower?.applied ?? 0 },
+    );
+  }
+
+  /**
+   * Moves `path` to station `to` (run on the owner; route() forwards it here): holds writes
+   * under it, waits until the stream holds every write made so far and `to` has applied
+   * them, then hands ownership over with a fence at that version. Held writes then go to `to`.
+   */
+  async migrate(path: string, to: string): Promise<{ path: string; from: string; to: string; version: number }> {
+    if (to === this.id) return { path, from: this.id, to, version: this.publisher.published.version };
+    if (!this.#alive(to)) throw clusterUnavailable(`station "${to}" is not in the cluster (no heartbeat): migrate to one of ${this.#aliveIds().join(', ')}`, { to });
+    this.checkWritable();
+    let release!: () => void;
+    this.#moving.set(path, new Promise<void>((resolve) => (release = resolve)));
+    try {
+      this.#host.hub.flush();
+      await this.publisher.idle();
+      const version = this.publisher.published.version;
+      const reply = await this.#nc.request(catchUpSubject(to), JSON.stringify({ station: this.id, version }), { timeout: CATCH_UP_TIMEOUT_MS });
+      const answer = reply.json<{ ok?: boolean; error?: string }>();
+      if (!answer.ok) throw clusterUnavailable(`station "${to}" could not catch up with this one: ${answer.error}`, { to });
+      const key = ownerKey(path);
+      const exact = this.#owners.get(key);
+      const current = this.#ownerEntry(path)!;
+      const next: OwnerEntry = { owner: to, epoch: current.value.epoch + 1, after: { station: this.id, version } };
+      const moved = exact ? await this.#owners.update(key, next, exact.revision) : await this.#owners.create(key, next);
+      if (!moved) throw clusterUnavailable(`the ownership of "${path}" changed during the move; read cluster.info and retry`, { path });
+      this.#options.log(`moved "${path}" to ${to} at version ${version}`);
+      return { path, from: this.id, to, version };
+    } catch (error) {
+      if (error instanceof RpcError) throw error;
+      throw clusterUnavailable(`moving "${path}" to ${to} failed: ${(error as Error).message}`, { path, to });
+    } finally {
+      this.#moving.delete(path);
+      release();
+    }
+  }
+
+  info(): ClusterInfo {
+    const now = Date.now();
+    return {
+      station: this.id,
+      url: this.#options.advertise,
+      connected: this.#connected,
+      leaseMs: this.#options.leaseMs,
+      peers: this.#stations.entries().map((entry) => ({
+        id: entry.key,
+        url: entry.value.url,
+        alive: this.#alive(entry.key),
+        silentMs: entry.key === this.id ? now - this.#lastHeartbeat : now - entry.created,
+        version: entry.value.version,
+      })),
+      owners: this.#owners
+        .entries()
+        .map((entry) => ({ path: prefixOfKey(entry.key), owner: entry.value.owner, epoch: entry.value.epoch }))
+        .sort((a, b) => a.path.localeCompare(b.path)),
+      replication: [...this.#followers.values()].map((follower) => ({
+        station: follower.station,
+        appliedVersion: follower.applied,
+        seq: follower.seq,
+        lagMs: follower.lag.summary(),
+      })),
+    };
+  }
+
+  #ownerEntry(path: string): BucketEntry<OwnerEntry> | undefined {
+    let best: BucketEntry<OwnerEntry> | undefined;
+    let bestLength = -1;
+    for (const entry of this.#owners.entries()) {
+      const prefix = prefixOfKey(entry.key);
+      if (prefix.length > bestLength && isUnder(path, prefix)) {
+        best = entry;
+        bestLength = prefix.length;
+      }
+    }
+    return best;
+  }
+
+  /** The owners a write call reaches: of each path it writes, and of owned prefixes it would replace. */
+  #writeOwners(method: string, params: Record<string, unknown>): Set<string> {
+    const owners = new Set<string>();
+    for (const op of writeOps(method, params)) {
+      owners.add(this.ownerOf(op.path));
+      if (op.method === 'tree.sort' || op.method === 'tree.add') continue;
+      for (const entry of this.#owners.entries()) {
+        const prefix = prefixOfKey(entry.key);
+        if (prefix !== op.path && isUnder(prefix, op.path)) owners.add(entry.value.owner);
+      }
+    }
+    return owners;
+  }
+
+  #movingFor(paths: string[]): Promise<void> | undefined {
+    for (const [prefix, done] of this.#moving) if (paths.some((path) => isUnder(path, prefix))) return done;
+    return undefined;
+  }
+
+  /** For the publisher: which paths are this station's to publish, and the fences of their ownership. */
+  #claim(paths: string[]): { owned: boolean[]; fences: Fence[] } {
+    const fences = new Map<string, Fence>();
+    const owned = paths.map((path) => {
+      const entry = this.#ownerEntry(path);
+      if (entry === undefined) return true;
+      if (entry.value.owner !== this.id) return false;
+      const { after } = entry.value;
+      if (after && (fences.get(after.station)?.version ?? -1) < after.version) fences.set(after.station, after);
+      return true;
+    });
+    return { owned, fences: [...fences.values()] };
+  }
+
+  #alive(id: string): boolean {
+    if (id === this.id) return true;
+    const entry = this.#stations.get(id);
+    return entry !== undefined && Date.now() - entry.created < this.#options.leaseMs;
+  }
+
+  #aliveIds(): string[] {
+    return this.#stations.entries().map((e) => e.key).filter((id) => this.#alive(id));
+  }
+
+  async #forward(owner: string, method: string, params: Record<string, unknown>, context: RpcContext): Promise<unknown> {
+    const hops = context.hops ?? 0;
+    if (hops >= MAX_HOPS) throw clusterUnavailable(`the owner of this path keeps changing (${hops} hops); retry`, { owner });
+    if (!this.#connected) this.checkWritable();
+    if (!this.#alive(owner)) {
+      throw clusterUnavailable(
+        `station "${owner}" owns this path but is not answering; a replica takes over once its lease (${this.#options.leaseMs} ms) runs out, retry then`,
+        { owner },
+      );
+    }
+    const body = JSON.stringify({ method, params, token: context.token, hops: hops + 1, from: this.id, connection: context.connectionId });
+    let reply;
+    let watch: NodeJS.Timeout | undefined;
+    try {
+      // an owner that dies with the call gets no full timeout: once its lease lapses the caller is told
+      const silent = new Promise<never>((_resolve, reject) => {
+        watch = setInterval(() => {
+          if (this.#alive(owner)) return;
+          reject(
+            clusterUnavailable(`station "${owner}" stopped answering while it had this call: it may or may not have applied it; read, then retry`, {
+              owner,
+            }),
+          );
+        }, 100);
+      });
+      reply = await Promise.race([this.#nc.request(rpcSubject(owner), body, { timeout: FORWARD_TIMEOUT_MS }), silent]);
+    } catch (error) {
+      if (error instanceof RpcError) throw error;
+      const message = (error as Error).message;
+      if (/max.?payload/i.test(message)) {
+        throw new RpcError(ErrorCode.LimitExceeded, `the call is too large to forward to its owner ${owner} over NATS (${body.length} bytes): send it to that station`, {
+          owner,
+          url: this.#stations.get(owner)?.value.url,
+        });
+      }
+      throw clusterUnavailable(`forwarding to station "${owner}", which owns this path, failed: ${message}`, { owner });
+    } finally {
+      clearInterval(watch);
+    }
+    const answer = reply.json<{ result?: unknown; error?: { code: number; message: string; data?: unknown } }>();
+    if (answer.error) throw new RpcError(answer.error.code, answer.error.message, answer.error.data);
+    return answer.result ?? null;
+  }
+
+  /** Answers forwarded calls, snapshot requests and catch-up requests addressed to this station. */
+  #serve(): void {
+    const log = { error: (details: object, message: string) => this.#options.log(`${message}: ${JSON.stringify(details)}`) };
+    this.#subscriptions.push(
+      this.#nc.subscribe(rpcSubject(this.id), {
+        callback: (_error, message) => {
+          void (async () => {
+            let reply: string;
+            try {
+              const { method, params, token, hops, from, connection } = message.json<{
+                method: string;
+                params: Record<string, unknown>;
+                token?: string;
+                hops: number;
+                from: string;
+                connection: string;
+              }>();
+              const context: RpcContext = { transport: 'cluster', connectionId: `${from}/${connection}`, token, log, hops };
+              const result = await this.#host.engine.call(method, params, context);
+              reply = `{"result":${result instanceof RawJson ? result.text : JSON.stringify(result ?? null)}}`;
+            } catch (error) {
+              const rpc = toRpcError(error) ?? new RpcError(ErrorCode.InternalError, 'internal error');
+              if (!toRpcError(error)) this.#options.log(`forwarded call failed: ${(error as Error)?.stack ?? error}`);
+              reply = JSON.stringify({ error: { code: rpc.code, message: rpc.message, data: rpc.data } });
+            }
+            message.respond(reply);
+          })();
+        },
+      }),
+      this.#nc.subscribe(snapshotSubject(this.id), {
+        callback: (_error, message) => {
+          const { prefixes } = message.json<{ prefixes?: string[] }>();
+          this.#snapshot(prefixes)
+            .then((object) => message.respond(JSON.stringify({ object })))
+            .catch((error) => message.respond(JSON.stringify({ error: (error as Error).message })));
+        },
+      }),
+      this.#nc.subscribe(catchUpSubject(this.id), {
+        callback: (_error, message) => {
+          const { station, version } = message.json<{ station: string; version: number }>();
+          const follower = this.#followers.get(station);
+          const answer = (ok: boolean) => {
+            message.respond(JSON.stringify(ok ? { ok } : { error: `applied ${follower?.applied ?? 0} of ${station}'s stream, not ${version}, in time` }));
+          };
+          if (follower) void follower.waitFor(version, CATCH_UP_TIMEOUT_MS - 1000).then(answer);
+          else answer(false);
+        },
+      }),
+    );
+  }
+
+  #ownedPrefixes(): string[] {
+    return this.#owners
+      .entries()
+      .filter((entry) => entry.value.owner === this.id)
+      .map((entry) => prefixOfKey(entry.key));
+  }
+
+  /** Asks `station` for a snapshot (of what it owns, or of `prefixes`) and reads it from the object store. */
+  async #fetchSnapshot(station: string, prefixes?: string[]): Promise<Snapshot> {
+    const reply = await this.#nc.request(snapshotSubject(station), JSON.stringify({ prefixes }), { timeout: SNAPSHOT_TIMEOUT_MS });
+    const { object, error } = reply.json<{ object?: string; error?: string }>();
+    if (!object) throw new Error(error ?? 'no snapshot');
+    const blob = await this.#snapshots.getBlob(object);
+    await this.#snapshots.delete(object).catch(() => {});
+    return JSON.parse(Buffer.from(blob!).toString('utf8'));
+  }
+
+  /**
+   * A station starting up that owns prefixes may hold writes it stored but never got into
+   * its stream (it died first; no one was told they were done): it takes its prefixes back
+   * as its stream has them, from a replica that has applied all of that stream.
+   */
+  async #restoreOwned(): Promise<void> {
+    const mine = this.#ownedPrefixes();
+    const { version } = this.publisher.published;
+    if (mine.length === 0 || version === 0) return;
+    for (const replica of this.#aliveIds().filter((id) => id !== this.id)) {
+      try {
+        const reply = await this.#nc.request(catchUpSubject(replica), JSON.stringify({ station: this.id, version }), { timeout: CATCH_UP_TIMEOUT_MS });
+        if (!reply.json<{ ok?: boolean }>().ok) continue;
+        this.#applySnapshot(this.id, (await this.#fetchSnapshot(replica, mine)).parts);
+        this.#options.log(`restored ${mine.map((p) => `"${p}"`).join(', ')} as this station's stream holds them (version ${version}), from ${replica}`);
+        return;
+      } catch (error) {
+        this.#options.log(`${replica} could not restore this station's prefixes: ${(error as Error).message}`);
+      }
+    }
+    if (this.#aliveIds().length > 1) this.#options.log(`no replica restored this station's prefixes: keeping its own copy`);
+  }
+
+  /** Writes a snapshot of every prefix this station owns to the object store; returns its name. */
+  async #snapshot(prefixes = this.#ownedPrefixes()): Promise<string> {
+    this.#host.hub.flush();
+    const version = this.publisher.recordedVersion;
+    const seq = this.publisher.published.seq;
+    const parts = prefixes.map((prefix) => `{"p":${JSON.stringify(prefix)},"n":${exportOrNull(this.#tree, prefix)}}`);
+    const name = `${this.id}-${randomUUID()}`;
+    await this.#snapshots.putBlob({ name }, Buffer.from(`{"version":${version},"seq":${seq},"parts":[${parts.join(',')}]}`));
+    return name;
+  }
+
+  /** Replaces this station's copy of what `station` owns with its snapshot, then follows its stream from there. */
+  #resync(station: string): Promise<void> {
+    const running = this.#resyncs.get(station);
+    if (running) return running;
+    const run = (async () => {
+      this.#followers.get(station)?.stop();
+      this.#followers.delete(station);
+      let snapshot: Snapshot;
+      try {
+        snapshot = await this.#fetchSnapshot(station);
+      } catch (error) {
+        // an owner that cannot answer (it died): keep this copy and apply whatever its stream holds
+        this.#options.log(`no snapshot from ${station} (${(error as Error).message}): following its whole stream over this station's copy`);
+        await this.#follow(station, { seq: 0, applied: 0 });
+        return;
+      }
+      this.#applySnapshot(station, snapshot.parts);
+      await this.#follow(station, { seq: snapshot.seq, applied: snapshot.version });
+    })().finally(() => this.#resyncs.delete(station));
+    this.#resyncs.set(station, run);
+    return run;
+  }
+
+  /** Puts a snapshot's prefixes in place, keeping what lies under them that others own. */
+  #applySnapshot(station: string, parts: { p: string; n: TypedNode | null }[]): void {
+    const ops: LogOp[] = [];
+    const kept: LogOp[] = [];
+    for (const { p, n } of parts.sort((a, b) => a.p.length - b.p.length)) {
+      ops.push(n === null ? { o: 'remove', p } : { o: 'put', p, n });
+      for (const entry of this.#owners.entries()) {
+        const nested = prefixOfKey(entry.key);
+        if (nested === p || !isUnder(nested, p) || entry.value.owner === station) continue;
+        const here = exportOrNull(this.#tree, nested);
+        kept.push(here === 'null' ? { o: 'remove', p: nested } : { o: 'put', p: nested, n: JSON.parse(here) });
+      }
+    }
+    this.#applyReplicated(station, { v: 0, origin: replicaOrigin(station), ops: [...ops, ...kept] });
+  }
+
+  #applyReplicated(station: string, record: { v: number; origin: string; ops: LogOp[] }): void {
+    try {
+      const written = this.#host.hub.write(replicaOrigin(station), () => applyRecord(this.#tree, record));
+      if (written instanceof Promise) written.catch((error) => this.#options.log(`storing a record of ${station}'s failed: ${(error as Error).message}`));
+    } catch (error) {
+      this.#options.log(`applying a record of ${station}'s failed: ${(error as Error).message}`);
+    }
+  }
+
+  async #follow(station: string, from: { seq: number; applied: number }): Promise<void> {
+    if (this.#followers.has(station) || this.#closed) return;
+    const follower = new Follower(station, this.#followerHost, from);
+    this.#followers.set(station, follower);
+    try {
+      await follower.start(this.#js);
+    } catch (error) {
+      this.#followers.delete(station);
+      this.#options.log(`cannot follow ${streamName(station)}: ${(error as Error).message}`);
+    }
+  }
+
+  readonly #followerHost: FollowerHost = {
+    apply: (station: string, record: StreamRecord) => this.#applyReplicated(station, record),
+    fenced: async (fence: Fence) => {
+      // a fence on this station's own stream: what it published is in its tree already (it follows no stream of its own)
+      if (fence.station === this.id) return;
+      while (!this.#closed) {
+        const follower = this.#followers.get(fence.station);
+        if (follower && (await follower.waitFor(fence.version, 1000))) return;
+        if (!follower) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    gap: (station: string, applied: number, previous: number) => {
+      if (!this.#alive(station)) {
+        this.#options.log(`${streamName(station)} no longer holds records after version ${applied} (it starts after ${previous}); applying what it holds`);
+        return false;
+      }
+      this.#options.log(`${streamName(station)} skipped records after version ${applied}: taking a snapshot from ${station}`);
+      void this.#resync(station);
+      return true;
+    },
+    log: (line: string) => this.#options.log(line),
+  };
+
+  /** A prefix this station owned went to another without a migration of ours: its copy may hold writes never acknowledged. */
+  #ownerChanged(key: string, previous: BucketEntry<OwnerEntry> | undefined, next: BucketEntry<OwnerEntry> | undefined): void {
+    if (previous?.value.owner !== this.id || !next || next.value.owner === this.id) return;
+    if (next.value.after?.station === this.id && this.#movingFor([prefixOfKey(key)])) return;
+    this.#options.log(`"${prefixOfKey(key)}" is now owned by ${next.value.owner}: taking its snapshot`);
+    void this.#resync(next.value.owner);
+  }
+
+  #watchStatus(): void {
+    void (async () => {
+      for await (const status of this.#nc.status()) {
+        if (status.type === 'disconnect') {
+          this.#connected = false;
+          this.#options.log(`lost NATS: cluster writes are refused until it returns`);
+        } else if (status.type === 'reconnect') {
+          this.#connected = true;
+          this.#reconnectedAt = Date.now();
+          this.#options.log(`NATS is back`);
+          void this.#tick();
+        }
+      }
+    })().catch(() => {});
+  }
+
+  async #heartbeat(): Promise<void> {
+    const entry: StationEntry = {
+      id: this.id,
+      url: this.#options.advertise,
+      joinedSeq: this.publisher.published.seq,
+      joinedVersion: this.publisher.published.version,
+      version: this.#tree.version,
+    };
+    const previous = this.#stations.get(this.id)?.value;
+    // followers that discover this station start after where it joined: keep that across heartbeats
+    if (previous && this.#lastHeartbeat > 0) Object.assign(entry, { joinedSeq: previous.joinedSeq, joinedVersion: previous.joinedVersion });
+    await this.#stations.put(this.id, entry);
+    this.#lastHeartbeat = Date.now();
+  }
+
+  /** Renews the lease, then takes over the prefixes of owners that went silent, once caught up with them. */
+  async #tick(): Promise<void> {
+    // while NATS is away a heartbeat would only queue in the client and hold #ticking until it times out
+    if (this.#ticking || this.#closed || !this.#connected) return;
+    this.#ticking = true;
+    try {
+      await this.#heartbeat();
+      // just back from a NATS outage: every heartbeat seen is as stale as this station's own was; let the others renew theirs first
+      if (Date.now() - this.#reconnectedAt < this.#options.leaseMs) return;
+      for (const entry of this.#owners.entries()) {
+        const { owner, epoch } = entry.value;
+        if (owner === this.id || this.#alive(owner)) continue;
+        const follower = this.#followers.get(owner);
+        if (!follower) continue;
+        const { state } = await this.#jsm.streams.info(streamName(owner));
+        if (state.last_seq > follower.seq) continue; // not everything it published is applied here yet
+        const next: OwnerEntry = { owner: this.id, epoch: epoch + 1, after: { station: owner, version: follower.applied } };
+        if (await this.#owners.update(entry.key, next, entry.revision)) {
+          this.#options.log(`took over "${prefixOfKey(entry.key)}" from ${owner}, silent past its lease, at its version ${follower.applied}`);
+        }
+      }
+    } catch (error) {
+      if (this.#connected) this.#options.log(`cluster upkeep failed: ${(error as Error).message}`);
+    } finally {
+      this.#ticking = false;
+    }
+  }
+}
+
+/** Prefixes of a station's tree as typed JSON (null where nothing is), and where its stream stood. */
+interface Snapshot {
+  version: number;
+  seq: number;
+  parts: { p: string; n: TypedNode | null }[];
+}
+
+/** Where a follower of a station discovered in the registry starts: after where it joined. */
+function joinedAt(entry: StationEntry): { seq: number; applied: number } {
+  return { seq: entry.joinedSeq, applied: entry.joinedVersion ?? 0 };
+}
+
+function normalizePath(path: string): string {
+  return path.startsWith('/') ? path.slice(1) : path;
+}
+
+/** The paths a call acts on: node.invoke's and station.migrate's path, or each path a write writes. */
+function callPaths(method: string, params: Record<string, unknown>): string[] {
+  if (method === 'node.invoke' || method === 'station.migrate') return [normalizePath(String(params.path ?? ''))];
+  return writeOps(method, params).map((op) => op.path);
+}
+
+/** The owners-bucket keys of the paths and every ancestor of them. */
+function ancestorKeys(paths: string[]): string[] {
+  const keys = new Set<string>();
+  for (const path of paths) {
+    const names = path === '' ? [] : path.split('/');
+    for (let i = 0; i <= names.length; i++) keys.add(ownerKey(names.slice(0, i).join('/')));
+  }
+  return [...keys];
+}
+
+function exportOrNull(tree: Tree, path: string): string {
+  const node = tree.tryNode(path);
+  if (node === undefined) return 'null';
+  node.release();
+  return tree.exportJSON(path, 'typed');
+}

@@ -1,0 +1,236 @@
+// Publishes this station's committed writes to its change stream, in order, as a durable
+// consumer of the change hub: a write is acknowledged only once JetStream holds it. Records
+// queued while a publish is in flight go out together in the next message (group commit),
+// so one round trip serves many writes. Every message names the one before it
+// (Nats-Expected-Last-Msg-Id), so the stream can only ever hold a gap-free prefix of this
+// station's log, whatever fails; a failed publish is retried with the same message id.
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { headers } from '@nats-io/transport-node';
+
+import type { DurableConsumer } from '../station/changes.js';
+import type { LogRecord } from '../store/ops.js';
+import { clusterUnavailable } from './errors.js';
+import { changesSubject, streamName } from './names.js';
+import { type Fence, messageId, PART_HEADER, splitParts, streamRecordText, versionOfMessageId } from './records.js';
+
+/** Writes applied from another station's stream carry this origin; they are not published again. */
+export const REPLICA_ORIGIN_PREFIX = 'replica:';
+
+export const replicaOrigin = (station: string) => `${REPLICA_ORIGIN_PREFIX}${station}`;
+
+export interface PublisherOptions {
+  /** Throws when this station may not take writes now (NATS away, lease lapsed). */
+  checkWritable(): void;
+  /** Which of a record's ops this station may publish (it owns their paths) and the fences on them. */
+  claim(paths: string[]): { owned: boolean[]; fences: Fence[] };
+  /** Largest message NATS takes, in bytes. */
+  maxPayload: number;
+  /** How long a write waits for JetStream before its caller is told (default 5 s); publishing goes on. */
+  confirmMs?: number;
+  log(line: string): void;
+}
+
+interface Pending {
+  text: string;
+  version: number;
+  /** When its caller is told that JetStream has not confirmed it (performance.now() ms). */
+  due: number;
+  /** Its caller has been answered, one way or the other. */
+  settled: boolean;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+const RETRY_MS = 250;
+/** How often writes waiting for JetStream are checked against their confirmation time. */
+const SWEEP_MS = 100;
+
+export class Publisher implements DurableConsumer {
+  readonly #station: string;
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #options: PublisherOptions;
+  #queue: Pending[] = [];
+  /** The records of the message being published. */
+  #inFlight: Pending[] = [];
+  #sweeper: NodeJS.Timeout | undefined;
+  #publishing = false;
+  #closed = false;
+  #idleWaiters: (() => void)[] = [];
+  /** The id of the newest message the stream holds from this station. */
+  #lastMessageId: string | undefined;
+  /** The version of the newest record handed to the stream (queued or published). */
+  #recorded = 0;
+  /** The version of the newest record the stream holds, and that message's stream sequence. */
+  #published = 0;
+  #publishedSeq = 0;
+
+  constructor(station: string, js: JetStreamClient, jsm: JetStreamManager, options: PublisherOptions) {
+    this.#station = station;
+    this.#js = js;
+    this.#jsm = jsm;
+    this.#options = options;
+  }
+
+  /** Reads where this station's stream ends, so publishing continues its chain. Returns the last version it holds. */
+  async init(): Promise<number> {
+    const info = await this.#jsm.streams.info(streamName(this.#station));
+    this.#publishedSeq = info.state.last_seq;
+    if (info.state.messages > 0) {
+      const last = await this.#jsm.streams.getMessage(streamName(this.#station), { seq: info.state.last_seq });
+      this.#lastMessageId = last?.header.get('Nats-Msg-Id') || undefined;
+      this.#published = this.#lastMessageId ? versionOfMessageId(this.#lastMessageId) : 0;
+    }
+    this.#recorded = this.#published;
+    return this.#published;
+  }
+
+  /** The version of the newest record queued for the stream. */
+  get recordedVersion(): number {
+    return this.#recorded;
+  }
+
+  /** The newest version the stream holds and its sequence. */
+  get published(): { version: number; seq: number } {
+    return { version: this.#published, seq: this.#publishedSeq };
+  }
+
+  check(origin: string): void {
+    if (!origin.startsWith(REPLICA_ORIGIN_PREFIX)) this.#options.checkWritable();
+  }
+
+  record(record: LogRecord): Promise<void> | undefined {
+    if (record.origin.startsWith(REPLICA_ORIGIN_PREFIX) || this.#closed) return undefined;
+    const { owned, fences } = this.#options.claim(record.ops.map((op) => op.p));
+    const ops = record.ops.filter((_, i) => owned[i]);
+    if (ops.length < record.ops.length) {
+      // only a write made outside the RPC methods (a worker, the local API) can land on a path another station owns
+      this.#options.log(`not replicated: a ${record.origin} write at ${record.ops.find((_, i) => !owned[i])!.p}, which another station owns`);
+    }
+    if (ops.length === 0) return undefined;
+    // wall-clock ms with the monotonic clock's fraction: replicas on this machine measure sub-ms lag
+    const text = streamRecordText({ ...record, ops }, this.#recorded, Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000, fences);
+    this.#recorded = record.v;
+    return new Promise<void>((resolve, reject) => {
+      const due = performance.now() + (this.#options.confirmMs ?? 5000);
+      this.#queue.push({ text, version: record.v, due, settled: false, resolve, reject });
+      this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
+      if (!this.#publishing) {
+        this.#publishing = true;
+        // let this turn's writes join the message
+        setImmediate(() => void this.#drain());
+      }
+    });
+  }
+
+  /** Resolves once everything queued so far is in the stream. */
+  idle(): Promise<void> {
+    if (!this.#publishing) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Stops publishing; writes not confirmed yet are refused to their callers. */
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#sweeper);
+    for (const pending of [...this.#inFlight, ...this.#queue]) {
+      if (pending.settled) continue;
+      pending.settled = true;
+      pending.reject(clusterUnavailable('the station closed before JetStream confirmed this write, which was applied on it', { version: pending.version }));
+    }
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0 && !this.#closed) {
+      const batch = this.#take();
+      this.#inFlight = batch;
+      const body = Buffer.from(`[${batch.map((p) => p.text).join(',')}]`);
+      const version = batch[batch.length - 1]!.version;
+      const parts = splitParts(body, this.#options.maxPayload - 4096);
+      for (let i = 0; i < parts.length; i++) {
+        const id = parts.length === 1 ? messageId(this.#station, version) : messageId(this.#station, version, i + 1);
+        await this.#publish(id, parts[i]!, parts.length === 1 ? undefined : `${i + 1}/${parts.length}`);
+      }
+      // #publish gives up once closed: the batch may not be in the stream, so it is not acknowledged (the sweep refuses it)
+      if (this.#closed) break;
+      this.#published = version;
+      this.#inFlight = [];
+      for (const pending of batch) {
+        if (pending.settled) continue;
+        pending.settled = true;
+        pending.resolve();
+      }
+    }
+    this.#publishing = false;
+    for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+
+  /** Tells the callers of writes JetStream has not confirmed in time; the writes stay queued. */
+  #sweep(): void {
+    const now = performance.now();
+    const confirmMs = this.#options.confirmMs ?? 5000;
+    for (const pending of [...this.#inFlight, ...this.#queue]) {
+      if (pending.settled || now < pending.due) continue;
+      pending.settled = true;
+      pending.reject(
+        clusterUnavailable(
+          `the write was applied on this station but JetStream has not confirmed it within ${confirmMs} ms (NATS unreachable?); ` +
+            'it stays queued and is published in order when NATS answers',
+          { version: pending.version },
+        ),
+      );
+    }
+    if (this.#inFlight.length === 0 && this.#queue.length === 0) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
+  }
+
+  /** Takes records for one message: all queued, up to about 1 MiB of them. */
+  #take(): Pending[] {
+    let bytes = 0;
+    let count = 0;
+    while (count < this.#queue.length && (count === 0 || bytes + this.#queue[count]!.text.length < 1 << 20)) {
+      bytes += this.#queue[count]!.text.length;
+      count++;
+    }
+    return this.#queue.splice(0, count);
+  }
+
+  /** Publishes one message, retrying until the stream holds it (or this publisher is closed). */
+  async #publish(id: string, data: Uint8Array, part: string | undefined): Promise<void> {
+    const h = headers();
+    if (part) h.set(PART_HEADER, part);
+    for (let attempt = 0; !this.#closed; attempt++) {
+      try {
+        const ack = await this.#js.publish(changesSubject(this.#station), data, {
+          msgID: id,
+          headers: h,
+          ...(this.#lastMessageId ? { expect: { lastMsgID: this.#lastMessageId } } : {}),
+        });
+        this.#lastMessageId = id;
+        this.#publishedSeq = ack.seq;
+        return;
+      } catch (error) {
+        // a retry after a lost ack: the stream may already hold this very message
+        if (await this.#streamEndsWith(id)) return;
+        if (attempt === 0) this.#options.log(`publishing to ${streamName(this.#station)} failed, retrying: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      }
+    }
+  }
+
+  async #streamEndsWith(id: string): Promise<boolean> {
+    try {
+      const info = await this.#jsm.streams.info(streamName(this.#station));
+      if (info.state.messages === 0) return false;
+      const last = await this.#jsm.streams.getMessage(streamName(this.#station), { seq: info.state.last_seq });
+      if (last?.header.get('Nats-Msg-Id') !== id) return false;
+      this.#lastMessageId = id;
+      this.#publishedSeq = info.state.last_seq;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
