@@ -7,6 +7,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AbstractType } from '../src/abstractTypes.js';
+import { createClient } from '../src/client/index.js';
 import type { Station, StationOptions } from '../src/station/server.js';
 import { type NatsCluster, type NatsServer, startNats, startNatsCluster } from './helpers/nats.js';
 import { type Caller, errorOf, httpCaller, openStation, resolving, resultOf } from './helpers/station.js';
@@ -279,6 +280,9 @@ describe('a cluster of three stations on one NATS server', () => {
     // nor may a write at an ancestor replace what another station owns
     const over = errorOf(await m.a.call('tree.set', { path: '', value: {} }), INVALID_PARAMS);
     expect(over.data.owners.sort()).toEqual(['a', 'b']);
+    // nor add a second child under the name another station owns
+    const beside = errorOf(await m.c.call('tree.add', { path: '', name: 'orders', value: 1 }), INVALID_PARAMS);
+    expect(beside.data.owners.sort()).toEqual(['a', 'b']);
   });
 
   it('refuses bad migrations with clear errors', { timeout: 30_000 }, async () => {
@@ -290,6 +294,26 @@ describe('a cluster of three stations on one NATS server', () => {
     errorOf(await m.a.call('station.migrate', { path: 'elsewhere', to: '' }), INVALID_PARAMS);
     // nothing moved
     expect((await m.c.ok('cluster.info')).owners.map((o: { path: string }) => o.path)).not.toContain('elsewhere');
+  });
+
+  it('lets the client read its own writes through another station, see the cluster, and migrate', { timeout: 30_000 }, async () => {
+    const viaB = createClient({ url: m.b.station.url });
+    const viaC = createClient({ url: m.c.station.url });
+    try {
+      const { version } = await viaB.set('client/own', { n: 7 });
+      expect(await viaC.get('client/own', { minVersion: version })).toEqual({ n: 7 });
+      expect(await viaC.list('client', { minVersion: version })).toMatchObject({ total: 1 });
+      const info = await viaC.clusterInfo();
+      expect(info.station).toBe('c');
+      expect(info.replication.find((r) => r.station === 'a')!.appliedVersion).toBeGreaterThanOrEqual(version);
+      expect(await viaC.migrate('client', 'c')).toMatchObject({ path: 'client', from: 'a', to: 'c' });
+      const moved = await viaB.set('client/own/n', 8);
+      expect(await viaB.get('client/own/n', { minVersion: moved.version })).toBe(8);
+      await expect(viaB.get('client/own/n', { minVersion: moved.version + 1_000_000 })).rejects.toMatchObject({ code: -32008 });
+    } finally {
+      viaB.close();
+      viaC.close();
+    }
   });
 
   it('refuses a station id that cannot name a NATS stream', { timeout: 15_000 }, async () => {

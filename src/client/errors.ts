@@ -13,6 +13,10 @@ export const RpcErrorCode = {
   Forbidden: -32004,
   LimitExceeded: -32005,
   Unauthenticated: -32006,
+  /** The station's disk refused the write. */
+  StoreFailed: -32007,
+  /** The cluster cannot take the write now (NATS unreachable, owner silent). */
+  ClusterUnavailable: -32008,
 } as const;
 
 const codeNames: ReadonlyMap<number, string> = new Map(

@@ -9,6 +9,7 @@ export type {
   FindOptions,
   GetOptions,
   ListOptions,
+  ReadOptions,
   SetOptions,
   SortOptions,
   TransactOptions,

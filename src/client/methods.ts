@@ -1,8 +1,10 @@
 import type {
   AddResult,
   CasResult,
+  ClusterInfo,
   InvokeArgs,
   ListResult,
+  MigrateResult,
   OpenRpcDocument,
   RpcParams,
   StationInfo,
@@ -14,12 +16,20 @@ import type {
   WireInteger,
 } from './wire.js';
 
-export interface GetOptions {
+export interface ReadOptions {
+  /**
+   * Read only once the station's copy includes this version of the path's owner (a version
+   * a write returned): reads your own writes through any station of a cluster.
+   */
+  readonly minVersion?: number;
+}
+
+export interface GetOptions extends ReadOptions {
   readonly depth?: number;
   readonly format?: ValueFormat;
 }
 
-export interface ListOptions {
+export interface ListOptions extends ReadOptions {
   readonly offset?: number;
   readonly limit?: number;
 }
@@ -40,7 +50,7 @@ export interface DeleteOptions {
   readonly ifVersion?: number;
 }
 
-export interface FindOptions {
+export interface FindOptions extends ReadOptions {
   readonly type?: TypeName;
   readonly where?: WhereClause;
   readonly orderBy?: string;
@@ -63,12 +73,12 @@ export interface TransactOptions {
 export abstract class GroveMethods {
   abstract call<T = unknown>(method: string, params?: RpcParams): Promise<T>;
 
-  get<T = unknown>(path: string, { depth, format }: GetOptions = {}): Promise<T> {
-    return this.call('tree.get', { path, depth, format });
+  get<T = unknown>(path: string, { depth, format, minVersion }: GetOptions = {}): Promise<T> {
+    return this.call('tree.get', { path, depth, format, minVersion });
   }
 
-  list(path: string, { offset, limit }: ListOptions = {}): Promise<ListResult> {
-    return this.call('tree.list', { path, offset, limit });
+  list(path: string, { offset, limit, minVersion }: ListOptions = {}): Promise<ListResult> {
+    return this.call('tree.list', { path, offset, limit, minVersion });
   }
 
   set(path: string, value: unknown, { type, ifVersion }: SetOptions = {}): Promise<VersionResult> {
@@ -88,8 +98,8 @@ export abstract class GroveMethods {
     return this.call('tree.delete', { path, ifVersion });
   }
 
-  find<T = unknown>(path: string, { type, where, orderBy, limit }: FindOptions = {}): Promise<T[]> {
-    return this.call('tree.find', { path, type, where, orderBy, limit });
+  find<T = unknown>(path: string, { type, where, orderBy, limit, minVersion }: FindOptions = {}): Promise<T[]> {
+    return this.call('tree.find', { path, type, where, orderBy, limit, minVersion });
   }
 
   sort(path: string, member: string, { descending }: SortOptions = {}): Promise<VersionResult> {
@@ -111,8 +121,8 @@ export abstract class GroveMethods {
   }
 
   /** The subtree's content hash, in hex. */
-  hash(path: string): Promise<string> {
-    return this.call('tree.hash', { path });
+  hash(path: string, { minVersion }: ReadOptions = {}): Promise<string> {
+    return this.call('tree.hash', { path, minVersion });
   }
 
   /** Runs an operation of the node's abstract type on the station that owns the node. */
@@ -122,6 +132,16 @@ export abstract class GroveMethods {
 
   info(): Promise<StationInfo> {
     return this.call('station.info');
+  }
+
+  /** In a cluster: stations, owners, replication progress and lag, as this station sees them. */
+  clusterInfo(): Promise<ClusterInfo> {
+    return this.call('cluster.info');
+  }
+
+  /** In a cluster: moves the subtree at `path` to station `to`, which owns it from then on. */
+  migrate(path: string, to: string): Promise<MigrateResult> {
+    return this.call('station.migrate', { path, to });
   }
 
   /** The station's OpenRPC document. */

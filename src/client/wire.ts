@@ -101,6 +101,33 @@ export interface StationInfo {
   readonly [member: string]: unknown;
 }
 
+export interface ClusterInfo {
+  /** This station's id. */
+  readonly station: string;
+  readonly url?: string;
+  /** Whether it reaches NATS now (writes are refused while it does not). */
+  readonly connected: boolean;
+  readonly leaseMs: number;
+  readonly peers: ReadonlyArray<{ readonly id: string; readonly url?: string; readonly alive: boolean; readonly silentMs: number; readonly version: number }>;
+  /** Owned path prefixes: the longest one of a path names its owner. */
+  readonly owners: ReadonlyArray<{ readonly path: string; readonly owner: string; readonly epoch: number }>;
+  /** Per followed station: the last of its versions applied here, and the lag (ms) over the last 10,000 records. */
+  readonly replication: ReadonlyArray<{
+    readonly station: string;
+    readonly appliedVersion: number;
+    readonly seq: number;
+    readonly lagMs: { readonly p50: number; readonly p99: number; readonly samples: number; readonly applied: number };
+  }>;
+}
+
+export interface MigrateResult {
+  readonly path: string;
+  readonly from: string;
+  readonly to: string;
+  /** The old owner's version the move happened at. */
+  readonly version: number;
+}
+
 export interface OpenRpcDocument {
   readonly openrpc: string;
   readonly info: { readonly title: string; readonly version: string };

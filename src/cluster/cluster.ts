@@ -83,6 +83,10 @@ export interface ClusterInfo {
   replication: { station: string; appliedVersion: number; seq: number; lagMs: { p50: number; p99: number; samples: number; applied: number } }[];
 }
 
+/** Bytes of records a station's stream keeps. */
+const STREAM_MAX_BYTES = 1024 ** 3;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 /** Forwarding gives up after this many hops (ownership moving faster than calls). */
 const MAX_HOPS = 3;
 const FORWARD_TIMEOUT_MS = 10_000;
@@ -183,6 +187,8 @@ export class Cluster {
       storage: StorageType.File,
       num_replicas: this.#options.replicas,
       duplicate_window: 120_000_000_000, // 2 minutes in ns: retries of a message are recognised
+      // the oldest records go first; a follower left that far behind finds a gap and takes a snapshot
+      max_bytes: STREAM_MAX_BYTES,
     };
     try {
       await this.#jsm.streams.info(config.name);
@@ -196,9 +202,10 @@ export class Cluster {
     this.#host = host;
     const kvm = new Kvm(this.#nc);
     const replicas = this.#options.replicas;
-    this.#stations = new WatchedBucket(await kvm.create(STATIONS_BUCKET, { history: 1, replicas }));
+    // a station gone for a day leaves the registry; a snapshot no one fetched within an hour is dropped
+    this.#stations = new WatchedBucket(await kvm.create(STATIONS_BUCKET, { history: 1, replicas, ttl: DAY_MS }));
     this.#owners = new WatchedBucket(await kvm.create(OWNERS_BUCKET, { history: 1, replicas }));
-    this.#snapshots = await new Objm(this.#nc).create(SNAPSHOTS_BUCKET, { replicas });
+    this.#snapshots = await new Objm(this.#nc).create(SNAPSHOTS_BUCKET, { replicas, ttl: HOUR_MS * 1_000_000 });
     await this.#stations.start();
     await this.#owners.start();
     this.#watchStatus();
@@ -393,7 +400,12 @@ export class Cluster {
     const owners = new Set<string>();
     for (const op of writeOps(method, params)) {
       owners.add(this.ownerOf(op.path));
-      if (op.method === 'tree.sort' || op.method === 'tree.add') continue;
+      if (op.method === 'tree.sort') continue;
+      if (op.method === 'tree.add') {
+        // an added child's name may be another's prefix: it would stand beside what that station owns
+        if (typeof op.params.name === 'string') owners.add(this.ownerOf(op.path === '' ? op.params.name : `${op.path}/${op.params.name}`));
+        continue;
+      }
       for (const entry of this.#owners.entries()) {
         const prefix = prefixOfKey(entry.key);
         if (prefix !== op.path && isUnder(prefix, op.path)) owners.add(entry.value.owner);
