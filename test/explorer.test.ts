@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type Station, startStation } from '../src/station/server.js';
 import { Tree } from '../src/tree.js';
+import { startNats } from './helpers/nats.js';
 import { httpCaller, resolving } from './helpers/station.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -342,6 +343,8 @@ describe('the explorer page', () => {
     const peak = await page.locator('.rate-chart').getAttribute('aria-label');
     expect(Number(/peak (\d+)/.exec(peak ?? '')?.[1])).toBeGreaterThan(0);
     await expect.poll(() => page.locator('.changes li').first().textContent()).toContain('/counters/visits/count');
+    // a station alone has no cluster to show
+    expect(await page.locator('#station-panel .cluster').isHidden()).toBe(true);
     await shot('station');
   });
 
@@ -440,5 +443,24 @@ describe('the explorer page', () => {
 
   it('threw and logged no errors', () => {
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('the explorer on a station of a cluster', () => {
+  it('shows who owns which subtree and the peers it hears from', { timeout: 30_000 }, async () => {
+    const nats = await startNats();
+    const member = await startStation({ host: '127.0.0.1', port: 0, rateLimit: false, stationId: 'explorer', cluster: { servers: [nats.url], log: () => {} } });
+    const clusterPage = await context.newPage();
+    try {
+      await clusterPage.goto(member.url);
+      const cluster = clusterPage.locator('#station-panel .cluster');
+      await expect.poll(() => cluster.isVisible(), { timeout: 10_000 }).toBe(true);
+      expect(await cluster.locator('[aria-label="Owners"] li').allTextContents()).toEqual(['/ owned by explorer']);
+      await clusterPage.screenshot({ path: join(ARTIFACTS, 'explorer-cluster.png') });
+    } finally {
+      await clusterPage.close();
+      await member.close();
+      await nats.close();
+    }
   });
 });

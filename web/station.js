@@ -1,4 +1,5 @@
-// The station panel: who the station is and how busy, from station.info once a second.
+// The station panel: who the station is and how busy, from station.info once a second,
+// and in a cluster which station owns which subtree and which peers are heard from.
 // Operations per second are the tree version's growth between two samples, divided by the
 // uptime between them: every write takes one version, whoever makes it, so this counts
 // writes by workers and other clients as well as this page's, and needs no event stream.
@@ -18,6 +19,7 @@ export class StationPanel {
   #changes = [];
   #changeList = el('ol', { className: 'changes', 'aria-label': 'Recent changes' });
   #changesDirty = false;
+  #cluster = el('section', { className: 'cluster', 'aria-label': 'Cluster', hidden: true });
   /** `onInfo(info)` after every sample (the tree shows the root's version from it). */
   constructor(element, { onInfo } = {}) {
     this.onInfo = onInfo;
@@ -37,6 +39,7 @@ export class StationPanel {
     const chartHolder = el('div', { className: 'chart' });
     element.append(
       dl,
+      this.#cluster,
       el('h3', {}, 'Operations per second: ', this.#rate),
       chartHolder,
       el('h3', {}, 'Recent changes'),
@@ -86,6 +89,7 @@ export class StationPanel {
       const value = info[key];
       element.textContent = key === 'uptime' ? formatDuration(value) : typeof value === 'number' ? formatCount(value) : String(value ?? '—');
     }
+    this.#renderCluster(info);
     const previous = this.#previous;
     this.#previous = info;
     this.onInfo?.(info);
@@ -93,6 +97,27 @@ export class StationPanel {
     const rate = Math.max(0, Math.round((info.treeVersion - previous.treeVersion) / (info.uptime - previous.uptime)));
     this.#rate.textContent = formatCount(rate);
     this.#chart.push(rate);
+  }
+
+  /** Owners and peers, for a station of a cluster (station.info has `owners` there). */
+  #renderCluster(info) {
+    this.#cluster.hidden = !Array.isArray(info.owners);
+    if (this.#cluster.hidden) return;
+    this.#cluster.replaceChildren(
+      el('h3', {}, 'Cluster'),
+      el(
+        'ul',
+        { 'aria-label': 'Owners' },
+        info.owners.map(({ path, owner }) => el('li', {}, el('span', { className: 'mono' }, `/${path}`), ` owned by ${owner}`)),
+      ),
+      el(
+        'ul',
+        { 'aria-label': 'Peers' },
+        info.peers.map(({ id, url, alive }) =>
+          el('li', {}, url ? el('a', { href: url }, id) : id, alive ? '' : el('span', { className: 'muted' }, ' (silent)')),
+        ),
+      ),
+    );
   }
 
   #renderChanges() {
