@@ -3,13 +3,15 @@
 // otherwise). It asserts nothing about speed.
 //
 // The suites follow issue 8's list; item 5 gathers the suites of other issues (SIMD
-// kernels: arrays, RPC: rpc, the write-ahead log: store), each added to SUITES below. A suite is a Suite (report.ts) whose rows compare with baselines measured in the
-// same run.
+// kernels: arrays, RPC: rpc, the write-ahead log: store, the cluster over NATS JetStream:
+// cluster, which needs nats-server), each added to SUITES below. A suite is a Suite
+// (report.ts) whose rows compare with baselines measured in the same run.
 import { parseArgs } from 'node:util';
 
 import { defaultResultsDir, load, machine, type Row, type Suite, writeResults } from './report.js';
 import { appendsSuite } from './suites/appends.js';
 import { arraysSuite } from './suites/arrays.js';
+import { clusterSuite } from './suites/cluster.js';
 import { concurrencySuite } from './suites/concurrency.js';
 import { lookupsSuite } from './suites/lookups.js';
 import { memorySuite } from './suites/memory.js';
@@ -17,7 +19,7 @@ import { rpcSuite } from './suites/rpc.js';
 import { sharingSuite } from './suites/sharing.js';
 import { storeSuite } from './suites/store.js';
 
-const SUITES: Suite[] = [concurrencySuite, sharingSuite, lookupsSuite, memorySuite, arraysSuite, rpcSuite, storeSuite, appendsSuite];
+const SUITES: Suite[] = [concurrencySuite, sharingSuite, lookupsSuite, memorySuite, arraysSuite, rpcSuite, storeSuite, appendsSuite, clusterSuite];
 
 const { values } = parseArgs({
   options: {

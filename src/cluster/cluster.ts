@@ -58,6 +58,8 @@ export interface ClusterOptions {
 /** A station's heartbeat in the stations bucket. */
 interface StationEntry {
   id: string;
+  /** Different each time the station starts: a forwarded call's caller learns the owner restarted without answering. */
+  incarnation: string;
   url?: string;
   /** Its stream's last sequence and version when it joined: followers that discover it start after them. */
   joinedSeq: number;
@@ -125,6 +127,7 @@ export class Cluster {
   /** When NATS last came back after a disconnect (0: never lost). */
   #reconnectedAt = 0;
   #closed = false;
+  readonly #incarnation = randomUUID();
 
   private constructor(tree: Tree, nc: NatsConnection, jsm: JetStreamManager, options: ClusterOptions) {
     this.id = options.stationId;
@@ -209,7 +212,9 @@ export class Cluster {
     await this.#stations.start();
     await this.#owners.start();
     this.#watchStatus();
+    // forwarded calls may arrive from here on; they are refused until the first heartbeat, after the restore
     this.#serve();
+    await this.#restoreOwned();
     await this.#heartbeat();
     await this.#owners.create(ownerKey(''), { owner: this.id, epoch: 1 });
     this.#owners.onChange((key, previous, next) => this.#ownerChanged(key, previous, next));
@@ -217,7 +222,6 @@ export class Cluster {
       // a station seen for the first time (every heartbeat lands here too); one being resynced gets its follower from the snapshot
       if (next && key !== this.id && !this.#followers.has(key) && !this.#resyncs.has(key)) void this.#follow(key, joinedAt(next.value));
     });
-    await this.#restoreOwned();
     // others' prefixes from snapshots, shortest first, so a nested owner's snapshot lands last
     const owners = new Map<string, number>();
     for (const entry of this.#owners.entries()) {
@@ -261,6 +265,7 @@ export class Cluster {
         { station: this.id },
       );
     }
+    if (this.#lastHeartbeat === 0) throw clusterUnavailable('this station is still joining the cluster: retry in a moment', { station: this.id });
     const silent = Date.now() - this.#lastHeartbeat;
     if (silent > this.#options.leaseMs / 2) {
       throw clusterUnavailable(`this station has not renewed its lease for ${silent} ms: writes are refused until it does`, {
@@ -457,10 +462,11 @@ export class Cluster {
     let reply;
     let watch: NodeJS.Timeout | undefined;
     try {
-      // an owner that dies with the call gets no full timeout: once its lease lapses the caller is told
+      // an owner that dies with the call gets no full timeout: once its lease lapses, or it is back as a new process, the caller is told
+      const incarnation = this.#stations.get(owner)?.value.incarnation;
       const silent = new Promise<never>((_resolve, reject) => {
         watch = setInterval(() => {
-          if (this.#alive(owner)) return;
+          if (this.#alive(owner) && this.#stations.get(owner)?.value.incarnation === incarnation) return;
           reject(
             clusterUnavailable(`station "${owner}" stopped answering while it had this call: it may or may not have applied it; read, then retry`, {
               owner,
@@ -699,6 +705,7 @@ export class Cluster {
   async #heartbeat(): Promise<void> {
     const entry: StationEntry = {
       id: this.id,
+      incarnation: this.#incarnation,
       url: this.#options.advertise,
       joinedSeq: this.publisher.published.seq,
       joinedVersion: this.publisher.published.version,
