@@ -6,13 +6,17 @@
 // Then a comes back on its data directory as a replica: it forwards writes to the new owner
 // and converges on the survivors' tree, dropping whatever it stored but never got confirmed.
 // Last, on a fresh cluster with a long lease, a dies the same way but comes straight back, well
-// within its lease: it still owns the tree (no one took over), and it drops the writes its disk
-// holds that never reached its stream, restoring the tree from a replica that applied it all.
+// within its lease, while writers through b and c go on: it still owns the tree (no one took
+// over), and it drops the writes its disk holds that never reached its stream, restoring the
+// tree from a replica that applied it all, but no write it acknowledged while coming back; the
+// calls forwarded to the dead a fail once the new a heartbeats, not after the forwarding timeout.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect as natsConnect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { type NatsServer, startNats } from './helpers/nats.js';
 
@@ -29,6 +33,18 @@ const CONVERGE_MS = 15_000;
 const OFFLINE_WRITES = 5;
 /** How long a's link to NATS stalls before it is killed: shorter than half its lease, when it would stop taking writes. */
 const STALL_MS = 300;
+/** The lease of the restore test: a's quick restart lands well within it, so no replica takes over. */
+const LONG_LEASE_MS = 10_000;
+/** How long the restore test writes through a, b and c before a's link stalls. */
+const LOAD_BEFORE_STALL_MS = 2000;
+/** How long a forwarded call may wait for its owner's answer (src/cluster/cluster.ts). */
+const FORWARD_TIMEOUT_MS = 10_000;
+/**
+ * In the restore test, how long after the restarted a listens a call forwarded to the dead a may
+ * still be failing: the forwarder learns a is a new process from its first heartbeat, sent before it
+ * listens, so loose; far below the forwarding timeout, which is what must not be waited for.
+ */
+const RESTART_SLACK_MS = 3000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -184,6 +200,32 @@ function duplicates(values: string[]): string[] {
   return values.filter((v) => (seen.has(v) ? true : (seen.add(v), false)));
 }
 
+/** Kills every child still running, whatever happened: SIGKILL needs no cooperation. */
+async function killChildren(): Promise<void> {
+  await Promise.all(
+    [...children].map((child) => {
+      const exited = new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
+      child.kill('SIGKILL');
+      return exited;
+    }),
+  );
+}
+
+function removeDirs(): void {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/** The stream sequence `station`'s change stream ends at, read from JetStream itself. */
+async function streamEnd(natsUrl: string, station: string): Promise<number> {
+  const nc = await natsConnect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    return (await jsm.streams.info(`GROVE_${station}`)).state.last_seq;
+  } finally {
+    await nc.close();
+  }
+}
+
 /** Dumps every station's log when the running test fails, so a failure explains itself. */
 function dumpLogsOnFailure(): void {
   onTestFailed(() => {
@@ -210,17 +252,10 @@ describe('cluster: failover with real processes', () => {
   }, 20_000);
 
   afterAll(async () => {
-    // every child, whatever happened: SIGKILL needs no cooperation
-    await Promise.all(
-      [...children].map((child) => {
-        const exited = new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
-        child.kill('SIGKILL');
-        return exited;
-      }),
-    );
+    await killChildren();
     await relay?.close();
     await nats?.close();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    removeDirs();
   }, 20_000);
 
   it('loses no acknowledged write when the owner is killed under load', { timeout: 75_000 }, async () => {
@@ -410,6 +445,230 @@ describe('cluster: failover with real processes', () => {
     console.log(
       `rejoin: a's disk held ${natural.length} writes from before the kill that the cluster never had (+${OFFLINE_WRITES} made offline); ` +
         `none survived the rejoin; a converged; this test took ${Date.now() - started} ms`,
+    );
+  });
+});
+
+describe('cluster: an owner back within its lease', () => {
+  let nats: NatsServer;
+  let relay: Awaited<ReturnType<typeof natsRelay>> | undefined;
+  const data = { a: '', b: '', c: '' };
+
+  beforeAll(async () => {
+    logs.clear(); // the stations of the tests above are gone: dump only this one's logs
+    nats = await startNats();
+    relay = await natsRelay(nats.url);
+    for (const id of ['a', 'b', 'c'] as const) data[id] = tempDir(`grove-restore-${id}-`);
+  }, 20_000);
+
+  afterAll(async () => {
+    await killChildren();
+    await relay?.close();
+    await nats?.close();
+    removeDirs();
+  }, 20_000);
+
+  it('keeps the tree, and drops the writes its stream never got, restored from a replica, while writes go on', { timeout: 60_000 }, async () => {
+    dumpLogsOnFailure();
+    const started = Date.now();
+    const rootOwner = [{ path: '', owner: 'a', epoch: 1 }];
+    // a owns the root and reaches NATS through the relay; b and c are its replicas
+    const a0 = await clusterStation('a', data.a, relay!.url, LONG_LEASE_MS);
+    const [b, c] = await Promise.all([clusterStation('b', data.b, nats.url, LONG_LEASE_MS), clusterStation('c', data.c, nats.url, LONG_LEASE_MS)]);
+    expect(await ownerOfRoot(a0.url)).toBe('a');
+    for (const replica of [b, c]) {
+      expect(await eventually(5000, async () => (await ownerOfRoot(replica.url)) === 'a'), `${replica.id} sees a as the root's owner`).toBe(true);
+    }
+    await result(a0.url, 'tree.set', { path: 'log', value: {} });
+
+    // a writer through a until it dies, and two through each of b and c (forwarded to a) that go on
+    // through a's death and restart; two more through each of b and c join them as a restarts, and
+    // retry at once when refused: the restarted a must not lose what it takes while it comes back
+    const acknowledged = new Set<string>();
+    const refusedBeforeStall: string[] = [];
+    /** Calls answered with an error once a's link stalled: when each was sent and answered, and why. */
+    const failedAfterStall: { station: string; value: string; sentAt: number; answeredAt: number; code: number; message: string }[] = [];
+    let stalledAt = 0; // when a's link stalled (0: not yet)
+    let killedAt = 0; // when a was killed (0: not yet)
+    let rejoinedAt = 0; // when the restarted a listened (0: not yet)
+    const ackedSinceRejoin = new Map<string, number>(); // writer → acknowledged of the calls it sent once a was back
+    let stop = false;
+    const writer = async (station: StationProcess, name: string) => {
+      for (let n = 0; !stop && !(station === a0 && killedAt > 0); n++) {
+        const value = `${name}-${n}`;
+        const sentAt = Date.now();
+        let reply: Reply;
+        try {
+          reply = await call(station.url, 'tree.add', { path: 'log', value });
+        } catch (error) {
+          if (station === a0 && stalledAt > 0) return; // a died with this call
+          throw new Error(`${station.id} did not answer tree.add ${value} (sent ${sentAt - started} ms into the test): ${(error as Error).message}`);
+        }
+        if (reply.error) {
+          const { code, message } = reply.error;
+          if (stalledAt === 0) refusedBeforeStall.push(`${value}: ${code} ${message}`);
+          else failedAfterStall.push({ station: station.id, value, sentAt, answeredAt: Date.now(), code, message });
+          await sleep(2);
+          continue;
+        }
+        acknowledged.add(value);
+        if (rejoinedAt > 0 && sentAt >= rejoinedAt) ackedSinceRejoin.set(name, (ackedSinceRejoin.get(name) ?? 0) + 1);
+      }
+    };
+    const replicaWriters = ['b0', 'b1', 'c0', 'c1', 'rb0', 'rb1', 'rc0', 'rc1'].map((name) => ({ station: name.includes('b') ? b : c, name }));
+    // a writer that breaks (a survivor stopped answering) stops them all and is reported at the end
+    let broken: unknown;
+    const run = (station: StationProcess, name: string) =>
+      writer(station, name).catch((error: unknown) => {
+        broken ??= error;
+        stop = true;
+      });
+    const writing = [run(a0, 'a0'), ...replicaWriters.slice(0, 4).map(({ station, name }) => run(station, name))];
+    await sleep(LOAD_BEFORE_STALL_MS);
+    // a's link to NATS stalls and a dies: it takes with it writes it applied and stored, never published
+    relay!.stall();
+    stalledAt = Date.now();
+    await sleep(STALL_MS);
+    await kill(a0);
+    killedAt = Date.now();
+    // the process is gone and so is its connection (its host's kernel closes it; the relay held it
+    // open): NATS drops a's subscription, so b and c find no one answering a's calls from now on,
+    // while those a took before it died stay unanswered; the writers through b and c wait on these
+    await relay!.close();
+    const ackedBeforeKill = new Set(acknowledged);
+    expect(ackedBeforeKill.size, 'writes acknowledged before the stall').toBeGreaterThan(20);
+    expect(refusedBeforeStall.filter((line) => !line.includes(`: ${CLUSTER_UNAVAILABLE} `)), 'writes refused before the stall with another error').toEqual([]);
+
+    // b and c have applied all that a's stream holds; what they have is what the stream has
+    const lastSeq = await streamEnd(nats.url, 'a');
+    for (const replica of [b, c]) {
+      const caughtUp = await eventually(5000, async () => {
+        const { replication } = await result(replica.url, 'cluster.info');
+        return (replication as { station: string; seq: number }[]).find((r) => r.station === 'a')!.seq >= lastSeq;
+      });
+      expect(caughtUp, `${replica.id} applies a's whole stream (to seq ${lastSeq})`).toBe(true);
+    }
+    const inStream = new Set(await logValues(b.url));
+    // a's registry heartbeat is still fresh: to b it is alive, and it still owns the root
+    const peerA = (await result(b.url, 'cluster.info')).peers.find((p: { id: string }) => p.id === 'a');
+    expect(peerA?.alive, `b still counts a as alive, ${Date.now() - killedAt} ms after the kill (lease ${LONG_LEASE_MS} ms)`).toBe(true);
+
+    // a's disk, read offline: the writes a took while its link stalled are there, never in the stream
+    const offline = await serve('a-offline', ['--data', data.a]);
+    const onDisk = await logValues(offline.url);
+    // and a few more made on a's data out of the cluster, as the rejoin test does: surely unacknowledged
+    const offlineValues = Array.from({ length: OFFLINE_WRITES }, (_, i) => `restore-offline-${i}`);
+    for (const value of offlineValues) await result(offline.url, 'tree.add', { path: 'log', value });
+    await kill(offline);
+    const natural = onDisk.filter((v) => !inStream.has(v));
+    expect(natural.length, "writes on a's disk that its stream never got").toBeGreaterThan(0);
+    expect(natural.filter((v) => acknowledged.has(v)), 'of them, acknowledged').toEqual([]);
+    const unconfirmed = [...natural, ...offlineValues];
+    const diskHas = new Set(onDisk);
+    expect([...ackedBeforeKill].filter((v) => !diskHas.has(v)), "writes acknowledged before the kill, missing on a's disk").toEqual([]);
+
+    // a comes straight back on its data, well within its lease, while the writers through b and c go
+    // on; the new ones keep calling, refused at once until a is back, so that some of their calls
+    // reach a while it starts
+    writing.push(...replicaWriters.slice(4).map(({ station, name }) => run(station, name)));
+    const restartedAt = Date.now();
+    const a = await clusterStation('a', data.a, nats.url, LONG_LEASE_MS);
+    rejoinedAt = Date.now();
+    const rejoinedMs = rejoinedAt - killedAt;
+    // nobody took over: the root is still a's, at epoch 1, for all three
+    for (const station of [a, b, c]) {
+      expect((await result(station.url, 'cluster.info')).owners, `owners on ${station.id}, a back ${rejoinedMs} ms after the kill`).toEqual(rootOwner);
+    }
+    expect((await result(b.url, 'station.info')).owners, "station.info's owners on b").toEqual(rootOwner);
+    // a restored its tree before it listened: its disk's unconfirmed writes are gone already
+    const onA = new Set(await logValues(a.url));
+    expect(unconfirmed.filter((v) => onA.has(v)), "writes on a's disk that never reached its stream, still on a after it came back").toEqual([]);
+
+    // writes through every station go on: b's and c's are forwarded to a
+    const after = ['b', 'c', 'a', 'b', 'c'].map((id, i) => ({ station: { a, b, c }[id as 'a' | 'b' | 'c'], value: `after-restart-${id}-${i}` }));
+    for (const { station, value } of after) {
+      const reply = await call(station.url, 'tree.add', { path: 'log', value });
+      expect(reply.error, `tree.add ${value} through ${station.id} after a came back`).toBeUndefined();
+      acknowledged.add(value);
+    }
+    // and every writer through b and c gets a few through once a is back
+    const resumed = await eventually(15_000, async () => broken !== undefined || replicaWriters.every(({ name }) => (ackedSinceRejoin.get(name) ?? 0) >= 3));
+    stop = true;
+    await Promise.all(writing);
+    const stoppedAt = Date.now();
+    if (broken) throw broken;
+    expect(resumed, `every writer through b and c gets writes through after a came back (${JSON.stringify([...ackedSinceRejoin])})`).toBe(true);
+
+    // once the link stalled, writes failed with the cluster's error only
+    const byCode = new Map<number, number>();
+    for (const { code } of failedAfterStall) byCode.set(code, (byCode.get(code) ?? 0) + 1);
+    const sample = failedAfterStall
+      .filter((f) => f.code !== CLUSTER_UNAVAILABLE)
+      .slice(0, 5)
+      .map((f) => `${f.value}: ${f.code} ${f.message}`);
+    expect([...byCode.keys()].filter((code) => code !== CLUSTER_UNAVAILABLE), `writes refused after the stall with another error: ${sample.join('; ')}`).toEqual([]);
+    // the calls b and c forwarded to a as it died (a took them, or they went to its dead connection)
+    // end once the restarted a heartbeats as a new process: not after the 10 s a forward may wait
+    const hung = failedAfterStall.filter((f) => f.station !== 'a' && f.sentAt < killedAt);
+    expect(hung.length, 'calls through b and c forwarded to a before it died, failed').toBeGreaterThan(0);
+    expect(rejoinedAt + RESTART_SLACK_MS, `a back ${rejoinedAt - stalledAt} ms after the stall: too late to tell a quick failure from the forwarding timeout`).toBeLessThan(
+      stalledAt + FORWARD_TIMEOUT_MS,
+    );
+    const late = failedAfterStall.filter((f) => f.answeredAt > rejoinedAt + RESTART_SLACK_MS).map((f) => `${f.value} after ${f.answeredAt - f.sentAt} ms: ${f.message}`);
+    expect(late, `failed calls answered over ${RESTART_SLACK_MS} ms after a was back (${rejoinedAt - killedAt} ms after the kill): ${late.join('; ')}`).toEqual([]);
+
+    // every acknowledged write on all three, once; none of a's unconfirmed ones anywhere; one tree
+    const stations = [a, b, c];
+    let state = { missing: [[], [], []] as string[][], doubled: [[], [], []] as string[][], stale: [[], [], []] as string[][], hashes: ['', '', ''] };
+    const converged = await eventually(CONVERGE_MS, async () => {
+      const values = await Promise.all(stations.map((s) => logValues(s.url)));
+      const hashes = await Promise.all(stations.map((s) => result(s.url, 'tree.hash', { path: '' })));
+      const present = values.map((v) => new Set(v));
+      state = {
+        missing: present.map((p) => [...acknowledged].filter((x) => !p.has(x))),
+        doubled: values.map(duplicates),
+        stale: present.map((p) => unconfirmed.filter((x) => p.has(x))),
+        hashes,
+      };
+      return state.missing.every((m) => m.length === 0) && hashes.every((h) => h === hashes[0]);
+    });
+    const lateAcked = [...acknowledged].filter((v) => !ackedBeforeKill.has(v)).length;
+    for (const [i, station] of stations.entries()) {
+      expect(state.missing[i], `acknowledged writes missing on ${station.id} (of ${acknowledged.size}, ${lateAcked} of them after the kill)`).toEqual([]);
+      expect(state.doubled[i], `writes twice on ${station.id}`).toEqual([]);
+      expect(state.stale[i], `a's unconfirmed writes on ${station.id}`).toEqual([]);
+    }
+    expect(state.hashes[0], 'a holds the same tree as b').toBe(state.hashes[1]);
+    expect(state.hashes[1], 'b holds the same tree as c').toBe(state.hashes[2]);
+    expect(converged).toBe(true);
+    // still no takeover
+    for (const station of stations) expect((await result(station.url, 'cluster.info')).owners, `owners on ${station.id} at the end`).toEqual(rootOwner);
+    // some calls reached a while it was coming back, before its first heartbeat, and were refused:
+    // without them this test could not tell whether a keeps the writes it takes while it restores
+    const joining = failedAfterStall.filter((f) => /still joining/.test(f.message)).length;
+    expect(joining, 'calls through b and c refused by the restarted a while it was still joining').toBeGreaterThan(0);
+
+    const kinds = new Map<string, number>();
+    for (const { message } of failedAfterStall) {
+      const kind = /stopped answering/.test(message)
+        ? 'owner stopped answering'
+        : /still joining/.test(message)
+          ? 'still joining'
+          : /no responders/i.test(message)
+            ? 'no responders'
+            : message.slice(0, 60);
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    }
+    const longest = Math.max(...failedAfterStall.map((f) => f.answeredAt - f.sentAt));
+    const lastFailed = Math.max(...failedAfterStall.map((f) => f.answeredAt));
+    const sentOnceBack = failedAfterStall.filter((f) => f.sentAt >= rejoinedAt).length;
+    console.log(
+      `restore: ${ackedBeforeKill.size} writes acknowledged before the kill, ${lateAcked} after it; a's disk held ${natural.length} its stream never got ` +
+        `(+${OFFLINE_WRITES} made offline); a restarted ${restartedAt - killedAt} ms after the kill and was back ${rejoinedMs} ms after it ` +
+        `(lease ${LONG_LEASE_MS} ms), still owner at epoch 1, without them; ${failedAfterStall.length} writes refused with ${CLUSTER_UNAVAILABLE} after the stall ` +
+        `(${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}; ${hung.length} of them forwarded before the kill), the longest took ${longest} ms, ` +
+        `the last answered ${lastFailed - rejoinedAt} ms after a was back (${sentOnceBack} sent once it was); writers stopped ${stoppedAt - rejoinedAt} ms after it; all three converged; ` +
+        `this test took ${Date.now() - started} ms`,
     );
   });
 });
