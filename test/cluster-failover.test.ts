@@ -103,7 +103,9 @@ function clusterStation(id: string, data: string, nats: string, leaseMs = LEASE_
  * sends still reaches it. A station killed during a stall dies with writes applied and stored
  * on its disk that JetStream never got.
  */
-async function natsRelay(target: string): Promise<{ url: string; stall(): void; close(): Promise<void> }> {
+type Relay = { url: string; stall(): void; close(): Promise<void> };
+
+async function natsRelay(target: string): Promise<Relay> {
   const { hostname, port } = new URL(target.replace(/^nats:/, 'http:'));
   const sockets = new Set<Socket>();
   const fromStations = new Set<Socket>();
@@ -233,10 +235,40 @@ function dumpLogsOnFailure(): void {
   });
 }
 
-describe('cluster: failover with real processes', () => {
-  let nats: NatsServer;
-  let relay: Awaited<ReturnType<typeof natsRelay>> | undefined;
+/**
+ * For a describe block: a fresh nats-server, a relay in front of it (for station a, whose
+ * link can then stall before it dies) and a data directory per station; all of it, and every
+ * station started, gone after the block. The getters read what beforeAll made.
+ */
+function relayedNats(name: string): { nats: NatsServer; relay: Relay; data: Record<'a' | 'b' | 'c', string> } {
+  let server: NatsServer | undefined;
+  let front: Relay | undefined;
   const data = { a: '', b: '', c: '' };
+  beforeAll(async () => {
+    logs.clear(); // the stations of earlier blocks are gone: dump only this block's logs
+    server = await startNats();
+    front = await natsRelay(server.url);
+    for (const id of ['a', 'b', 'c'] as const) data[id] = tempDir(`grove-${name}-${id}-`);
+  }, 20_000);
+  afterAll(async () => {
+    await killChildren();
+    await front?.close();
+    await server?.close();
+    removeDirs();
+  }, 20_000);
+  return {
+    get nats() {
+      return server!;
+    },
+    get relay() {
+      return front!;
+    },
+    data,
+  };
+}
+
+describe('cluster: failover with real processes', () => {
+  const fixture = relayedNats('failover');
   const stations: Partial<Record<'a' | 'b' | 'c', StationProcess>> = {};
   /** Every write acknowledged in the first test, by value. */
   const acknowledged = new Set<string>();
@@ -245,26 +277,13 @@ describe('cluster: failover with real processes', () => {
   let newOwner: 'b' | 'c' | undefined;
   let failoverDone = false;
 
-  beforeAll(async () => {
-    nats = await startNats();
-    relay = await natsRelay(nats.url);
-    for (const id of ['a', 'b', 'c'] as const) data[id] = tempDir(`grove-failover-${id}-`);
-  }, 20_000);
-
-  afterAll(async () => {
-    await killChildren();
-    await relay?.close();
-    await nats?.close();
-    removeDirs();
-  }, 20_000);
-
   it('loses no acknowledged write when the owner is killed under load', { timeout: 75_000 }, async () => {
     dumpLogsOnFailure();
     const started = Date.now();
     // a first, so that it creates the root's owner entry; then b and c join as replicas
     // a reaches NATS through the relay, so that its link can stall just before it dies
-    const a = (stations.a = await clusterStation('a', data.a, relay!.url));
-    const [b, c] = await Promise.all([clusterStation('b', data.b, nats.url), clusterStation('c', data.c, nats.url)]);
+    const a = (stations.a = await clusterStation('a', fixture.data.a, fixture.relay.url));
+    const [b, c] = await Promise.all([clusterStation('b', fixture.data.b, fixture.nats.url), clusterStation('c', fixture.data.c, fixture.nats.url)]);
     stations.b = b;
     stations.c = c;
     expect(await ownerOfRoot(a.url)).toBe('a');
@@ -326,7 +345,7 @@ describe('cluster: failover with real processes', () => {
 
     await sleep(LOAD_BEFORE_KILL_MS);
     // a dies the way a crashing host does: its link to NATS stalls first, then the process is gone
-    relay!.stall();
+    fixture.relay.stall();
     await sleep(STALL_MS);
     killedAt = Date.now();
     await kill(a);
@@ -399,7 +418,7 @@ describe('cluster: failover with real processes', () => {
     // a's disk, read by a station outside the cluster. It holds every write a acknowledged; writes
     // a took just before the kill may be there without the cluster ever having had them; and so
     // that such writes surely exist, a few more are made here on a's data, out of the cluster.
-    const offline = await serve('a-offline', ['--data', data.a]);
+    const offline = await serve('a-offline', ['--data', fixture.data.a]);
     const onDisk = await logValues(offline.url);
     const diskHas = new Set(onDisk);
     expect([...ackedByA].filter((v) => !diskHas.has(v)), "writes a acknowledged, missing on a's disk").toEqual([]);
@@ -412,7 +431,7 @@ describe('cluster: failover with real processes', () => {
     await kill(offline);
     const unconfirmed = [...natural, ...offlineValues];
 
-    const a = (stations.a = await clusterStation('a', data.a, nats.url));
+    const a = (stations.a = await clusterStation('a', fixture.data.a, fixture.nats.url));
     expect((await result(a.url, 'cluster.info')).station).toBe('a');
     expect(await ownerOfRoot(a.url), 'a no longer owns the root').toBe(newOwner);
     for (const survivor of [b, c]) expect(await ownerOfRoot(survivor.url), `${survivor.id} still sees ${newOwner} as the owner`).toBe(newOwner);
@@ -450,31 +469,15 @@ describe('cluster: failover with real processes', () => {
 });
 
 describe('cluster: an owner back within its lease', () => {
-  let nats: NatsServer;
-  let relay: Awaited<ReturnType<typeof natsRelay>> | undefined;
-  const data = { a: '', b: '', c: '' };
-
-  beforeAll(async () => {
-    logs.clear(); // the stations of the tests above are gone: dump only this one's logs
-    nats = await startNats();
-    relay = await natsRelay(nats.url);
-    for (const id of ['a', 'b', 'c'] as const) data[id] = tempDir(`grove-restore-${id}-`);
-  }, 20_000);
-
-  afterAll(async () => {
-    await killChildren();
-    await relay?.close();
-    await nats?.close();
-    removeDirs();
-  }, 20_000);
+  const fixture = relayedNats('restore');
 
   it('keeps the tree, and drops the writes its stream never got, restored from a replica, while writes go on', { timeout: 60_000 }, async () => {
     dumpLogsOnFailure();
     const started = Date.now();
     const rootOwner = [{ path: '', owner: 'a', epoch: 1 }];
     // a owns the root and reaches NATS through the relay; b and c are its replicas
-    const a0 = await clusterStation('a', data.a, relay!.url, LONG_LEASE_MS);
-    const [b, c] = await Promise.all([clusterStation('b', data.b, nats.url, LONG_LEASE_MS), clusterStation('c', data.c, nats.url, LONG_LEASE_MS)]);
+    const a0 = await clusterStation('a', fixture.data.a, fixture.relay.url, LONG_LEASE_MS);
+    const [b, c] = await Promise.all([clusterStation('b', fixture.data.b, fixture.nats.url, LONG_LEASE_MS), clusterStation('c', fixture.data.c, fixture.nats.url, LONG_LEASE_MS)]);
     expect(await ownerOfRoot(a0.url)).toBe('a');
     for (const replica of [b, c]) {
       expect(await eventually(5000, async () => (await ownerOfRoot(replica.url)) === 'a'), `${replica.id} sees a as the root's owner`).toBe(true);
@@ -526,7 +529,7 @@ describe('cluster: an owner back within its lease', () => {
     const writing = [run(a0, 'a0'), ...replicaWriters.slice(0, 4).map(({ station, name }) => run(station, name))];
     await sleep(LOAD_BEFORE_STALL_MS);
     // a's link to NATS stalls and a dies: it takes with it writes it applied and stored, never published
-    relay!.stall();
+    fixture.relay.stall();
     stalledAt = Date.now();
     await sleep(STALL_MS);
     await kill(a0);
@@ -534,13 +537,13 @@ describe('cluster: an owner back within its lease', () => {
     // the process is gone and so is its connection (its host's kernel closes it; the relay held it
     // open): NATS drops a's subscription, so b and c find no one answering a's calls from now on,
     // while those a took before it died stay unanswered; the writers through b and c wait on these
-    await relay!.close();
+    await fixture.relay.close();
     const ackedBeforeKill = new Set(acknowledged);
     expect(ackedBeforeKill.size, 'writes acknowledged before the stall').toBeGreaterThan(20);
     expect(refusedBeforeStall.filter((line) => !line.includes(`: ${CLUSTER_UNAVAILABLE} `)), 'writes refused before the stall with another error').toEqual([]);
 
     // b and c have applied all that a's stream holds; what they have is what the stream has
-    const lastSeq = await streamEnd(nats.url, 'a');
+    const lastSeq = await streamEnd(fixture.nats.url, 'a');
     for (const replica of [b, c]) {
       const caughtUp = await eventually(5000, async () => {
         const { replication } = await result(replica.url, 'cluster.info');
@@ -554,7 +557,7 @@ describe('cluster: an owner back within its lease', () => {
     expect(peerA?.alive, `b still counts a as alive, ${Date.now() - killedAt} ms after the kill (lease ${LONG_LEASE_MS} ms)`).toBe(true);
 
     // a's disk, read offline: the writes a took while its link stalled are there, never in the stream
-    const offline = await serve('a-offline', ['--data', data.a]);
+    const offline = await serve('a-offline', ['--data', fixture.data.a]);
     const onDisk = await logValues(offline.url);
     // and a few more made on a's data out of the cluster, as the rejoin test does: surely unacknowledged
     const offlineValues = Array.from({ length: OFFLINE_WRITES }, (_, i) => `restore-offline-${i}`);
@@ -572,7 +575,7 @@ describe('cluster: an owner back within its lease', () => {
     // reach a while it starts
     writing.push(...replicaWriters.slice(4).map(({ station, name }) => run(station, name)));
     const restartedAt = Date.now();
-    const a = await clusterStation('a', data.a, nats.url, LONG_LEASE_MS);
+    const a = await clusterStation('a', fixture.data.a, fixture.nats.url, LONG_LEASE_MS);
     rejoinedAt = Date.now();
     const rejoinedMs = rejoinedAt - killedAt;
     // nobody took over: the root is still a's, at epoch 1, for all three
