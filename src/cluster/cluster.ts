@@ -121,7 +121,11 @@ export class Cluster {
   readonly #moving = new Map<string, Promise<void>>();
   #subscriptions: NatsSubscription[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** A takeover check is running. */
   #ticking = false;
+  /** A heartbeat is in flight, and which one (a reconnect starts a new generation). */
+  #beating = false;
+  #beats = 0;
   #connected = true;
   #lastHeartbeat = 0;
   /** When NATS last came back after a disconnect (0: never lost). */
@@ -206,7 +210,9 @@ export class Cluster {
     const kvm = new Kvm(this.#nc);
     const replicas = this.#options.replicas;
     // a station gone for a day leaves the registry; a snapshot no one fetched within an hour is dropped
-    this.#stations = new WatchedBucket(await kvm.create(STATIONS_BUCKET, { history: 1, replicas, ttl: DAY_MS }));
+    // a heartbeat not answered within a lease is no use: give up on it then rather than hold the next one back
+    const timeout = Math.max(1000, this.#options.leaseMs);
+    this.#stations = new WatchedBucket(await kvm.create(STATIONS_BUCKET, { history: 1, replicas, ttl: DAY_MS, timeout }));
     this.#owners = new WatchedBucket(await kvm.create(OWNERS_BUCKET, { history: 1, replicas }));
     this.#snapshots = await new Objm(this.#nc).create(SNAPSHOTS_BUCKET, { replicas, ttl: HOUR_MS * 1_000_000 });
     await this.#stations.start();
@@ -696,6 +702,9 @@ export class Cluster {
           this.#connected = true;
           this.#reconnectedAt = Date.now();
           this.#options.log(`NATS is back`);
+          // a heartbeat sent before the outage may still wait for its answer: send a new one at once
+          this.#beats++;
+          this.#beating = false;
           void this.#tick();
         }
       }
@@ -719,14 +728,32 @@ export class Cluster {
   }
 
   /** Renews the lease, then takes over the prefixes of owners that went silent, once caught up with them. */
+  /** Renews the lease; one heartbeat at a time, but one lost with the connection does not hold up the next. */
+  #beat(): void {
+    if (this.#beating || this.#closed || !this.#connected) return;
+    const generation = ++this.#beats;
+    this.#beating = true;
+    this.#heartbeat()
+      .catch((error) => {
+        if (this.#connected) this.#options.log(`heartbeat failed: ${(error as Error).message}`);
+      })
+      .finally(() => {
+        if (generation === this.#beats) this.#beating = false;
+      });
+  }
+
   async #tick(): Promise<void> {
-    // while NATS is away a heartbeat would only queue in the client and hold #ticking until it times out
-    if (this.#ticking || this.#closed || !this.#connected) return;
+    // while NATS is away a heartbeat or a takeover would only queue in the client until it times out
+    if (this.#closed || !this.#connected) return;
+    this.#beat();
+    if (this.#ticking) return;
+    // just back from a NATS outage: every heartbeat seen is as stale as this station's own was; let
+    // the others renew theirs first (two leases: theirs may come a lease late); and only a station
+    // whose own lease is fresh may take over another's
+    if (Date.now() - this.#reconnectedAt < 2 * this.#options.leaseMs) return;
+    if (Date.now() - this.#lastHeartbeat > this.#options.leaseMs / 2) return;
     this.#ticking = true;
     try {
-      await this.#heartbeat();
-      // just back from a NATS outage: every heartbeat seen is as stale as this station's own was; let the others renew theirs first
-      if (Date.now() - this.#reconnectedAt < this.#options.leaseMs) return;
       for (const entry of this.#owners.entries()) {
         const { owner, epoch } = entry.value;
         if (owner === this.id || this.#alive(owner)) continue;
