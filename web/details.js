@@ -192,24 +192,15 @@ export class NodePanel {
       el('div', { className: 'buttons' }, save),
       error.element,
     );
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      error.show('');
-      let value;
-      try {
-        value = this.#editor.read();
-      } catch (invalid) {
-        return error.show(`Not sent: ${invalid.message}`);
-      }
-      await busy(save, async () => {
-        try {
-          const { version } = await this.#client.set(row.path, value, { type: typeSelect.value, ifVersion: baseVersion });
-          this.#tree.noteOwnWrite(version, row.path);
-          this.#status(`Saved /${row.path} at version ${version}.`);
-        } catch (failure) {
-          error.show(describeError(failure));
-        }
-      });
+    sendOnSubmit(form, {
+      button: save,
+      error,
+      read: () => this.#editor.read(),
+      send: async (value) => {
+        const { version } = await this.#client.set(row.path, value, { type: typeSelect.value, ifVersion: baseVersion });
+        this.#tree.noteOwnWrite(version, row.path);
+        this.#status(`Saved /${row.path} at version ${version}.`);
+      },
     });
     return form;
   }
@@ -243,27 +234,18 @@ export class NodePanel {
       el('div', { className: 'buttons' }, add),
       error.element,
     );
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      error.show('');
-      let value;
-      try {
-        value = input.read();
-      } catch (invalid) {
-        return error.show(`Not sent: ${invalid.message}`);
-      }
-      const name = nameInput.value === '' ? undefined : nameInput.value;
-      await busy(add, async () => {
-        try {
-          const added = await this.#client.add(row.path, value, { name, type: typeSelect.value });
-          this.#tree.noteOwnWrite(added.version, childPath(row.path, added.name), 'add');
-          this.#status(`Added /${childPath(row.path, added.name)} at version ${added.version}.`);
-          nameInput.value = '';
-          await this.#tree.revealAdded(row.path, added.name);
-        } catch (failure) {
-          error.show(describeError(failure));
-        }
-      });
+    sendOnSubmit(form, {
+      button: add,
+      error,
+      read: () => input.read(),
+      send: async (value) => {
+        const name = nameInput.value === '' ? undefined : nameInput.value;
+        const added = await this.#client.add(row.path, value, { name, type: typeSelect.value });
+        this.#tree.noteOwnWrite(added.version, childPath(row.path, added.name), 'add');
+        this.#status(`Added /${childPath(row.path, added.name)} at version ${added.version}.`);
+        nameInput.value = '';
+        await this.#tree.revealAdded(row.path, added.name);
+      },
     });
     return form;
   }
@@ -316,6 +298,30 @@ function formError() {
       element.textContent = message;
     },
   };
+}
+
+/**
+ * Wires a value form's submit: the value is read first (one that does not parse is reported and
+ * not sent), then `send(value)` runs with the button busy; a refusal shows in the form's error line.
+ */
+function sendOnSubmit(form, { button, error, read, send }) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.show('');
+    let value;
+    try {
+      value = read();
+    } catch (invalid) {
+      return error.show(`Not sent: ${invalid.message}`);
+    }
+    await busy(button, async () => {
+      try {
+        await send(value);
+      } catch (failure) {
+        error.show(describeError(failure));
+      }
+    });
+  });
 }
 
 /** Disables a button while its action runs, so a slow station does not get the same write twice. */
