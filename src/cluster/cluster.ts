@@ -17,8 +17,9 @@ import { connect, type NatsConnection, type Subscription as NatsSubscription } f
 
 import { ErrorCode, type RpcContext, type RpcEngine, RpcError, RawJson, toRpcError } from '../rpc/index.js';
 import { type ChangeHub } from '../station/changes.js';
-import { writeOps } from '../station/auth.js';
-import { applyRecord, type LogOp, type TypedNode } from '../store/ops.js';
+import { reaches, writeOps } from '../station/auth.js';
+import { isWithin, normalizePath } from '../station/auth/paths.js';
+import { applyRecord, exportAt, type LogOp, type TypedNode } from '../store/ops.js';
 import type { Tree } from '../tree.js';
 import { type BucketEntry, WatchedBucket } from './bucket.js';
 import { clusterUnavailable } from './errors.js';
@@ -27,7 +28,7 @@ import {
   catchUpSubject,
   changesSubject,
   checkStationId,
-  isUnder,
+  ancestorsOf,
   OWNERS_BUCKET,
   ownerKey,
   prefixOfKey,
@@ -315,14 +316,7 @@ export class Cluster {
   /** Resolves once this station's copy of `path` includes its owner's version `version`. */
   async reached(path: string, version: number): Promise<void> {
     const owner = this.ownerOf(path);
-    if (owner === this.id) {
-      this.#host.hub.flush();
-      if (this.#host.hub.version >= version) return;
-      throw new RpcError(ErrorCode.VersionConflict, `minVersion ${version} is newer than this owner's version ${this.#host.hub.version}`, {
-        path,
-        version: this.#host.hub.version,
-      });
-    }
+    if (owner === this.id) return this.#host.hub.assertReached(version, path);
     const follower = this.#followers.get(owner);
     if (follower && (await follower.waitFor(version, MIN_VERSION_WAIT_MS))) return;
     throw clusterUnavailable(
@@ -398,7 +392,7 @@ export class Cluster {
     let bestLength = -1;
     for (const entry of this.#owners.entries()) {
       const prefix = prefixOfKey(entry.key);
-      if (prefix.length > bestLength && isUnder(path, prefix)) {
+      if (prefix.length > bestLength && isWithin(path, prefix)) {
         best = entry;
         bestLength = prefix.length;
       }
@@ -411,22 +405,17 @@ export class Cluster {
     const owners = new Set<string>();
     for (const op of writeOps(method, params)) {
       owners.add(this.ownerOf(op.path));
-      if (op.method === 'tree.sort') continue;
-      if (op.method === 'tree.add') {
-        // an added child's name may be another's prefix: it would stand beside what that station owns
-        if (typeof op.params.name === 'string') owners.add(this.ownerOf(op.path === '' ? op.params.name : `${op.path}/${op.params.name}`));
-        continue;
-      }
+      // the same rule as for subtrees owned by a key: a write at an ancestor may replace it, an add may stand beside it
       for (const entry of this.#owners.entries()) {
         const prefix = prefixOfKey(entry.key);
-        if (prefix !== op.path && isUnder(prefix, op.path)) owners.add(entry.value.owner);
+        if (prefix !== op.path && isWithin(prefix, op.path) && reaches(op, prefix)) owners.add(entry.value.owner);
       }
     }
     return owners;
   }
 
   #movingFor(paths: string[]): Promise<void> | undefined {
-    for (const [prefix, done] of this.#moving) if (paths.some((path) => isUnder(path, prefix))) return done;
+    for (const [prefix, done] of this.#moving) if (paths.some((path) => isWithin(path, prefix))) return done;
     return undefined;
   }
 
@@ -632,7 +621,7 @@ export class Cluster {
       ops.push(n === null ? { o: 'remove', p } : { o: 'put', p, n });
       for (const entry of this.#owners.entries()) {
         const nested = prefixOfKey(entry.key);
-        if (nested === p || !isUnder(nested, p) || entry.value.owner === station) continue;
+        if (nested === p || !isWithin(nested, p) || entry.value.owner === station) continue;
         const here = exportOrNull(this.#tree, nested);
         kept.push(here === 'null' ? { o: 'remove', p: nested } : { o: 'put', p: nested, n: JSON.parse(here) });
       }
@@ -786,10 +775,6 @@ function joinedAt(entry: StationEntry): { seq: number; applied: number } {
   return { seq: entry.joinedSeq, applied: entry.joinedVersion ?? 0 };
 }
 
-function normalizePath(path: string): string {
-  return path.startsWith('/') ? path.slice(1) : path;
-}
-
 /** The paths a call acts on: node.invoke's and station.migrate's path, or each path a write writes. */
 function callPaths(method: string, params: Record<string, unknown>): string[] {
   if (method === 'node.invoke' || method === 'station.migrate') return [normalizePath(String(params.path ?? ''))];
@@ -798,17 +783,9 @@ function callPaths(method: string, params: Record<string, unknown>): string[] {
 
 /** The owners-bucket keys of the paths and every ancestor of them. */
 function ancestorKeys(paths: string[]): string[] {
-  const keys = new Set<string>();
-  for (const path of paths) {
-    const names = path === '' ? [] : path.split('/');
-    for (let i = 0; i <= names.length; i++) keys.add(ownerKey(names.slice(0, i).join('/')));
-  }
-  return [...keys];
+  return [...new Set(paths.flatMap((path) => ancestorsOf(path).map(ownerKey)))];
 }
 
 function exportOrNull(tree: Tree, path: string): string {
-  const node = tree.tryNode(path);
-  if (node === undefined) return 'null';
-  node.release();
-  return tree.exportJSON(path, 'typed');
+  return exportAt(tree, path) ?? 'null';
 }

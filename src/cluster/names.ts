@@ -37,11 +37,6 @@ export function prefixOfKey(key: string): string {
   return key === 'root' ? '' : Buffer.from(key.slice(2), 'base64url').toString('utf8');
 }
 
-/** Whether `path` is `prefix` or lies under it, comparing whole names. */
-export function isUnder(path: string, prefix: string): boolean {
-  return prefix === '' || path === prefix || path.startsWith(prefix + '/');
-}
-
 /** The prefix itself and each of its ancestors, root first. */
 export function ancestorsOf(path: string): string[] {
   if (path === '') return [''];

@@ -46,4 +46,4 @@ export { canonicalJson } from './auth/canonicalJson.js';
 export { type AuthErrorCode, AuthError, RulesError } from './auth/errors.js';
 export type { RulesFile, TokenRule } from './auth/rules.js';
 export { type WriteSignature, signWrite, writeDigest } from './auth/signature.js';
-export { type WriteOp, writeOps } from './auth/writes.js';
+export { reaches, type WriteOp, writeOps } from './auth/writes.js';

@@ -170,6 +170,18 @@ export class ChangeHub {
     return this.#version;
   }
 
+  /**
+   * Throws a version conflict unless every change up to `version` has been published here
+   * (a read's minVersion, on the station whose versions they are).
+   */
+  assertReached(version: number, path: string): void {
+    this.flush();
+    if (this.#version >= version) return;
+    throw Object.assign(new GroveError('VERSION_CONFLICT', `minVersion ${version} is newer than this station's version ${this.#version}`, path), {
+      data: { version: this.#version },
+    });
+  }
+
   /** How many subscriptions are open. */
   get subscriptionCount(): number {
     return this.#subscribers.size;

@@ -47,7 +47,8 @@ export function opsOf(tree: Tree, changes: Change[]): LogOp[] {
   return ops;
 }
 
-function exportAt(tree: Tree, path: string): string | undefined {
+/** The typed JSON of the node at `path`, or undefined when there is none. */
+export function exportAt(tree: Tree, path: string): string | undefined {
   try {
     return tree.exportJSON(path, 'typed');
   } catch (error) {

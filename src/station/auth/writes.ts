@@ -50,7 +50,7 @@ export function reachedOwners(ops: readonly WriteOp[], owners: readonly Owner[])
 }
 
 /** Whether `op` writes inside `owned`, or at an ancestor of it in a way that may replace or remove it. */
-function reaches(op: WriteOp, owned: string): boolean {
+export function reaches(op: WriteOp, owned: string): boolean {
   if (isWithin(op.path, owned)) return true;
   if (!isWithin(owned, op.path)) return false;
   switch (op.method) {

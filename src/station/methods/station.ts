@@ -36,6 +36,7 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
       },
       handler: (_params, context) => {
         station.auth.authenticate(context.token);
+        const cluster = station.cluster?.info();
         return {
           id: station.id,
           version: station.version,
@@ -43,8 +44,8 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
           treeVersion: station.tree.version,
           nodes: station.tree.root.size - 1,
           connections: station.connections(),
-          peers: station.cluster?.info().peers.filter((peer) => peer.id !== station.id) ?? [],
-          ...(station.cluster ? { owners: station.cluster.info().owners } : {}),
+          peers: cluster?.peers.filter((peer) => peer.id !== station.id) ?? [],
+          ...(cluster ? { owners: cluster.owners } : {}),
         };
       },
     },

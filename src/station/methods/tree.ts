@@ -102,12 +102,7 @@ function define(station: StationContext, method: TreeMethod<any>): MethodDefinit
  */
 async function reached(station: StationContext, path: string, version: number): Promise<void> {
   if (station.cluster) return station.cluster.reached(path, version);
-  station.hub.flush();
-  if (station.hub.version >= version) return;
-  throw new RpcError(ErrorCode.VersionConflict, `minVersion ${version} is newer than this station's version ${station.hub.version}`, {
-    path,
-    version: station.hub.version,
-  });
+  station.hub.assertReached(version, path);
 }
 
 /** A path without its leading '/', checked against the path depth limit. */
