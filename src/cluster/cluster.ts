@@ -361,23 +361,13 @@ export class Cluster {
   }
 
   info(): ClusterInfo {
-    const now = Date.now();
     return {
       station: this.id,
       url: this.#options.advertise,
       connected: this.#connected,
       leaseMs: this.#options.leaseMs,
-      peers: this.#stations.entries().map((entry) => ({
-        id: entry.key,
-        url: entry.value.url,
-        alive: this.#alive(entry.key),
-        silentMs: entry.key === this.id ? now - this.#lastHeartbeat : now - entry.created,
-        version: entry.value.version,
-      })),
-      owners: this.#owners
-        .entries()
-        .map((entry) => ({ path: prefixOfKey(entry.key), owner: entry.value.owner, epoch: entry.value.epoch }))
-        .sort((a, b) => a.path.localeCompare(b.path)),
+      peers: this.peers(),
+      owners: this.owners(),
       replication: [...this.#followers.values()].map((follower) => ({
         station: follower.station,
         appliedVersion: follower.applied,
@@ -385,6 +375,26 @@ export class Cluster {
         lagMs: follower.lag.summary(),
       })),
     };
+  }
+
+  /** The stations of the registry, this one included, and whether each is heard from. */
+  peers(): ClusterInfo['peers'] {
+    const now = Date.now();
+    return this.#stations.entries().map((entry) => ({
+      id: entry.key,
+      url: entry.value.url,
+      alive: this.#alive(entry.key),
+      silentMs: entry.key === this.id ? now - this.#lastHeartbeat : now - entry.created,
+      version: entry.value.version,
+    }));
+  }
+
+  /** The owned prefixes, by path. */
+  owners(): ClusterInfo['owners'] {
+    return this.#owners
+      .entries()
+      .map((entry) => ({ path: prefixOfKey(entry.key), owner: entry.value.owner, epoch: entry.value.epoch }))
+      .sort((a, b) => a.path.localeCompare(b.path));
   }
 
   #ownerEntry(path: string): BucketEntry<OwnerEntry> | undefined {

@@ -34,8 +34,17 @@ export function ownerKey(prefix: string): string {
 }
 
 export function prefixOfKey(key: string): string {
-  return key === 'root' ? '' : Buffer.from(key.slice(2), 'base64url').toString('utf8');
+  // every write looks up its owner among the keys: decode each key once
+  let prefix = decodedKeys.get(key);
+  if (prefix === undefined) {
+    prefix = key === 'root' ? '' : Buffer.from(key.slice(2), 'base64url').toString('utf8');
+    decodedKeys.set(key, prefix);
+  }
+  return prefix;
 }
+
+/** Owner keys decoded so far; there are as many as prefixes ever owned. */
+const decodedKeys = new Map<string, string>();
 
 /** The prefix itself and each of its ancestors, root first. */
 export function ancestorsOf(path: string): string[] {

@@ -36,7 +36,7 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
       },
       handler: (_params, context) => {
         station.auth.authenticate(context.token);
-        const cluster = station.cluster?.info();
+        const { cluster } = station;
         return {
           id: station.id,
           version: station.version,
@@ -44,8 +44,8 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
           treeVersion: station.tree.version,
           nodes: station.tree.root.size - 1,
           connections: station.connections(),
-          peers: cluster?.peers.filter((peer) => peer.id !== station.id) ?? [],
-          ...(cluster ? { owners: cluster.owners } : {}),
+          peers: cluster?.peers().filter((peer) => peer.id !== station.id) ?? [],
+          ...(cluster ? { owners: cluster.owners() } : {}),
         };
       },
     },
