@@ -16,6 +16,7 @@ import {
 } from '../src/client/index.js';
 import { type Station, type StationOptions, startStation } from '../src/station/server.js';
 import { Tree } from '../src/tree.js';
+import { waitFor } from './helpers/station.js';
 
 const stations: Station[] = [];
 const clients: GroveClient[] = [];
@@ -37,14 +38,6 @@ function client(station: Station, options: Partial<ClientOptions> = {}): GroveCl
   const created = createClient({ url: station.url, WebSocket, reconnect: { initialDelayMs: 20, maxDelayMs: 200 }, ...options });
   clients.push(created);
   return created;
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe.each(['http', 'ws'] as const)('the client over %s', (transport) => {

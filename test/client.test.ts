@@ -14,6 +14,7 @@ import {
   RpcErrorCode,
   type TreeChange,
 } from '../src/client/index.js';
+import { waitFor } from './helpers/station.js';
 
 interface Change {
   version: number;
@@ -217,14 +218,6 @@ async function startStation(options: { store?: FakeStore; port?: number; token?:
 function track(client: GroveClient): GroveClient {
   clients.push(client);
   return client;
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 function socketClient(station: FakeStation, options: { token?: string; timeoutMs?: number } = {}): GroveClient {

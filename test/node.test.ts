@@ -4,8 +4,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { GroveError, type GroveErrorCode, INTEGER_TYPE, Node, Tree, TYPE_IDS } from '../src/index.js';
+import { INTEGER_TYPE, Node, Tree, TYPE_IDS } from '../src/index.js';
 import { native } from '../src/native.js';
+import { expectGroveError } from './helpers/errors.js';
 
 let tree: Tree;
 beforeEach(() => {
@@ -14,18 +15,6 @@ beforeEach(() => {
 afterEach(() => {
   tree.close();
 });
-
-function expectGroveError(fn: () => unknown, code: GroveErrorCode, message?: RegExp | string): void {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GroveError);
-    expect((error as GroveError).code).toBe(code);
-    if (message !== undefined) expect((error as GroveError).message).toMatch(message);
-    return;
-  }
-  throw new Error(`expected a GroveError ${code}, but nothing was thrown`);
-}
 
 /** A list of people with name and age members. */
 function people(): Node {

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { MAX_QUEUED_BYTES } from '../src/station/methods/station.js';
 import { type Station, type StationOptions, startStation } from '../src/station/server.js';
+import { waitFor } from './helpers/station.js';
 
 interface Frame {
   id?: string;
@@ -91,14 +92,6 @@ async function refusal(station: Station, query: string, headers: Record<string, 
   let body = '';
   for await (const chunk of response) body += chunk;
   return { status: response.statusCode, body: JSON.parse(body) };
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** Writes as a client would, through the change hub, so each write is one event. */

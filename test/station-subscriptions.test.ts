@@ -15,6 +15,7 @@ import { createClient } from '../src/client/index.js';
 import type { RpcContext } from '../src/rpc/index.js';
 import { MAX_QUEUED_BYTES } from '../src/station/methods/station.js';
 import { type Station, type StationOptions, startStation } from '../src/station/server.js';
+import { waitFor } from './helpers/station.js';
 
 interface Message {
   id?: number;
@@ -86,14 +87,6 @@ async function station(options: StationOptions = {}): Promise<Station> {
   const started = await startStation({ port: 0, rateLimit: false, ...options });
   stations.push(started);
   return started;
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** Nothing more arrives: waits longer than the hub takes to drain local writes. */

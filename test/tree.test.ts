@@ -1,8 +1,9 @@
 // The Tree API: paths with Firebase semantics, JSON export, sharing, the change feed, close.
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { GroveError, type GroveErrorCode, Tree } from '../src/index.js';
+import { Tree } from '../src/index.js';
 import { native } from '../src/native.js';
+import { expectGroveError } from './helpers/errors.js';
 
 const trees: Tree[] = [];
 function tree(): Tree {
@@ -13,20 +14,6 @@ function tree(): Tree {
 afterEach(() => {
   for (const t of trees.splice(0)) t.close();
 });
-
-/** Runs `fn`, expecting a GroveError with `code` whose message matches `message`. */
-function expectGroveError(fn: () => unknown, code: GroveErrorCode, message?: RegExp | string): GroveError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GroveError);
-    const grove = error as GroveError;
-    expect(grove.code).toBe(code);
-    if (message !== undefined) expect(grove.message).toMatch(message);
-    return grove;
-  }
-  throw new Error(`expected a GroveError ${code}, but nothing was thrown`);
-}
 
 describe('set and get', () => {
   it('builds subtrees from plain values with the documented type inference', () => {

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { type AbstractType, GroveError, Tree, TYPE_IDS } from '../src/index.js';
+import { type AbstractType, Tree, TYPE_IDS } from '../src/index.js';
+import { expectGroveError } from './helpers/errors.js';
 
 let tree: Tree;
 beforeEach(() => {
@@ -33,16 +34,8 @@ const counter: AbstractType = {
 
 const point: AbstractType = { name: 'point', id: 0x10000002, members: { at: 'vec3', weight: 'number' } };
 
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GroveError);
-    expect((error as GroveError).code).toBe('TYPE_MISMATCH');
-    return (error as GroveError).message;
-  }
-  throw new Error('expected the write to be refused');
-}
+/** The message of the TYPE_MISMATCH with which a write that breaks a schema is refused. */
+const refusal = (fn: () => unknown): string => expectGroveError(fn, 'TYPE_MISMATCH').message;
 
 describe('member schemas', () => {
   beforeEach(() => {

@@ -3,7 +3,8 @@
 // names both types (include/grove/forms.h has the rules).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { convert, GroveError, type LeafValue, Tree, TYPE_IDS, type TypeName } from '../src/index.js';
+import { convert, type LeafValue, Tree, TYPE_IDS, type TypeName } from '../src/index.js';
+import { expectGroveError } from './helpers/errors.js';
 
 let tree: Tree;
 beforeEach(() => {
@@ -25,16 +26,8 @@ const SIGNATURE =
 
 const hex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
 
-function mismatch(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GroveError);
-    expect((error as GroveError).code).toBe('TYPE_MISMATCH');
-    return (error as GroveError).message;
-  }
-  throw new Error('expected a TYPE_MISMATCH');
-}
+/** The message of the TYPE_MISMATCH that `fn` must throw. */
+const mismatch = (fn: () => unknown): string => expectGroveError(fn, 'TYPE_MISMATCH').message;
 
 // [from type, value of it, to type, the converted value]
 const EXACT: [TypeName, LeafValue, TypeName, LeafValue][] = [

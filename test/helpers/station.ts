@@ -180,6 +180,18 @@ export function errorOf(reply: RpcReply, code: number): RpcErrorObject {
   return reply.error!;
 }
 
+/**
+ * Polls `condition` every 5 ms until it holds: how the tests wait for notifications, change
+ * events and connection states. Fails naming `what` after `timeoutMs`.
+ */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** Resolves with a call's result, or rejects with its error. */
 export function resolving(call: Caller): (method: string, params?: unknown) => Promise<any> {
   return async (method, params) => {
