@@ -55,37 +55,58 @@ GROVE_AVX2 double horizontal_sum(__m256d v) {
   return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 
-GROVE_AVX2 double sum_avx2(const float* x, std::size_t n) {
+// Each kernel is one template over the element type, float or double. Sums and dot
+// products accumulate four doubles per register whatever the element type; min, max,
+// scale and axpy work in the element type, 8 float lanes (__m256) or 4 double lanes
+// (__m256d), through these overloads, which inline to the intrinsics they wrap.
+
+GROVE_AVX2 __m256d four_doubles(const float* x) { return _mm256_cvtps_pd(_mm_loadu_ps(x)); }
+GROVE_AVX2 __m256d four_doubles(const double* x) { return _mm256_loadu_pd(x); }
+
+GROVE_AVX2 __m256 load(const float* x) { return _mm256_loadu_ps(x); }
+GROVE_AVX2 __m256d load(const double* x) { return _mm256_loadu_pd(x); }
+GROVE_AVX2 void store(float* out, __m256 v) { _mm256_storeu_ps(out, v); }
+GROVE_AVX2 void store(double* out, __m256d v) { _mm256_storeu_pd(out, v); }
+GROVE_AVX2 __m256 splat(float a) { return _mm256_set1_ps(a); }
+GROVE_AVX2 __m256d splat(double a) { return _mm256_set1_pd(a); }
+GROVE_AVX2 __m256 add(__m256 a, __m256 b) { return _mm256_add_ps(a, b); }
+GROVE_AVX2 __m256d add(__m256d a, __m256d b) { return _mm256_add_pd(a, b); }
+GROVE_AVX2 __m256 mul(__m256 a, __m256 b) { return _mm256_mul_ps(a, b); }
+GROVE_AVX2 __m256d mul(__m256d a, __m256d b) { return _mm256_mul_pd(a, b); }
+GROVE_AVX2 __m256 lane_min(__m256 a, __m256 b) { return _mm256_min_ps(a, b); }
+GROVE_AVX2 __m256d lane_min(__m256d a, __m256d b) { return _mm256_min_pd(a, b); }
+GROVE_AVX2 __m256 lane_max(__m256 a, __m256 b) { return _mm256_max_ps(a, b); }
+GROVE_AVX2 __m256d lane_max(__m256d a, __m256d b) { return _mm256_max_pd(a, b); }
+// `seen` with the lanes of v that are NaN (unordered with themselves) set.
+GROVE_AVX2 __m256 add_nan_lanes(__m256 seen, __m256 v) { return _mm256_or_ps(seen, _mm256_cmp_ps(v, v, _CMP_UNORD_Q)); }
+GROVE_AVX2 __m256d add_nan_lanes(__m256d seen, __m256d v) { return _mm256_or_pd(seen, _mm256_cmp_pd(v, v, _CMP_UNORD_Q)); }
+GROVE_AVX2 bool any_lane(__m256 mask) { return _mm256_movemask_ps(mask) != 0; }
+GROVE_AVX2 bool any_lane(__m256d mask) { return _mm256_movemask_pd(mask) != 0; }
+
+template <class T>
+constexpr std::size_t kLanes = sizeof(__m256) / sizeof(T);
+
+template <class T>
+GROVE_AVX2 double sum_avx2(const T* x, std::size_t n) {
   __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;  // four chains hide the add latency
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    a0 = _mm256_add_pd(a0, _mm256_cvtps_pd(_mm_loadu_ps(x + i)));
-    a1 = _mm256_add_pd(a1, _mm256_cvtps_pd(_mm_loadu_ps(x + i + 4)));
-    a2 = _mm256_add_pd(a2, _mm256_cvtps_pd(_mm_loadu_ps(x + i + 8)));
-    a3 = _mm256_add_pd(a3, _mm256_cvtps_pd(_mm_loadu_ps(x + i + 12)));
+    a0 = _mm256_add_pd(a0, four_doubles(x + i));
+    a1 = _mm256_add_pd(a1, four_doubles(x + i + 4));
+    a2 = _mm256_add_pd(a2, four_doubles(x + i + 8));
+    a3 = _mm256_add_pd(a3, four_doubles(x + i + 12));
   }
   double total = horizontal_sum(_mm256_add_pd(_mm256_add_pd(a0, a1), _mm256_add_pd(a2, a3)));
   return total + sum_scalar(x + i, n - i);
 }
 
-GROVE_AVX2 double sum_avx2(const double* x, std::size_t n) {
-  __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
-  std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    a0 = _mm256_add_pd(a0, _mm256_loadu_pd(x + i));
-    a1 = _mm256_add_pd(a1, _mm256_loadu_pd(x + i + 4));
-    a2 = _mm256_add_pd(a2, _mm256_loadu_pd(x + i + 8));
-    a3 = _mm256_add_pd(a3, _mm256_loadu_pd(x + i + 12));
-  }
-  double total = horizontal_sum(_mm256_add_pd(_mm256_add_pd(a0, a1), _mm256_add_pd(a2, a3)));
-  return total + sum_scalar(x + i, n - i);
+template <class T>
+GROVE_AVX2 __m256d product(const T* x, const T* y) {
+  return _mm256_mul_pd(four_doubles(x), four_doubles(y));
 }
 
-GROVE_AVX2 __m256d product(const float* x, const float* y) {
-  return _mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(x)), _mm256_cvtps_pd(_mm_loadu_ps(y)));
-}
-
-GROVE_AVX2 double dot_avx2(const float* x, const float* y, std::size_t n) {
+template <class T>
+GROVE_AVX2 double dot_avx2(const T* x, const T* y, std::size_t n) {
   __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16) {
@@ -98,80 +119,37 @@ GROVE_AVX2 double dot_avx2(const float* x, const float* y, std::size_t n) {
   return total + dot_scalar(x + i, y + i, n - i);
 }
 
-GROVE_AVX2 double dot_avx2(const double* x, const double* y, std::size_t n) {
-  __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
+// vminps/vmaxps (and the pd forms) return their second operand when either is NaN, so
+// NaNs are tracked apart: `nans` collects the lanes that were NaN.
+template <class T>
+GROVE_AVX2 T extreme_avx2(const T* x, std::size_t n, bool want_max) {
+  auto best = splat(x[0]);
+  decltype(best) nans{};
   std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    a0 = _mm256_add_pd(a0, _mm256_mul_pd(_mm256_loadu_pd(x + i), _mm256_loadu_pd(y + i)));
-    a1 = _mm256_add_pd(a1, _mm256_mul_pd(_mm256_loadu_pd(x + i + 4), _mm256_loadu_pd(y + i + 4)));
-    a2 = _mm256_add_pd(a2, _mm256_mul_pd(_mm256_loadu_pd(x + i + 8), _mm256_loadu_pd(y + i + 8)));
-    a3 = _mm256_add_pd(a3, _mm256_mul_pd(_mm256_loadu_pd(x + i + 12), _mm256_loadu_pd(y + i + 12)));
+  for (; i + kLanes<T> <= n; i += kLanes<T>) {
+    auto v = load(x + i);
+    nans = add_nan_lanes(nans, v);
+    best = want_max ? lane_max(best, v) : lane_min(best, v);
   }
-  double total = horizontal_sum(_mm256_add_pd(_mm256_add_pd(a0, a1), _mm256_add_pd(a2, a3)));
-  return total + dot_scalar(x + i, y + i, n - i);
+  if (any_lane(nans)) return static_cast<T>(std::nan(""));
+  T lanes[kLanes<T>];
+  store(lanes, best);
+  return extreme_scalar(x, i, n, extreme_scalar(lanes, 0, kLanes<T>, lanes[0], want_max), want_max);
 }
 
-// vminps/vmaxps return their second operand when either is NaN, so NaNs are tracked
-// apart: `unordered` collects lanes that compared unordered with themselves.
-GROVE_AVX2 float extreme_avx2(const float* x, std::size_t n, bool want_max) {
-  __m256 best = _mm256_set1_ps(x[0]);
-  __m256 unordered = _mm256_setzero_ps();
+template <class T>
+GROVE_AVX2 void scale_avx2(T* out, T a, const T* x, std::size_t n) {
+  auto va = splat(a);
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    __m256 v = _mm256_loadu_ps(x + i);
-    unordered = _mm256_or_ps(unordered, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-    best = want_max ? _mm256_max_ps(best, v) : _mm256_min_ps(best, v);
-  }
-  if (_mm256_movemask_ps(unordered) != 0) return std::nanf("");
-  float lanes[8];
-  _mm256_storeu_ps(lanes, best);
-  return extreme_scalar(x, i, n, extreme_scalar(lanes, 0, 8, lanes[0], want_max), want_max);
-}
-
-GROVE_AVX2 double extreme_avx2(const double* x, std::size_t n, bool want_max) {
-  __m256d best = _mm256_set1_pd(x[0]);
-  __m256d unordered = _mm256_setzero_pd();
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    __m256d v = _mm256_loadu_pd(x + i);
-    unordered = _mm256_or_pd(unordered, _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
-    best = want_max ? _mm256_max_pd(best, v) : _mm256_min_pd(best, v);
-  }
-  if (_mm256_movemask_pd(unordered) != 0) return std::nan("");
-  double lanes[4];
-  _mm256_storeu_pd(lanes, best);
-  return extreme_scalar(x, i, n, extreme_scalar(lanes, 0, 4, lanes[0], want_max), want_max);
-}
-
-GROVE_AVX2 void scale_avx2(float* out, float a, const float* x, std::size_t n) {
-  __m256 va = _mm256_set1_ps(a);
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, _mm256_mul_ps(va, _mm256_loadu_ps(x + i)));
+  for (; i + kLanes<T> <= n; i += kLanes<T>) store(out + i, mul(va, load(x + i)));
   scale_scalar(out + i, a, x + i, n - i);
 }
 
-GROVE_AVX2 void scale_avx2(double* out, double a, const double* x, std::size_t n) {
-  __m256d va = _mm256_set1_pd(a);
+template <class T>
+GROVE_AVX2 void axpy_avx2(T* out, T a, const T* x, const T* y, std::size_t n) {
+  auto va = splat(a);
   std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) _mm256_storeu_pd(out + i, _mm256_mul_pd(va, _mm256_loadu_pd(x + i)));
-  scale_scalar(out + i, a, x + i, n - i);
-}
-
-GROVE_AVX2 void axpy_avx2(float* out, float a, const float* x, const float* y, std::size_t n) {
-  __m256 va = _mm256_set1_ps(a);
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_mul_ps(va, _mm256_loadu_ps(x + i)), _mm256_loadu_ps(y + i)));
-  }
-  axpy_scalar(out + i, a, x + i, y + i, n - i);
-}
-
-GROVE_AVX2 void axpy_avx2(double* out, double a, const double* x, const double* y, std::size_t n) {
-  __m256d va = _mm256_set1_pd(a);
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    _mm256_storeu_pd(out + i, _mm256_add_pd(_mm256_mul_pd(va, _mm256_loadu_pd(x + i)), _mm256_loadu_pd(y + i)));
-  }
+  for (; i + kLanes<T> <= n; i += kLanes<T>) store(out + i, add(mul(va, load(x + i)), load(y + i)));
   axpy_scalar(out + i, a, x + i, y + i, n - i);
 }
 

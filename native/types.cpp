@@ -64,8 +64,10 @@ constexpr std::size_t kFirstChain = 27;
 
 // The entry of a family whose types each have one flag bit, listed in bit order.
 const TypeInfo* by_flag_bit(TypeId id, std::size_t first, std::size_t count) {
-  if (!std::has_single_bit(flags(id))) return nullptr;
-  auto bit = static_cast<std::size_t>(std::countr_zero(flags(id)));
+  TypeId f = flags(id);
+  // One bit set; not std::has_single_bit, which without -mpopcnt is a libgcc popcount call.
+  if (f == 0 || (f & (f - 1)) != 0) return nullptr;
+  auto bit = static_cast<std::size_t>(std::countr_zero(f));
   return bit < count ? &kBuiltins[first + bit] : nullptr;
 }
 

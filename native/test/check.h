@@ -1,5 +1,6 @@
 // A minimal assertion harness for the core's C++ tests: CHECK records a failure and goes
-// on; main() returns the failure count, which ctest reports.
+// on; main() returns the failure count, which ctest reports. TreeHolder is the tests'
+// tree fixture.
 #pragma once
 
 #include <atomic>
@@ -8,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "grove/epoch.h"
 #include "grove/error.h"
+#include "grove/tree.h"
 
 namespace check {
 
@@ -39,6 +42,16 @@ inline int run_all() {
 }
 
 }  // namespace check
+
+// A tree for one test, released at the end of the test with everything it retired freed.
+struct TreeHolder {
+  grove::Tree* tree = grove::Tree::create();
+  ~TreeHolder() {
+    tree->release();
+    grove::epoch::drain();
+  }
+  grove::Tree* operator->() const { return tree; }
+};
 
 #define TEST(name) \
   static void name(); \

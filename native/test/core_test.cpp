@@ -13,15 +13,6 @@ using namespace grove;
 
 namespace {
 
-struct TreeHolder {
-  Tree* tree = Tree::create();
-  ~TreeHolder() {
-    tree->release();
-    epoch::drain();
-  }
-  Tree* operator->() const { return tree; }
-};
-
 NodeRef add(Tree* tree, Node& parent, std::string_view name, TypeId type, const Value* value = nullptr) {
   NodeRef node = tree->create_node(name, type, value);
   tree->add_child(parent, *node);

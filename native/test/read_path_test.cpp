@@ -26,14 +26,6 @@ uint32_t reference_hash(std::string_view name) {
   return crc;
 }
 
-struct TreeHolder {
-  Tree* tree = Tree::create();
-  ~TreeHolder() {
-    tree->release();
-    epoch::drain();
-  }
-};
-
 }  // namespace
 
 TEST(name_hash_agrees_with_the_bytewise_crc_for_every_length) {

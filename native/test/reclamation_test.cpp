@@ -27,17 +27,34 @@ void wait_for(const std::atomic<bool>& flag) {
   while (!flag.load()) std::this_thread::yield();
 }
 
+// A reader thread that holds an epoch::Guard from construction (which returns once the
+// guard is held) until release(), which joins it.
+class PinnedReader {
+ public:
+  PinnedReader()
+      : thread_([this] {
+          epoch::Guard pin;
+          reading_ = true;
+          wait_for(done_reading_);
+        }) {
+    wait_for(reading_);
+  }
+  void release() {
+    done_reading_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> reading_{false}, done_reading_{false};
+  std::thread thread_;  // last: starts once the flags exist
+};
+
 }  // namespace
 
 TEST(retired_object_outlives_a_reader_that_could_see_it) {
   g_freed = 0;
-  std::atomic<bool> reading{false}, done_reading{false}, retired{false};
-  std::thread reader([&] {
-    epoch::Guard pin;
-    reading = true;
-    wait_for(done_reading);
-  });
-  wait_for(reading);
+  std::atomic<bool> retired{false};
+  PinnedReader reader;
   // Lockless: retire() returns and the object waits. Locking: retire() waits for the reader.
   std::thread writer([&] {
     retire_tracked();
@@ -46,8 +63,7 @@ TEST(retired_object_outlives_a_reader_that_could_see_it) {
   std::this_thread::sleep_for(50ms);
   epoch::collect();
   CHECK(g_freed == 0);
-  done_reading = true;
-  reader.join();
+  reader.release();
   writer.join();
   CHECK(retired.load());
   CHECK(epoch::drain() == 0);
@@ -111,21 +127,15 @@ TEST(many_retires_are_all_freed) {
 
 #ifdef GROVE_LOCKING
 TEST(locking_build_write_section_excludes_readers) {
-  std::atomic<bool> reading{false}, done_reading{false}, writing{false};
-  std::thread reader([&] {
-    epoch::Guard pin;
-    reading = true;
-    wait_for(done_reading);
-  });
-  wait_for(reading);
+  std::atomic<bool> writing{false};
+  PinnedReader reader;
   std::thread writer([&] {
     epoch::WriteSection section;
     writing = true;
   });
   std::this_thread::sleep_for(50ms);
   CHECK(!writing.load());
-  done_reading = true;
-  reader.join();
+  reader.release();
   writer.join();
   CHECK(writing.load());
 }

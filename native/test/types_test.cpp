@@ -16,15 +16,6 @@ using namespace grove;
 
 namespace {
 
-struct TreeHolder {
-  Tree* tree = Tree::create();
-  ~TreeHolder() {
-    tree->release();
-    epoch::drain();
-  }
-  Tree* operator->() const { return tree; }
-};
-
 Value numbers(std::initializer_list<double> list) {
   ArrayRef a = ArrayRef::adopt(ArrayData::allocate(Element::kF64, list.size()));
   std::copy(list.begin(), list.end(), a->as<double>());
