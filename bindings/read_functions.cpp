@@ -3,7 +3,6 @@
 #include "addon.h"
 #include "js_errors.h"
 #include "js_values.h"
-#include "paths.h"
 
 namespace grove::bindings {
 namespace {
@@ -215,7 +214,7 @@ Napi::Value Addon::Children(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// listChildren(node, offset, limit) → [total, name, typeId, id, childCount, name, ...]:
+// listChildren(node, offset, limit) → [total, name, typeId, id, childCount, version, name, ...]:
 // one page of a child list described in one call, without a handle per child.
 Napi::Value Addon::ListChildren(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -234,6 +233,7 @@ Napi::Value Addon::ListChildren(const Napi::CallbackInfo& info) {
     out.Set(at++, Napi::Number::New(env, child.type()));
     out.Set(at++, u64_to_js(env, child.id()));
     out.Set(at++, Napi::Number::New(env, static_cast<double>(child.child_count())));
+    out.Set(at++, u64_to_js(env, child.version()));
   }
   return out;
 }

@@ -30,13 +30,30 @@ export interface NativeBinding {
   treeRoot(tree: number): number;
   treeVersion(tree: number): number;
   advanceTreeVersion(tree: number, version: number): number;
-  setFeed(tree: number, on: boolean): void;
-  /** 7 entries per change: version, op index, path, node, replaced, then value and oldValue (set) or member and descending (sort). */
+  /** level: 0 off, 1 events, 2 events and records. */
+  setFeed(tree: number, level: number): void;
+  /** 8 entries per change: version, op index, writer, id, path, then the JSON texts value, oldValue and record (or undefined). */
   takeChanges(tree: number): unknown[];
+  /** The tag this thread's changes carry. */
+  writerTag(): number;
+  /** Applies one record (JSON text or its bytes); returns its version. */
+  applyRecord(tree: number, record: string | Uint8Array, keepVersions: boolean, after: number): number;
+  /** With the tree's writers held back: [changes (as takeChanges), snapshot body, version, next id]. */
+  snapshotTree(tree: number): [unknown[], string, number, number];
+  /** With the tree's writers held back: [changes (as takeChanges), the record form of the node at each path or undefined]. */
+  exportFrozen(tree: number, paths: string[]): [unknown[], (string | undefined)[]];
+  loadTree(tree: number, body: string | Uint8Array): void;
+  /** A detached subtree from its record form, ids kept; with `children`, each of its children. */
+  readSubtree(tree: number, node: string, children: false): number;
+  readSubtree(tree: number, node: string, children: true): number[];
+  nodeById(tree: number, id: number | bigint): number | undefined;
+  treeSize(tree: number): number;
+  /** [next id, id range], after raising the next id to `next` and moving new ids to `range`, when given. */
+  treeIds(tree: number, next?: number, range?: number): [number, number];
   /** typeId 0 infers the type from the value. */
   createNode(tree: number, name: string, typeId: number, value: unknown): number;
-  /** depth: levels of children to include (undefined: all). */
-  exportJSON(node: number, path: string, typed: boolean, depth?: number): string;
+  /** format: 0 plain, 1 typed, 2 store (typed with ids); depth: levels of children to include (undefined: all). */
+  exportJSON(node: number, path: string, format: number, depth?: number): string;
 
   nodeId(node: number): number;
   nodeName(node: number): string;
@@ -57,7 +74,7 @@ export interface NativeBinding {
   children(node: number): number[];
   /** op: 0 =, 1 !=, 2 <, 3 >, 4 <=, 5 >=; limit -1: no limit. */
   find(node: number, member: string, op: number, value: LeafValue, byCount: boolean, typeId: number, limit: number): number[];
-  /** [total, then name, typeId, id, childCount per child of the page]. */
+  /** [total, then name, typeId, id, childCount, version per child of the page]. */
   listChildren(node: number, offset: number, limit: number): unknown[];
   subtreeSize(node: number): number;
   snapshot(node: number): number;
@@ -68,6 +85,7 @@ export interface NativeBinding {
   setPath(node: number, path: string, value: unknown, typeId: number): number;
   deletePath(node: number, path: string): number;
   putPath(node: number, path: string, detached: number): number;
+  addPath(node: number, path: string, detached: number): number;
   addChild(node: number, name: string, typeId: number, value: unknown): number;
   append(node: number, child: number): number;
   removeChild(node: number, child: number): number;

@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { createClient } from '../src/client/index.js';
-import type { RpcContext } from '../src/rpc/index.js';
+import { RawJson, type RpcContext } from '../src/rpc/index.js';
 import { MAX_QUEUED_BYTES } from '../src/station/methods/station.js';
 import { type Station, type StationOptions, startStation } from '../src/station/server.js';
 import { waitFor } from './helpers/station.js';
@@ -396,7 +396,8 @@ describe('a subscriber that cannot keep up', () => {
       transport: 'ws',
       connectionId: 'ws:slow',
       log: { error: () => {} },
-      notify: (method, params) => void sent.push({ method, params }),
+      // notifications of events arrive as JSON text (made once per event): read them as the client would
+      notify: (method, params) => void sent.push({ method, params: params instanceof RawJson ? JSON.parse(params.text) : params }),
       onClose: (cleanup) => void cleanups.push(cleanup),
       queuedBytes: () => queued.bytes,
     };

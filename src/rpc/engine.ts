@@ -21,8 +21,8 @@ export interface RpcContext {
   /** The bearer token presented, if any; an in-band `auth` call on WebSocket may set it. */
   token?: string;
   readonly log: RpcLogger;
-  /** Pushes a server notification to this caller; present only where the transport can. */
-  readonly notify?: (method: string, params: Record<string, unknown>) => void;
+  /** Pushes a server notification to this caller (params as an object, or already JSON text); present only where the transport can. */
+  readonly notify?: (method: string, params: Record<string, unknown> | RawJson) => void;
   /** Runs `cleanup` when the connection ends (at once if it already has); persistent transports only. */
   readonly onClose?: (cleanup: () => void) => void;
   /** Bytes sent to this caller that the network has not taken yet; persistent transports only. */

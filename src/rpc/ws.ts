@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import websocket, { type WebsocketPluginOptions } from '@fastify/websocket';
 import type { FastifyPluginAsync } from 'fastify';
-import type { RpcContext, RpcEngine } from './engine.js';
+import { RawJson, type RpcContext, type RpcEngine } from './engine.js';
 import { ErrorCode, RpcError } from './errors.js';
 import { bearerToken } from './http.js';
 import { limitExceeded } from './limits.js';
@@ -70,7 +70,8 @@ export const rpcWs: FastifyPluginAsync<RpcWsOptions> = async (app, { engine, mes
       connectionId: `ws:${randomUUID()}`,
       token: bearerToken(request.headers.authorization),
       log: request.log,
-      notify: (method, params) => send(JSON.stringify({ jsonrpc: '2.0', method, params })),
+      notify: (method, params) =>
+        send(`{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":${params instanceof RawJson ? params.text : JSON.stringify(params)}}`),
       onClose: (cleanup) => (closed ? runCleanup(cleanup) : cleanups.push(cleanup)),
       // what ws holds for a reader that does not keep up, so subscriptions can stop feeding it
       queuedBytes: () => socket.bufferedAmount,

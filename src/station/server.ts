@@ -101,7 +101,9 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   const rpcLimits = Object.fromEntries(Object.entries({ maxBodyBytes, maxBatch, maxDepth }).filter(([, v]) => v !== undefined));
   const limits = { ...defaultStationLimits, ...stationLimits };
   const auth = loadAuthConfig({ tokens: options.tokens ?? [], rulesFile: options.rulesFile });
-  const id = options.stationId ?? randomUUID().slice(0, 8);
+  // the station keeps its id in its data directory: a restart is the same station
+  const id = options.stationId ?? store?.station?.id ?? randomUUID().slice(0, 8);
+  if (store && store.station?.id !== id) store.setStation({ id });
   let cluster: Cluster | undefined;
   try {
     cluster = options.cluster && (await Cluster.connect(tree, { ...options.cluster, stationId: id }));
@@ -113,10 +115,10 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   const hub = new ChangeHub(tree, { logSize: options.changeLogSize, durable });
   if (store) {
     store.onFailure = () => reloadDurable(store, tree, hub);
-    if (loadedDemo) await store.snapshot(tree, () => hub.flush());
+    if (loadedDemo) await store.snapshot(() => hub.snapshot());
   }
   const snapshots = store && setInterval(() => {
-    if (store.snapshotDue) store.snapshot(tree, () => hub.flush()).catch((error) => (options.storeOptions?.log ?? console.error)(`snapshot failed: ${(error as Error).message}`));
+    if (store.snapshotDue) store.snapshot(() => hub.snapshot()).catch((error) => (options.storeOptions?.log ?? console.error)(`snapshot failed: ${(error as Error).message}`));
   }, 1000).unref();
   const app = Fastify({ logger: options.logger ?? false });
   const streams = new Set<unknown>();
@@ -236,10 +238,18 @@ function reloadDurable(store: Store, tree: Tree, hub: ChangeHub): void {
   const scratch = Tree.create();
   try {
     store.durableState(scratch);
-    const text = scratch.exportJSON('', 'typed');
+    // the nodes come back with their ids (the record form), in place of what the root holds
+    const durable = tree.readChildren(scratch.exportJSON('', 'store'));
     store.suspended(() => {
       hub.flush();
-      tree.importJSON('', text, { format: 'typed', replace: true });
+      for (const child of tree.root.children()) {
+        tree.root.remove(child);
+        child.release();
+      }
+      for (const child of durable) {
+        tree.root.append(child);
+        child.release();
+      }
       hub.flush();
     });
   } catch (error) {

@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 
 import { toRpcError } from '../rpc/index.js';
-import type { Subscription } from './changes.js';
+import { eventJson, type Subscription } from './changes.js';
 import type { StationContext } from './context.js';
 import { MAX_QUEUED_BYTES, readerOf } from './methods/station.js';
 import { normalise } from './methods/tree.js';
@@ -45,11 +45,11 @@ export const eventsRoute: FastifyPluginAsync<{ station: StationContext; streams:
         const identity = station.auth.authenticate(token);
         const path = normalise(station, query.path);
         station.auth.check(identity, 'read', path);
-        subscription = station.hub.subscribe(path, (event) => send(frame('tree.changed', event, event.version)), {
+        subscription = station.hub.subscribe(path, (event) => send(frame('tree.changed', eventJson(event), event.version)), {
           since,
           mayRead: readerOf(identity),
           // its id moves the reader's Last-Event-ID on, so a quiet stream can resume from the log
-          onProgress: (version) => send(frame('progress', { version }, version)),
+          onProgress: (version) => send(frame('progress', `{"version":${version}}`, version)),
         });
       } catch (err) {
         const error = toRpcError(err);
@@ -67,7 +67,7 @@ export const eventsRoute: FastifyPluginAsync<{ station: StationContext; streams:
         // a reader this slow resumes from the log: EventSource reconnects with Last-Event-ID
         subscription.close();
         const message = `over ${MAX_QUEUED_BYTES} bytes of events were waiting to be read; reconnect from the last id seen`;
-        raw.end(frame('subscriptionEnded', { reason: 'slow', message }));
+        raw.end(frame('subscriptionEnded', JSON.stringify({ reason: 'slow', message })));
       };
       streams.add(raw);
       const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS).unref();
@@ -80,6 +80,7 @@ export const eventsRoute: FastifyPluginAsync<{ station: StationContext; streams:
   );
 };
 
-function frame(name: string, data: object, id?: number): string {
-  return `${id === undefined ? '' : `id: ${id}\n`}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+/** One SSE frame; `data` is JSON text (an event's is made once, for every reader). */
+function frame(name: string, data: string, id?: number): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}event: ${name}\ndata: ${data}\n\n`;
 }

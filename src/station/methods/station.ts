@@ -1,10 +1,10 @@
 // The station's own methods: who it is (station.info), in-band auth for WebSocket
 // clients, subscriptions, and node.invoke of abstract-type operations.
 import { GroveError } from '../../errors.js';
-import { type MethodDefinition, type RpcContext } from '../../rpc/index.js';
+import { type MethodDefinition, RawJson, type RpcContext } from '../../rpc/index.js';
 import type { Identity } from '../auth.js';
 import { isWithin } from '../auth/paths.js';
-import type { Subscription } from '../changes.js';
+import { eventMembers, type Subscription } from '../changes.js';
 import type { StationContext } from '../context.js';
 import { leafToJson } from '../wire.js';
 import { clusterMethods } from './cluster.js';
@@ -174,8 +174,9 @@ class Subscriptions {
       );
     }
     const id = `s${++this.#next}`;
-    const send = (method: string, params: object) => {
-      if (queuedBytes === undefined || queuedBytes() <= MAX_QUEUED_BYTES) return notify(method, { subscription: id, ...params });
+    // params: the notification's members after the subscription's id, as JSON (an event's are made once, for every subscriber)
+    const send = (method: string, members: string) => {
+      if (queuedBytes === undefined || queuedBytes() <= MAX_QUEUED_BYTES) return notify(method, new RawJson(`{"subscription":"${id}",${members}}`));
       const unread = `over ${MAX_QUEUED_BYTES} bytes of notifications this connection has not read yet`;
       // still replaying: the subscribe fails, and the hub never starts it
       if (!mine.has(id)) throw new GroveError('LIMIT_EXCEEDED', `the replay stopped with ${unread}; read the subtree again instead`, at);
@@ -186,11 +187,11 @@ class Subscriptions {
       context.log.error({ err: error, subscription: id }, 'a subscription failed to send a change');
       notify('tree.subscriptionEnded', { subscription: id, reason: 'error', message: 'the station failed to send a change' });
     };
-    const subscription = station.hub.subscribe(at, (event) => send('tree.changed', event), {
+    const subscription = station.hub.subscribe(at, (event) => send('tree.changed', eventMembers(event)), {
       since,
       mayRead: readerOf(identity),
       // a quiet subscription learns how far it is up to date, so it can resume from the log
-      onProgress: (version) => send('tree.progress', { version }),
+      onProgress: (version) => send('tree.progress', `"version":${version}`),
       onEnd,
     });
     mine.set(id, subscription);

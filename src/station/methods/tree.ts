@@ -412,12 +412,6 @@ function copyInto(parent: Node, source: Node, release = false): void {
   }
 }
 
-function exists(station: StationContext, path: string): boolean {
-  const node = station.tree.tryNode(path);
-  node?.release();
-  return node !== undefined;
-}
-
 const TREE_METHODS: TreeMethod<any>[] = [
   method({
     name: 'tree.get',
@@ -479,11 +473,11 @@ const TREE_METHODS: TreeMethod<any>[] = [
       const at = normalise(station, p.path);
       checkValue(station, at, p.value, 'plain', depthOf(at) + 1);
       const type = typeOf(station, p.type);
-      // built detached first, so that a bad name or value fails before a missing parent is created
+      // built detached first, so that a bad name or value fails before anything changes; a
+      // missing parent is made with it, in the same change
       const child = station.tree.createNode(p.name, type, decodeValue(p.value, leafType(type), at));
       try {
-        if (!exists(station, at)) station.tree.set(at, {});
-        const version = nodeAt(station, at, (parent) => parent.append(child));
+        const version = station.tree.append(at, child);
         return { name: child.name, id: child.id, version };
       } finally {
         child.release();
