@@ -2,9 +2,7 @@
 // SSE (GET /events), the browser client at /client.js, with auth, limits, rate limiting
 // and CORS as configured.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
@@ -15,6 +13,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { AbstractType } from '../abstractTypes.js';
 import { Cluster, type ClusterOptions } from '../cluster/cluster.js';
 import { createRpcEngine, ErrorCode, RpcError, type RpcLimits, rpcServer, websocketOptions } from '../rpc/index.js';
+import { packageRoot, packageVersion } from '../packageRoot.js';
 import { Tree } from '../tree.js';
 import { loadAuthConfig } from './auth.js';
 import { ChangeHub, type DurableConsumer } from './changes.js';
@@ -76,16 +75,6 @@ export interface Station {
 
 /** The RPC error a write gets when the store cannot make it durable. */
 export const STORE_FAILED = -32007;
-
-const here = dirname(fileURLToPath(import.meta.url));
-const packageRoot = [join(here, '..', '..'), join(here, '..', '..', '..')].find((dir) => {
-  try {
-    return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === 'grove';
-  } catch {
-    return false;
-  }
-})!;
-const packageVersion: string = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')).version;
 
 /** Builds a station without listening (tests use it with inject or listen themselves). */
 export async function createStation(options: StationOptions = {}): Promise<Station> {
