@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { createLogger } from '../src/station/logging.js';
 import type { Station } from '../src/station/server.js';
 import { type NatsServer, startNats } from './helpers/nats.js';
 import { httpCaller, openStation, post, resultOf, waitFor, WsClient } from './helpers/station.js';
@@ -61,7 +62,9 @@ describe('/healthz and /readyz', () => {
     const inject = (phase: string) => {
       if (failing && phase === 'fsync') throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
     };
-    const station = await open({ data: dataDir(), storeOptions: { inject, log: () => {} } });
+    const logged: { level: string; time: string; msg: string; component?: string; req?: { url: string } }[] = [];
+    const logger = createLogger('debug', { write: (line: string) => void logged.push(JSON.parse(line)) });
+    const station = await open({ data: dataDir(), storeOptions: { inject }, logger });
     const health = await get(`${station.url}/healthz`);
     expect(health.status).toBe(200);
     expect(JSON.parse(health.text)).toEqual({ status: 'ok' });
@@ -79,6 +82,10 @@ describe('/healthz and /readyz', () => {
     expect(body.checks.store).toMatch(/^writes refused: the write could not be made durable/);
     expect((await get(`${station.url}/healthz`)).status).toBe(200);
     expect((await scrape(station)).get('grove_store_writable')).toBe(0);
+    // the store's own report is a warning of the station's logger, and each request a debug line
+    expect(logged.find((line) => line.component === 'store')).toMatchObject({ level: 'warn', msg: expect.stringMatching(/^writes fail: the write could not be made durable/) });
+    expect(logged.filter((line) => line.msg === 'request' && line.req?.url === '/readyz').map((line) => line.level)).toEqual(['debug', 'debug']);
+    expect(logged.every((line) => new Date(line.time).toISOString() === line.time)).toBe(true);
 
     failing = false;
     await new Promise((resolve) => setTimeout(resolve, 1100)); // the store tries the disk again after a second
@@ -152,6 +159,7 @@ describe('/metrics', () => {
         for (const method of new Set(counted.map((key) => /method="([^"]+)"/.exec(key)![1]!))) {
           const calls = counted.filter((key) => key.includes(`method="${method}"`)).reduce((sum, key) => sum + delta(key), 0);
           expect(delta(`grove_rpc_call_duration_seconds_count{method="${method}"}`)).toBe(calls);
+          expect(delta(`grove_rpc_call_duration_seconds_bucket{le="+Inf",method="${method}"}`)).toBe(calls);
         }
         // each durable write is one record; fsync batch: one fdatasync per batch
         expect(delta('grove_wal_batch_records_sum')).toBe(durableWrites);

@@ -143,16 +143,22 @@ export class RpcEngine {
    * Throws an RpcError for anything the caller got wrong; other throws are the handler's own.
    */
   async call(method: string, params: unknown, context: RpcContext): Promise<unknown> {
-    if (this.#observers.size === 0) return this.#call(method, params, context);
-    const started = performance.now();
-    const observed = this.#entries.has(method) ? method : '(unknown)';
+    const started = this.#observers.size > 0 ? performance.now() : undefined;
+    let code = 0;
     try {
-      const result = await this.#call(method, params, context);
-      this.#observe(observed, context, 0, started);
+      const { entry, named } = this.#check(method, params);
+      const result = await entry.definition.handler(named, context);
+      if (this.#validateResults && !entry.validateResult(result instanceof RawJson ? JSON.parse(result.text) : result)) {
+        throw new Error(
+          `${method} returned a result its schema refuses: ${this.#ajv.errorsText(entry.validateResult.errors)}`,
+        );
+      }
       return result;
     } catch (err) {
-      this.#observe(observed, context, toRpcError(err)?.code ?? ErrorCode.InternalError, started);
+      code = toRpcError(err)?.code ?? ErrorCode.InternalError;
       throw err;
+    } finally {
+      if (started !== undefined) this.#observe(this.#entries.has(method) ? method : '(unknown)', context, code, started);
     }
   }
 
@@ -165,17 +171,6 @@ export class RpcEngine {
   #refuse(id: RpcId, error: RpcError, context: RpcContext): RpcResponse {
     if (this.#observers.size > 0) this.#observe('(invalid)', context, error.code, performance.now());
     return failure(id, error);
-  }
-
-  async #call(method: string, params: unknown, context: RpcContext): Promise<unknown> {
-    const { entry, named } = this.#check(method, params);
-    const result = await entry.definition.handler(named, context);
-    if (this.#validateResults && !entry.validateResult(result instanceof RawJson ? JSON.parse(result.text) : result)) {
-      throw new Error(
-        `${method} returned a result its schema refuses: ${this.#ajv.errorsText(entry.validateResult.errors)}`,
-      );
-    }
-    return result;
   }
 
   /**

@@ -9,8 +9,11 @@ import type { LogLevel } from './logLevels.js';
 export type { Logger } from 'pino';
 export { LOG_LEVELS, type LogLevel } from './logLevels.js';
 
+/** stderr, shared by every logger of the process (a test may build hundreds of stations). */
+let stderr: DestinationStream | undefined;
+
 /** A logger at `level`, writing to `destination` (default stderr). */
-export function createLogger(level: LogLevel, destination: DestinationStream = pino.destination(2)): Logger {
+export function createLogger(level: LogLevel, destination: DestinationStream = (stderr ??= pino.destination(2))): Logger {
   return pino(
     {
       level,
@@ -65,7 +68,7 @@ export function componentLog(logger: Logger, component: 'store' | 'cluster'): (l
   return (line) => logger.warn({ component }, line);
 }
 
-/** The station's logger: the one given, or one at the level given (default: silent, for embedders and tests). */
-export function stationLogger(logger: Logger | LogLevel = 'silent'): Logger {
+/** The station's logger: the one given, or one at the level given (default warn: what the store and the cluster report, and failures). */
+export function stationLogger(logger: Logger | LogLevel = 'warn'): Logger {
   return typeof logger === 'string' ? createLogger(logger) : logger;
 }

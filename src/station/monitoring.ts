@@ -7,8 +7,9 @@
 //                 lag per stream, the tree's size, and the process (CPU, memory, event loop).
 // With tokens, /metrics needs one (Authorization: Bearer); /healthz and /readyz never do.
 import type { FastifyPluginAsync } from 'fastify';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Metric, Registry } from 'prom-client';
 
+import type { CallRecord } from '../rpc/engine.js';
 import { bearerToken } from '../rpc/http.js';
 import type { Store } from '../store/store.js';
 import { AuthError } from './auth.js';
@@ -87,26 +88,78 @@ function withDefaultMetrics(): Registry {
   return registry;
 }
 
+/** One line of a metric's text: prom-client's registry writes it as `metricName{labels} value`. */
+interface Sample {
+  metricName: string;
+  labels: Record<string, string | number>;
+  value: number;
+}
+
+/**
+ * Calls, counted and timed where they happen in plain maps and handed to prom-client only
+ * when scraped: prom-client's own counter and histogram cost ~0.7 µs a call, half of what a
+ * read in a batch costs.
+ */
+class CallTally {
+  readonly #counts = new Map<string, { labels: { method: string; transport: string; code: number }; count: number }>();
+  readonly #latencies = new Map<string, { buckets: Float64Array; sum: number; count: number }>();
+
+  readonly observe = ({ method, transport, code, seconds }: CallRecord): void => {
+    const key = `${method} ${transport} ${code}`;
+    const counted = this.#counts.get(key);
+    if (counted) counted.count++;
+    else this.#counts.set(key, { labels: { method, transport, code }, count: 1 });
+    let latency = this.#latencies.get(method);
+    if (!latency) this.#latencies.set(method, (latency = { buckets: new Float64Array(LATENCY_BUCKETS.length), sum: 0, count: 0 }));
+    let bucket = 0;
+    while (bucket < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[bucket]!) bucket++;
+    if (bucket < LATENCY_BUCKETS.length) latency.buckets[bucket]!++;
+    latency.sum += seconds;
+    latency.count++;
+  };
+
+  counts(): Iterable<{ labels: { method: string; transport: string; code: number }; count: number }> {
+    return this.#counts.values();
+  }
+
+  /** The histogram's samples as prom-client's registry reads them: cumulative buckets, then +Inf, sum and count, per method. */
+  latencySamples(name: string): Sample[] {
+    return [...this.#latencies].flatMap(([method, { buckets, sum, count }]): Sample[] => {
+      let below = 0;
+      return [
+        ...LATENCY_BUCKETS.map((le, i) => ({ metricName: `${name}_bucket`, labels: { le, method }, value: (below += buckets[i]!) })),
+        { metricName: `${name}_bucket`, labels: { le: '+Inf', method }, value: count },
+        { metricName: `${name}_sum`, labels: { method }, value: sum },
+        { metricName: `${name}_count`, labels: { method }, value: count },
+      ];
+    });
+  }
+}
+
+/** A histogram read from a CallTally, in the shape of prom-client's metrics (whose Histogram cannot be set from counts). */
+function tallyHistogram(tally: CallTally, name: string, help: string): Metric {
+  const read = () => ({ name, help, type: 'histogram', aggregator: 'sum', values: tally.latencySamples(name) });
+  return { ...read(), get: async () => read() } as unknown as Metric;
+}
+
 /** The station's metrics: counted as calls and batches happen, read from the station at each scrape. */
 function metricsOf(station: StationContext, store: Store | undefined): Registry {
   const registers = [new Registry()];
-  const calls = new Counter({
+  const tally = new CallTally();
+  station.engine.onCall(tally.observe);
+  new Counter({
     name: 'grove_rpc_calls_total',
     help: 'JSON-RPC calls answered, by method, transport (http, ws, cluster: forwarded by another station) and error code (0: a result)',
     labelNames: ['method', 'transport', 'code'],
     registers,
+    collect() {
+      this.reset();
+      for (const { labels, count } of tally.counts()) this.inc(labels, count);
+    },
   });
-  const callSeconds = new Histogram({
-    name: 'grove_rpc_call_duration_seconds',
-    help: 'Time from a call to its answer (a write: until it is durable), by method',
-    labelNames: ['method'],
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
-  station.engine.onCall(({ method, transport, code, seconds }) => {
-    calls.inc({ method, transport, code });
-    callSeconds.observe({ method }, seconds);
-  });
+  registers[0]!.registerMetric(
+    tallyHistogram(tally, 'grove_rpc_call_duration_seconds', 'Time from a call to its answer (a write: until it is durable), by method'),
+  );
 
   if (store) {
     const fsyncSeconds = new Histogram({

@@ -37,7 +37,7 @@ export interface StationOptions {
   rulesFile?: string;
   demo?: boolean;
   stationId?: string;
-  /** Where the station logs: a pino logger, or a level for JSON lines on stderr (default: silent). */
+  /** Where the station logs: a pino logger, or a level for JSON lines on stderr (default: warn). */
   logger?: Logger | LogLevel;
   limits?: Partial<StationLimits & RpcLimits>;
   /** Requests per client (IP) per time window, or false for none. Default 1000 a second. */
