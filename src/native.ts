@@ -110,9 +110,9 @@ const ADDONS: Record<Variant, { candidates: string[]; remedy: string }> = {
   lockless: {
     candidates: [join(packageRoot, 'build', 'Release', 'grove.node'), join(packageRoot, 'prebuilds', PLATFORM, 'grove.napi.node')],
     remedy:
-      `there is no prebuilt binary for ${PLATFORM} and no build from source. Build it: ` +
-      '`npm rebuild grove --build-from-source --allow-scripts=grove` where grove is installed, `npm run build` in a checkout ' +
-      '(either needs cmake 3.20+, a C++20 compiler and ninja or make)',
+      `there is no prebuilt binary for ${PLATFORM} and no build from source. Build it: where grove is installed, ` +
+      '`npm rebuild grove --build-from-source` (npm 11.19+ first wants `npm install-scripts approve grove`); ' +
+      'in a checkout, `npm run build`. Either needs cmake 3.20+, a C++20 compiler and ninja or make',
   },
   locking: {
     candidates: [join(packageRoot, 'build-locking', 'Release', 'grove_locked.node')],
