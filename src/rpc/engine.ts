@@ -62,6 +62,18 @@ export interface RpcEngineOptions {
   validateResults?: boolean;
 }
 
+/** What an observer learns of each call (engine.onCall). */
+export interface CallRecord {
+  /** The method called; "(unknown)" for a name no method has, "(invalid)" for what is no call (a parse error, a bad request). */
+  readonly method: string;
+  readonly transport: RpcContext['transport'];
+  /** The JSON-RPC error code it was answered with; 0 for a result. */
+  readonly code: number;
+  readonly seconds: number;
+}
+
+export type CallObserver = (call: CallRecord) => void;
+
 /** A serialised response. `errorCode` is set when the whole response is one error object. */
 export interface RpcResponse {
   body: string;
@@ -83,6 +95,7 @@ export class RpcEngine {
   readonly #entries = new Map<string, Entry>();
   readonly #info: OpenRpcInfo;
   readonly #validateResults: boolean;
+  readonly #observers = new Set<CallObserver>();
   #document: OpenRpcDocument | undefined;
 
   constructor({ info, methods = [], limits, validateResults = false }: RpcEngineOptions) {
@@ -119,19 +132,45 @@ export class RpcEngine {
     return this.#document;
   }
 
+  /** Calls `observer` after every call, from any transport (metrics); returns what stops it. */
+  onCall(observer: CallObserver): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
+  }
+
   /**
    * Calls a method as a request would: limits, then params validation, then the handler.
    * Throws an RpcError for anything the caller got wrong; other throws are the handler's own.
    */
   async call(method: string, params: unknown, context: RpcContext): Promise<unknown> {
-    const { entry, named } = this.#check(method, params);
-    const result = await entry.definition.handler(named, context);
-    if (this.#validateResults && !entry.validateResult(result instanceof RawJson ? JSON.parse(result.text) : result)) {
-      throw new Error(
-        `${method} returned a result its schema refuses: ${this.#ajv.errorsText(entry.validateResult.errors)}`,
-      );
+    const started = this.#observers.size > 0 ? performance.now() : undefined;
+    let code = 0;
+    try {
+      const { entry, named } = this.#check(method, params);
+      const result = await entry.definition.handler(named, context);
+      if (this.#validateResults && !entry.validateResult(result instanceof RawJson ? JSON.parse(result.text) : result)) {
+        throw new Error(
+          `${method} returned a result its schema refuses: ${this.#ajv.errorsText(entry.validateResult.errors)}`,
+        );
+      }
+      return result;
+    } catch (err) {
+      code = toRpcError(err)?.code ?? ErrorCode.InternalError;
+      throw err;
+    } finally {
+      if (started !== undefined) this.#observe(this.#entries.has(method) ? method : '(unknown)', context, code, started);
     }
-    return result;
+  }
+
+  #observe(method: string, context: RpcContext, code: number, started: number): void {
+    const call = { method, transport: context.transport, code, seconds: (performance.now() - started) / 1000 };
+    for (const observer of this.#observers) observer(call);
+  }
+
+  /** The answer to what is no call at all (a parse error, a bad request), observed as "(invalid)". */
+  #refuse(id: RpcId, error: RpcError, context: RpcContext): RpcResponse {
+    if (this.#observers.size > 0) this.#observe('(invalid)', context, error.code, performance.now());
+    return failure(id, error);
   }
 
   /**
@@ -162,23 +201,24 @@ export class RpcEngine {
    */
   async handle(raw: string | Uint8Array, context: RpcContext): Promise<RpcResponse | undefined> {
     const { maxBodyBytes, maxBatch } = this.limits;
+    const refuse = (id: RpcId, error: RpcError) => this.#refuse(id, error, context);
     const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength;
     if (size > maxBodyBytes) {
-      return failure(null, limitExceeded('maxBodyBytes', maxBodyBytes, `a request of ${size} bytes is too large`));
+      return refuse(null, limitExceeded('maxBodyBytes', maxBodyBytes, `a request of ${size} bytes is too large`));
     }
     let message: unknown;
     try {
       message = JSON.parse(typeof raw === 'string' ? raw : utf8.decode(raw));
     } catch (err) {
       const why = err instanceof SyntaxError ? err.message : 'the request is not valid UTF-8';
-      return failure(null, new RpcError(ErrorCode.ParseError, `Parse error: ${why}`));
+      return refuse(null, new RpcError(ErrorCode.ParseError, `Parse error: ${why}`));
     }
     if (!Array.isArray(message)) return this.#answer(message, context);
     if (message.length === 0) {
-      return failure(null, new RpcError(ErrorCode.InvalidRequest, 'Invalid Request: a batch must not be empty'));
+      return refuse(null, new RpcError(ErrorCode.InvalidRequest, 'Invalid Request: a batch must not be empty'));
     }
     if (message.length > maxBatch) {
-      return failure(null, limitExceeded('maxBatch', maxBatch, `a batch of ${message.length} calls is too large`));
+      return refuse(null, limitExceeded('maxBatch', maxBatch, `a batch of ${message.length} calls is too large`));
     }
     // Started in order, each call's handler runs up to its first wait before the next one
     // starts, so a batch's writes are applied (and seen by its later reads) in order; their
@@ -202,7 +242,7 @@ export class RpcEngine {
 
   async #answer(item: unknown, context: RpcContext): Promise<RpcResponse | undefined> {
     const read = readCall(item);
-    if ('error' in read) return failure(read.id, read.error);
+    if ('error' in read) return this.#refuse(read.id, read.error, context);
     const { id, method, params } = read.call;
     // a notification is never answered, not even with an error
     const notification = !Object.hasOwn(read.call, 'id');

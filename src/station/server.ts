@@ -2,25 +2,26 @@
 // SSE (GET /events), the browser client at /client.js, with auth, limits, rate limiting
 // and CORS as configured.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 
 import type { AbstractType } from '../abstractTypes.js';
 import { Cluster, type ClusterOptions } from '../cluster/cluster.js';
 import { createRpcEngine, ErrorCode, RpcError, type RpcLimits, rpcServer, websocketOptions } from '../rpc/index.js';
+import { packageRoot, packageVersion } from '../packageRoot.js';
 import { Tree } from '../tree.js';
 import { loadAuthConfig } from './auth.js';
 import { ChangeHub, type DurableConsumer } from './changes.js';
 import { type FsyncPolicy, Store, StoreError } from '../store/store.js';
 import { defaultStationLimits, type StationContext, type StationLimits } from './context.js';
 import { counterType, loadDemo } from './demo.js';
+import { componentLog, type Logger, type LogLevel, StationLogController, stationLogger } from './logging.js';
+import { monitoring } from './monitoring.js';
 import { stationMethods } from './methods/station.js';
 import { eventsRoute } from './sse.js';
 
@@ -36,7 +37,8 @@ export interface StationOptions {
   rulesFile?: string;
   demo?: boolean;
   stationId?: string;
-  logger?: boolean;
+  /** Where the station logs: a pino logger, or a level for JSON lines on stderr (default: warn). */
+  logger?: Logger | LogLevel;
   limits?: Partial<StationLimits & RpcLimits>;
   /** Requests per client (IP) per time window, or false for none. Default 1000 a second. */
   rateLimit?: { max: number; timeWindowMs: number } | false;
@@ -77,22 +79,14 @@ export interface Station {
 /** The RPC error a write gets when the store cannot make it durable. */
 export const STORE_FAILED = -32007;
 
-const here = dirname(fileURLToPath(import.meta.url));
-const packageRoot = [join(here, '..', '..'), join(here, '..', '..', '..')].find((dir) => {
-  try {
-    return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === 'grove';
-  } catch {
-    return false;
-  }
-})!;
-const packageVersion: string = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')).version;
-
 /** Builds a station without listening (tests use it with inject or listen themselves). */
 export async function createStation(options: StationOptions = {}): Promise<Station> {
   const tree = options.tree ?? Tree.create();
   const types = tree.types;
+  const log = stationLogger(options.logger);
+  const storeLog = options.storeOptions?.log ?? componentLog(log, 'store');
   for (const type of [...(options.demo ? [counterType] : []), ...(options.types ?? [])]) types.register(type);
-  const opened = options.data ? Store.open(options.data, tree, { fsync: options.fsync, repair: options.repair, ...options.storeOptions }) : undefined;
+  const opened = options.data ? Store.open(options.data, tree, { fsync: options.fsync, repair: options.repair, ...options.storeOptions, log: storeLog }) : undefined;
   const store = opened?.store;
   // demo data goes only into an empty store; it is then snapshotted below
   const loadedDemo = options.demo === true && (opened === undefined || opened.recovery.empty);
@@ -106,7 +100,7 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   if (store && store.station?.id !== id) store.setStation({ id });
   let cluster: Cluster | undefined;
   try {
-    cluster = options.cluster && (await Cluster.connect(tree, { ...options.cluster, stationId: id }));
+    cluster = options.cluster && (await Cluster.connect(tree, { log: componentLog(log, 'cluster'), ...options.cluster, stationId: id }));
   } catch (error) {
     await store?.close();
     throw error;
@@ -114,13 +108,14 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   const durable = [...(store ? [durableConsumer(store)] : []), ...(cluster ? [cluster.publisher] : [])];
   const hub = new ChangeHub(tree, { logSize: options.changeLogSize, durable });
   if (store) {
-    store.onFailure = () => reloadDurable(store, tree, hub);
+    store.onFailure = () => reloadDurable(store, tree, hub, storeLog);
     if (loadedDemo) await store.snapshot(() => hub.snapshot());
   }
   const snapshots = store && setInterval(() => {
-    if (store.snapshotDue) store.snapshot(() => hub.snapshot()).catch((error) => (options.storeOptions?.log ?? console.error)(`snapshot failed: ${(error as Error).message}`));
+    if (store.snapshotDue) store.snapshot(() => hub.snapshot()).catch((error) => storeLog(`snapshot failed: ${(error as Error).message}`));
   }, 1000).unref();
-  const app = Fastify({ logger: options.logger ?? false });
+  // typed as fastify's own logger, so that app stays a plain FastifyInstance
+  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new StationLogController() });
   const streams = new Set<unknown>();
   const context: StationContext = {
     id,
@@ -172,6 +167,7 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   await app.register(websocket, websocketOptions(engine));
   await app.register(rpcServer, { engine, messageRate: rate === false ? undefined : { max: rate.max, timeWindowMs: rate.timeWindowMs } });
   await app.register(eventsRoute, { station: context, streams });
+  await app.register(monitoring, { station: context, store });
   await app.register(fastifyStatic, { root: join(packageRoot, 'dist', 'src', 'client'), prefix: '/client/' });
   app.get('/client.js', (_request, reply) => reply.type('text/javascript').send("export * from './client/index.js';\n"));
   // The explorer (web/): its index.html at "/", its other files beside it.
@@ -234,7 +230,7 @@ function durableConsumer(store: Store): DurableConsumer {
  * After a write failed to become durable: puts the tree back to what the disk holds, so that
  * no write that was not acknowledged stays visible (subscribers see the undoing as changes).
  */
-function reloadDurable(store: Store, tree: Tree, hub: ChangeHub): void {
+function reloadDurable(store: Store, tree: Tree, hub: ChangeHub, log: (line: string) => void): void {
   const scratch = Tree.create();
   try {
     store.durableState(scratch);
@@ -253,7 +249,7 @@ function reloadDurable(store: Store, tree: Tree, hub: ChangeHub): void {
       hub.flush();
     });
   } catch (error) {
-    console.error(`grove store: could not reload the tree from ${store.dir}: ${(error as Error).message}`);
+    log(`could not reload the tree from ${store.dir}: ${(error as Error).message}`);
   } finally {
     scratch.close();
   }

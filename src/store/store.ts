@@ -90,6 +90,8 @@ export class Store {
   #failedLimit: { seq: number; end: number } | undefined;
   /** Called after a failed write's effects must be undone: the station reloads the tree. */
   onFailure?: (error: StoreError) => void;
+  /** Called after each batch is durable (metrics): its records and bytes, and the fdatasync's time (none with fsync off). */
+  onBatch?: (batch: { records: number; bytes: number; syncSeconds?: number }) => void;
 
   private constructor(dir: string, options: StoreOptions) {
     this.dir = dir;
@@ -308,10 +310,11 @@ export class Store {
       if (error || written !== total) {
         return fail(error ?? Object.assign(new Error(`a short write (${written} of ${total} bytes)`), { code: 'ENOSPC' }));
       }
-      const done = () => {
+      const done = (syncSeconds?: number) => {
         segment.durable += total;
         for (const pending of batch) pending.resolve();
         if (this.#segment !== segment && !this.#queue.some((p) => p.segment === segment)) closeSync(segment.fd);
+        this.onBatch?.({ records: batch.length, bytes: total, syncSeconds });
         this.#drain();
       };
       if (this.#options.fsync === 'off') return done();
@@ -320,7 +323,8 @@ export class Store {
       } catch (error) {
         return fail(error);
       }
-      fdatasync(segment.fd, (syncError) => (syncError ? fail(syncError) : done()));
+      const syncStarted = performance.now();
+      fdatasync(segment.fd, (syncError) => (syncError ? fail(syncError) : done((performance.now() - syncStarted) / 1000)));
     });
   }
 
