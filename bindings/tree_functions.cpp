@@ -243,16 +243,16 @@ Napi::Value Addon::CreateNode(const Napi::CallbackInfo& info) {
 }
 
 // exportJSON(node, path, format, depth?) → the subtree at `path` under the node as JSON
-// text; format 0 plain, 1 typed, 2 store (typed with ids)
+// text; format 0 plain, 1 typed, 2 store (typed with ids), 3 snapshot (and versions)
 Napi::Value Addon::ExportJson(const Napi::CallbackInfo& info) {
   Args args(info, "exportJSON");
   std::string path = args.string(1, "the path");
   uint64_t format = args.index(2, "the format");
-  if (format > 2) fail(ErrorCode::kInvalidArgument, "exportJSON(): the format is 0 (plain), 1 (typed) or 2 (store)");
+  if (format > 3) fail(ErrorCode::kInvalidArgument, "exportJSON(): the format is 0 (plain), 1 (typed), 2 (store) or 3 (snapshot)");
   std::size_t depth = args.has(3) ? args.index(3, "depth") : SIZE_MAX;
   NodeTarget target = handles_.node(args.handle(0));
   NodeRef node = require_path(target.node, path);
-  constexpr JsonFormat kFormats[] = {JsonFormat::kPlain, JsonFormat::kTyped, JsonFormat::kStore};
+  constexpr JsonFormat kFormats[] = {JsonFormat::kPlain, JsonFormat::kTyped, JsonFormat::kStore, JsonFormat::kSnapshot};
   return Napi::String::New(info.Env(), write_json(*node, kFormats[format], depth));
 }
 

@@ -57,7 +57,7 @@ export interface NativeBinding {
   treeIds(tree: number, next?: number, range?: number): [number, number];
   /** typeId 0 infers the type from the value. */
   createNode(tree: number, name: string, typeId: number, value: unknown): number;
-  /** format: 0 plain, 1 typed, 2 store (typed with ids); depth: levels of children to include (undefined: all). */
+  /** format: 0 plain, 1 typed, 2 store (typed with ids), 3 snapshot (and versions); depth: levels of children to include (undefined: all). */
   exportJSON(node: number, path: string, format: number, depth?: number): string;
 
   nodeId(node: number): number;

@@ -69,18 +69,19 @@ export interface ReplayOptions {
 
 /**
  * plain: values as JSON; typed: every node with its type (export → import reproduces it);
- * store: typed, and every node's id (the record form: readSubtree() gives the nodes back with their ids).
+ * store: typed, and every node's id (the record form: readSubtree() gives the nodes back with
+ * their ids); snapshot: store, and every node's version.
  */
-export type JsonFormat = 'plain' | 'typed' | 'store';
+export type JsonFormat = 'plain' | 'typed' | 'store' | 'snapshot';
 
 /** The index the addon takes for a JSON format, or INVALID_ARGUMENT. */
 export function jsonFormatIndex(format: unknown, where: string): number {
   const index = JSON_FORMATS.indexOf(format as JsonFormat);
-  if (index < 0) throw new GroveError('INVALID_ARGUMENT', `${where}: format must be 'plain', 'typed' or 'store', got ${String(format)}`);
+  if (index < 0) throw new GroveError('INVALID_ARGUMENT', `${where}: format must be 'plain', 'typed', 'store' or 'snapshot', got ${String(format)}`);
   return index;
 }
 
-const JSON_FORMATS: readonly JsonFormat[] = ['plain', 'typed', 'store'];
+const JSON_FORMATS: readonly JsonFormat[] = ['plain', 'typed', 'store', 'snapshot'];
 
 export interface ExportOptions {
   format?: JsonFormat;

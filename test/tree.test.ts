@@ -110,7 +110,7 @@ describe('set and get', () => {
     expect(t.get('n')).toBe(7);
     expect(t.get('n', { format: 'typed' })).toEqual({ name: 'n', type: 'u8', value: 7 });
     expect(t.exportJSON('', 'plain')).toBe('{"n":7}');
-    expectGroveError(() => t.exportJSON('', 'xml' as never), 'INVALID_ARGUMENT', /'plain', 'typed' or 'store'/);
+    expectGroveError(() => t.exportJSON('', 'xml' as never), 'INVALID_ARGUMENT', /'plain', 'typed', 'store' or 'snapshot'/);
   });
 });
 

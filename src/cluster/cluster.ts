@@ -368,6 +368,11 @@ export class Cluster {
     if (to === this.id) return { path, from: this.id, to, version: this.publisher.published.version };
     if (!this.#alive(to)) throw clusterUnavailable(`station "${to}" is not in the cluster (no heartbeat): migrate to one of ${this.#aliveIds().join(', ')}`, { to });
     this.checkWritable();
+    // the prefix moves as a node that exists, made here, by the owner of where it stands: its new
+    // owner then never adds it beside this station's children, whose order this station's stream decides
+    const here = this.#tree.tryNode(path);
+    here?.release();
+    if (here === undefined) await this.#host.hub.write('cluster', () => this.#tree.set(path, {}));
     let release!: () => void;
     this.#moving.set(path, new Promise<void>((resolve) => (release = resolve)));
     try {
