@@ -7,14 +7,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 
 import type { AbstractType } from '../abstractTypes.js';
 import { Cluster, type ClusterOptions } from '../cluster/cluster.js';
-import { createRpcEngine, ErrorCode, RpcError, type RpcLimits, rpcServer, websocketOptions } from '../rpc/index.js';
+import { createRpcEngine, RpcError, type RpcLimits, rpcServer, websocketOptions } from '../rpc/index.js';
 import { Tree } from '../tree.js';
 import { loadAuthConfig } from './auth.js';
 import { ChangeHub, type DurableConsumer } from './changes.js';
@@ -22,7 +21,9 @@ import { type FsyncPolicy, Store, StoreError } from '../store/store.js';
 import { defaultStationLimits, type StationContext, type StationLimits } from './context.js';
 import { counterType, loadDemo } from './demo.js';
 import { stationMethods } from './methods/station.js';
-import { eventsRoute } from './sse.js';
+import { allowedRequests, originGuard } from './origin.js';
+import { CallerLimits, type RateLimit, requestRateLimit } from './rates.js';
+import { eventsRoute, withoutToken } from './sse.js';
 
 export interface StationOptions {
   /** The tree to serve; default a new one. */
@@ -36,12 +37,26 @@ export interface StationOptions {
   rulesFile?: string;
   demo?: boolean;
   stationId?: string;
+  /** Log every request (pino, to stderr); a token in a URL is never written. */
   logger?: boolean;
   limits?: Partial<StationLimits & RpcLimits>;
-  /** Requests per client (IP) per time window, or false for none. Default 1000 a second. */
-  rateLimit?: { max: number; timeWindowMs: number } | false;
-  /** Origins allowed to call from a browser on another origin; default none. */
+  /**
+   * Calls per caller (its token when it presents a known one, else its client address) per
+   * time window, or false for none; a batch of 100 counts 100 (README "Security"). Default
+   * 1000 a second.
+   */
+  rateLimit?: RateLimit | false;
+  /** Failed authentications (unknown tokens) per client address per time window, or false for none. Default 20 a minute. */
+  authFailureLimit?: RateLimit | false;
+  /** Origins allowed to call from a browser on another origin; default none (README "Security"). */
   corsOrigins?: string[];
+  /** Host names the station answers to besides IP addresses, localhost, its listen host and --advertise's (README "Security"). */
+  allowedHosts?: string[];
+  /**
+   * Addresses (or CIDR ranges) of reverse proxies in front of the station, whose
+   * X-Forwarded-For is believed: rate limits then count the client's address, not the proxy's.
+   */
+  trustProxy?: string[];
   /** Abstract types whose operations node.invoke runs (the demo adds "counter"). */
   types?: AbstractType[];
   /** Change events kept for resuming subscriptions; default 10,000. */
@@ -89,6 +104,12 @@ const packageVersion: string = JSON.parse(readFileSync(join(packageRoot, 'packag
 
 /** Builds a station without listening (tests use it with inject or listen themselves). */
 export async function createStation(options: StationOptions = {}): Promise<Station> {
+  const allowed = allowedRequests({
+    cors: options.corsOrigins,
+    listen: options.host ?? '127.0.0.1',
+    advertise: options.cluster?.advertise,
+    allowHosts: options.allowedHosts,
+  });
   const tree = options.tree ?? Tree.create();
   const types = tree.types;
   for (const type of [...(options.demo ? [counterType] : []), ...(options.types ?? [])]) types.register(type);
@@ -118,7 +139,16 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   const snapshots = store && setInterval(() => {
     if (store.snapshotDue) store.snapshot(tree, () => hub.flush()).catch((error) => (options.storeOptions?.log ?? console.error)(`snapshot failed: ${(error as Error).message}`));
   }, 1000).unref();
-  const app = Fastify({ logger: options.logger ?? false });
+  // requests are logged as pino does, but for the URL, whose ?token= (SSE) is left out
+  const requestLog = (request: FastifyRequest) => ({ method: request.method, url: withoutToken(request.url), host: request.host, remoteAddress: request.ip });
+  const app = Fastify({
+    logger: options.logger ? { stream: process.stderr, serializers: { req: requestLog } } : false,
+    ...(options.trustProxy?.length ? { trustProxy: options.trustProxy } : {}),
+  });
+  const callers = new CallerLimits(auth, {
+    calls: options.rateLimit ?? { max: 1000, timeWindowMs: 1000 },
+    authFailures: options.authFailureLimit ?? { max: 20, timeWindowMs: 60_000 },
+  });
   const streams = new Set<unknown>();
   const context: StationContext = {
     id,
@@ -132,10 +162,12 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     types,
     cluster,
     connections: () => (app.websocketServer?.clients.size ?? 0) + streams.size,
+    identify: (caller) => callers.identify(caller),
   };
   const engine = createRpcEngine({
     info: { title: 'Grove station', version: packageVersion, description: 'A typed object tree over JSON-RPC 2.0.' },
     limits: rpcLimits,
+    admit: (calls, context) => callers.admit(calls, context),
   });
   (context as { engine: typeof engine }).engine = engine;
   for (const method of stationMethods(context)) engine.register(method);
@@ -149,26 +181,18 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     throw error;
   }
 
-  if (options.corsOrigins && options.corsOrigins.length > 0) await app.register(cors, { origin: options.corsOrigins });
-  const rate = options.rateLimit ?? { max: 1000, timeWindowMs: 1000 };
-  if (rate !== false) {
-    await app.register(rateLimit, {
-      max: rate.max,
-      timeWindow: rate.timeWindowMs,
-      errorResponseBuilder: (_request, { max, after }) =>
-        Object.assign(
-          new RpcError(
-            ErrorCode.LimitExceeded,
-            `rate limit exceeded: at most ${max} requests per ${rate.timeWindowMs} ms from one client; retry in ${after}`,
-            { limit: 'rateLimit', max },
-          ),
-          { statusCode: 429 },
-        ),
-    });
-  }
-  // Registered here rather than inside rpcServer so that app.websocketServer counts connections.
+  // Registered here rather than inside rpcServer so that app.websocketServer counts connections;
+  // and first, so that a /ws upgrade the hooks below refuse has its socket closed after the answer.
   await app.register(websocket, websocketOptions(engine));
-  await app.register(rpcServer, { engine, messageRate: rate === false ? undefined : { max: rate.max, timeWindowMs: rate.timeWindowMs } });
+  await app.register(originGuard, { allowed });
+  // fastify's own 404 logs the whole URL, with any ?token= in it
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0];
+    return reply.code(404).send({ message: `Route ${request.method}:${path} not found`, error: 'Not Found', statusCode: 404 });
+  });
+  await app.register(requestRateLimit, { limits: callers });
+  if (options.corsOrigins && options.corsOrigins.length > 0) await app.register(cors, { origin: options.corsOrigins });
+  await app.register(rpcServer, { engine });
   await app.register(eventsRoute, { station: context, streams });
   await app.register(fastifyStatic, { root: join(packageRoot, 'dist', 'src', 'client'), prefix: '/client/' });
   app.get('/client.js', (_request, reply) => reply.type('text/javascript').send("export * from './client/index.js';\n"));

@@ -5,6 +5,7 @@ const DEFAULT_PORT = 7070;
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_DATA = './data';
 const DEFAULT_RATE_LIMIT = 1000;
+const DEFAULT_AUTH_FAILURES = 20;
 
 export const serveCommand: CommandSpec = {
   name: 'serve',
@@ -14,6 +15,8 @@ export const serveCommand: CommandSpec = {
     'Runs a station until interrupted (Ctrl-C or SIGTERM close it gracefully).',
     'With tokens, every call must carry one as a bearer token; without, anyone who can',
     'reach the port may read and write. It prints its URL once it is listening.',
+    'Web pages of other origins may not call it (--cors lets one in), and it answers only',
+    'to IP addresses, localhost, its --host, --advertise and --allow-host names (README "Security").',
     'The tree is kept in a data directory (default ./data): a write is acknowledged only',
     'once it is in the write-ahead log on disk, and a restart rebuilds the tree from it.',
     'With --demo, demo data is loaded only into an empty store.',
@@ -53,9 +56,30 @@ export const serveCommand: CommandSpec = {
       name: 'cors',
       value: 'ORIGIN',
       multiple: true,
-      description: 'let pages from this origin call the station; repeatable (default: same origin only)',
+      description: 'let pages from this origin (scheme://host[:port]) call the station; repeatable (default: same origin only)',
     },
-    { name: 'rate-limit', value: 'N', description: 'requests (and WebSocket messages) per second per client; 0 for none (default: 1000)' },
+    {
+      name: 'allow-host',
+      value: 'NAME',
+      multiple: true,
+      description: 'answer requests for this host name too (a DNS name the station is reached by); repeatable',
+    },
+    {
+      name: 'trust-proxy',
+      value: 'ADDRESS',
+      multiple: true,
+      description: 'a reverse proxy in front (an address or CIDR range) whose X-Forwarded-For names the client; repeatable',
+    },
+    {
+      name: 'rate-limit',
+      value: 'N',
+      description: `calls per second per token (or client address), a batch counting each call; 0 for none (default: ${DEFAULT_RATE_LIMIT})`,
+    },
+    {
+      name: 'auth-failures',
+      value: 'N',
+      description: `unknown tokens per minute per client address before it is refused for the rest of the minute; 0 for none (default: ${DEFAULT_AUTH_FAILURES})`,
+    },
     { name: 'station-id', value: 'ID', description: 'this station\'s network-unique id: letters, digits, _ or - (default: generated)' },
     {
       name: 'cluster',
@@ -66,12 +90,12 @@ export const serveCommand: CommandSpec = {
     { name: 'advertise', value: 'URL', description: 'the URL other stations and clients reach this one at (default: the URL it listens on)' },
     { name: 'lease', value: 'MS', description: 'how long an owner may be silent before a replica takes over its subtrees (default: 3000)' },
     { name: 'replicas', value: 'N', description: 'JetStream replicas of the streams and buckets, up to the NATS cluster size (default: 1)' },
-    { name: 'log', description: 'log every request to stderr' },
+    { name: 'log', description: 'log every request to stderr (a token in a URL is left out)' },
     helpOption,
   ],
   examples: [
     'grove serve --demo',
-    'GROVE_TOKEN=s3cret grove serve --host 0.0.0.0 --port 8080 --rules rules.json',
+    'GROVE_TOKEN=s3cret grove serve --host 0.0.0.0 --port 8080 --rules rules.json --allow-host grove.example.com',
     'grove serve --cluster nats://127.0.0.1:4222 --station-id a --port 7071 --data ./data-a',
   ],
   run: async (args) => {
@@ -86,6 +110,7 @@ export const serveCommand: CommandSpec = {
     const data = memory ? false : (dataOption ?? DEFAULT_DATA);
     const fsync = choiceOption(args, 'fsync', ['always', 'batch', 'off'], 'batch');
     const rateLimit = integerOption(args, 'rate-limit', 0, 1_000_000_000) ?? DEFAULT_RATE_LIMIT;
+    const authFailures = integerOption(args, 'auth-failures', 0, 1_000_000_000) ?? DEFAULT_AUTH_FAILURES;
     if (rulesFile !== undefined) checkReadable(rulesFile);
     const clusterServers = ((args.values.cluster as string[] | undefined) ?? []).flatMap((url) => url.split(',')).filter((url) => url !== '');
     const clusterOnly = ['advertise', 'lease', 'replicas'].filter((name) => args.values[name] !== undefined);
@@ -110,6 +135,9 @@ export const serveCommand: CommandSpec = {
       stationId: stringOption(args, 'station-id'),
       corsOrigins: (args.values.cors as string[] | undefined) ?? [],
       rateLimit: rateLimit === 0 ? false : { max: rateLimit, timeWindowMs: 1000 },
+      authFailureLimit: authFailures === 0 ? false : { max: authFailures, timeWindowMs: 60_000 },
+      allowedHosts: (args.values['allow-host'] as string[] | undefined) ?? [],
+      trustProxy: (args.values['trust-proxy'] as string[] | undefined) ?? [],
       logger: args.values.log === true,
       data,
       fsync,
