@@ -335,17 +335,22 @@ describe('bursts past the rate limit', () => {
     expect(after.status).toBe(200);
   });
 
-  it('says -32005 in the 429 body, naming the limit', async () => {
+  it('says -32005 in the 429 body, naming the limit, with the request\'s id and when to retry', async () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    const refused = (await burst()).find((reply) => reply.status === 429)!;
-    expect(refused.body).toEqual({
+    const replies = await burst();
+    const refused = replies.findIndex((reply) => reply.status === 429);
+    expect(replies[refused]!.body).toEqual({
       jsonrpc: '2.0',
-      error: { code: LimitExceeded, message: expect.stringContaining('rate limit'), data: { limit: 'rateLimit', max: 20 } },
-      id: null,
+      error: {
+        code: LimitExceeded,
+        message: expect.stringContaining('rate limit exceeded: at most 20 calls per 1000 ms from one client address'),
+        data: { limit: 'rateLimit', max: 20, retryAfterMs: expect.any(Number) },
+      },
+      id: refused,
     });
+    expect(Number(replies[refused]!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
   });
 
-  // @fastify/rate-limit counts the one upgrade request; the WebSocket counts its messages.
   it('limits calls over a WebSocket too', async () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const client = await WsClient.open(limited.url);

@@ -38,6 +38,12 @@ TEST(invalid_names_are_refused) {
   CHECK_THROWS(t->create_node("a\nb", type::kObject), ErrorCode::kInvalidArgument, "control character 0x0a");
   CHECK_THROWS(t->create_node("..", type::kObject), ErrorCode::kInvalidArgument, "'.' and '..'");
   CHECK_THROWS(t->create_node("\xff", type::kObject), ErrorCode::kInvalidArgument, "UTF-8");
+  // C1 controls (U+0080 to U+009F) as well as C0 ones; U+00A0 is the first name character after them
+  CHECK_THROWS(t->create_node("a\xC2\x85" "b", type::kObject), ErrorCode::kInvalidArgument, "C1 control character U+0085");
+  CHECK_THROWS(t->create_node("\xC2\x80", type::kObject), ErrorCode::kInvalidArgument, "U+0080");
+  CHECK_THROWS(t->create_node("x\xC2\x9F", type::kObject), ErrorCode::kInvalidArgument, "U+009F");
+  CHECK(t->create_node("a\xC2\xA0" "b", type::kObject)->name() == "a\xC2\xA0" "b");
+  CHECK_THROWS(t->root().find_path("a\xC2\x85" "b/c"), ErrorCode::kInvalidArgument, "C1 control character");
   CHECK(t->create_node(std::string(255, 'x'), type::kObject)->name().size() == 255);
   CHECK(t->create_node("ünïcødé ✓", type::kObject)->name() == "ünïcødé ✓");
   NodeRef unnamed = t->create_node("", type::kI64);

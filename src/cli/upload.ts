@@ -145,10 +145,17 @@ export class Upload {
     if (calls.length === 0) return [];
     this.#queue = [];
     this.#queuedBytes = 0;
-    const settled = await this.client.batch((batch) => {
-      for (const { method, params } of calls) void batch.call(method, params);
-    });
-    this.#requests++;
+    let settled: PromiseSettledResult<unknown>[];
+    for (;;) {
+      settled = await this.client.batch((batch) => {
+        for (const { method, params } of calls) void batch.call(method, params);
+      });
+      this.#requests++;
+      // the station refused the whole batch, before running any of it, for its rate limit: wait as told
+      const wait = rateLimitWait(settled);
+      if (wait === undefined) break;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
     const failed = settled.findIndex((outcome) => outcome.status === 'rejected');
     if (failed !== -1) {
       const reason = (settled[failed] as PromiseRejectedResult).reason as Error;
@@ -162,4 +169,15 @@ export class Upload {
     this.onProgress(this.#sent);
     return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value);
   }
+}
+
+/** The wait a station asked for when it refused every call of a batch for its rate limit (README "Security"), else undefined. */
+function rateLimitWait(settled: readonly PromiseSettledResult<unknown>[]): number | undefined {
+  let wait = 0;
+  for (const outcome of settled) {
+    const data = outcome.status === 'rejected' ? (outcome.reason as { data?: { limit?: unknown; retryAfterMs?: unknown } }).data : undefined;
+    if (data?.limit !== 'rateLimit' || typeof data.retryAfterMs !== 'number') return undefined;
+    wait = Math.max(wait, data.retryAfterMs);
+  }
+  return wait;
 }

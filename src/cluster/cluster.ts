@@ -15,7 +15,8 @@ import { Kvm } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import { connect, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 
-import { ErrorCode, type RpcContext, type RpcEngine, RpcError, RawJson, toRpcError } from '../rpc/index.js';
+import { stringifyExact } from '../codec/exactJson.js';
+import { ErrorCode, parseExact, type RpcContext, type RpcEngine, RpcError, RawJson, toRpcError } from '../rpc/index.js';
 import { type ChangeHub } from '../station/changes.js';
 import { reaches, writeOps } from '../station/auth.js';
 import { isWithin, normalizePath } from '../station/auth/paths.js';
@@ -502,7 +503,7 @@ export class Cluster {
         { owner },
       );
     }
-    const body = JSON.stringify({ method, params, token: context.token, hops: hops + 1, from: this.id, connection: context.connectionId });
+    const body = stringifyExact({ method, params, token: context.token, hops: hops + 1, from: this.id, connection: context.connectionId });
     let reply;
     let watch: NodeJS.Timeout | undefined;
     try {
@@ -546,14 +547,14 @@ export class Cluster {
           void (async () => {
             let reply: string;
             try {
-              const { method, params, token, hops, from, connection } = message.json<{
+              const { method, params, token, hops, from, connection } = parseExact(message.string()) as {
                 method: string;
                 params: Record<string, unknown>;
                 token?: string;
                 hops: number;
                 from: string;
                 connection: string;
-              }>();
+              };
               const context: RpcContext = { transport: 'cluster', connectionId: `${from}/${connection}`, token, log, hops };
               const result = await this.#host.engine.call(method, params, context);
               reply = `{"result":${result instanceof RawJson ? result.text : JSON.stringify(result ?? null)}}`;

@@ -56,6 +56,12 @@ export interface JsonTextOptions {
   nodix?: boolean;
   /** The deepest nesting of objects and arrays accepted; default 512. */
   maxDepth?: number;
+  /**
+   * An unpaired surrogate (escaped, or raw in the text) is refused by default: it has no
+   * UTF-8 form, and writing U+FFFD in its place would change the string silently. 'keep'
+   * leaves it in the string, as JSON.parse does, for a caller that refuses it itself.
+   */
+  loneSurrogates?: 'refuse' | 'keep';
 }
 
 const DEFAULT_MAX_DEPTH = 512;
@@ -74,6 +80,9 @@ export class JsonTextError extends SyntaxError {
     this.column = column;
   }
 }
+
+/** The text nests objects and arrays deeper than JsonTextOptions.maxDepth allows. */
+export class JsonDepthError extends JsonTextError {}
 
 /** 1-based line and column (in UTF-16 code units) of an offset; only errors need it. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
@@ -141,6 +150,7 @@ class Parser {
   pos: number;
   private readonly nodix: boolean;
   private readonly maxDepth: number;
+  private readonly keepLoneSurrogates: boolean;
   // The member whose value comes next, set by startEntry (fields, not a returned object:
   // this runs once per member of a possibly huge document).
   private key = '';
@@ -155,6 +165,7 @@ class Parser {
     this.pos = start;
     this.nodix = options.nodix ?? false;
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.keepLoneSurrogates = options.loneSurrogates === 'keep';
   }
 
   fail(problem: string, offset = this.pos): never {
@@ -165,7 +176,7 @@ class Parser {
   found(): string {
     if (this.pos >= this.text.length) return 'the end of the input';
     const code = this.text.codePointAt(this.pos)!;
-    if (code < 0x20 || code === 0x7f) return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+    if (code < 0x20 || code === 0x7f) return unitName(code);
     return `'${String.fromCodePoint(code)}'`;
   }
 
@@ -214,7 +225,7 @@ class Parser {
 
       if (opened !== undefined) {
         if (open.length === this.maxDepth) {
-          this.fail(`nesting is deeper than the limit of ${this.maxDepth} levels`, offset);
+          throw new JsonDepthError(`nesting is deeper than the limit of ${this.maxDepth} levels`, text, offset);
         }
         open.push(opened);
         container = opened;
@@ -325,8 +336,11 @@ class Parser {
         out += this.readEscape();
         pos = runStart = this.pos;
       } else if (c < 0x20) {
-        const code = c.toString(16).toUpperCase().padStart(4, '0');
-        this.fail(`control character U+${code} must be escaped in a string`, pos);
+        this.fail(`control character ${unitName(c)} must be escaped in a string`, pos);
+      } else if (c >= 0xd800 && c <= 0xdfff) {
+        const paired = c <= 0xdbff && isLowSurrogate(text.charCodeAt(pos + 1));
+        if (!paired && !this.keepLoneSurrogates) this.loneSurrogate(c, pos);
+        pos += paired ? 2 : 1;
       } else {
         pos++;
       }
@@ -334,10 +348,14 @@ class Parser {
     return this.fail('unterminated string', start);
   }
 
+  private loneSurrogate(unit: number, offset: number): never {
+    this.fail(`unpaired surrogate ${unitName(unit)} in a string: text must be well-formed Unicode`, offset);
+  }
+
   /**
    * Decodes the escape at the current position. A surrogate pair written as two `\u`
-   * escapes becomes one character; an unpaired surrogate becomes U+FFFD, as it would
-   * anyway when the string is stored as UTF-8.
+   * escapes becomes one character; an unpaired surrogate is refused (or kept: see
+   * JsonTextOptions.loneSurrogates).
    */
   private readEscape(): string {
     const text = this.text;
@@ -358,12 +376,13 @@ class Parser {
         if (unit < 0xd800 || unit > 0xdfff) return String.fromCharCode(unit);
         if (unit <= 0xdbff && text.charCodeAt(at + 6) === BACKSLASH && text.charCodeAt(at + 7) === 0x75 /* u */) {
           const low = hexValue(text, at + 8);
-          if (low >= 0xdc00 && low <= 0xdfff) {
+          if (isLowSurrogate(low)) {
             this.pos = at + 12;
             return String.fromCharCode(unit, low);
           }
         }
-        return '\uFFFD';
+        if (!this.keepLoneSurrogates) this.loneSurrogate(unit, at);
+        return String.fromCharCode(unit);
       }
     }
     return this.fail(`invalid escape '\\${String.fromCodePoint(text.codePointAt(at + 1)!)}' in string`, at);
@@ -429,6 +448,22 @@ class Parser {
     this.pos = pos;
     return { kind: 'number', text: this.text.slice(start, pos), integer: true, offset: start };
   }
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether a string holds an unpaired surrogate, which no UTF-8 text can (so no name or str value may). */
+export function holdsLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
+/** U+XXXX for a UTF-16 code unit. */
+function unitName(unit: number): string {
+  return `U+${unit.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 function skipDigits(text: string, pos: number): number {

@@ -35,9 +35,27 @@ function requestFields(request: FastifyRequest): Record<string, unknown> {
   };
 }
 
+/** A request URL without the value of its `token` query parameter (however its name is encoded), for logs. */
 export function maskToken(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, '$1[masked]');
+  const query = url.indexOf('?');
+  if (query === -1) return url;
+  const params = url
+    .slice(query + 1)
+    .split('&')
+    .map((param) => (queryKey(param) === 'token' ? 'token=[masked]' : param));
+  return `${url.slice(0, query)}?${params.join('&')}`;
 }
+
+/** A query parameter's name as the query parser reads it ("%74oken" is "token"), lower case. */
+function queryKey(param: string): string {
+  const key = param.split('=', 1)[0]!.replaceAll('+', ' ');
+  try {
+    return decodeURIComponent(key).toLowerCase();
+  } catch {
+    return key.toLowerCase();
+  }
+}
+
 
 /**
  * Fastify's own lines about requests, at debug rather than info: one line per answered

@@ -5,14 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 
 import type { AbstractType } from '../abstractTypes.js';
 import { Cluster, type ClusterOptions } from '../cluster/cluster.js';
-import { createRpcEngine, ErrorCode, RpcError, type RpcLimits, rpcServer, websocketOptions } from '../rpc/index.js';
+import { createRpcEngine, RpcError, type RpcLimits, rpcServer, websocketOptions } from '../rpc/index.js';
 import { packageRoot, packageVersion } from '../packageRoot.js';
 import { Tree } from '../tree.js';
 import { loadAuthConfig } from './auth.js';
@@ -23,6 +22,8 @@ import { counterType, loadDemo } from './demo.js';
 import { componentLog, type Logger, type LogLevel, StationLogController, stationLogger } from './logging.js';
 import { monitoring } from './monitoring.js';
 import { stationMethods } from './methods/station.js';
+import { allowedRequests, originGuard } from './origin.js';
+import { CallerLimits, type RateLimit, requestRateLimit } from './rates.js';
 import { eventsRoute } from './sse.js';
 
 export interface StationOptions {
@@ -40,10 +41,23 @@ export interface StationOptions {
   /** Where the station logs: a pino logger, or a level for JSON lines on stderr (default: warn). */
   logger?: Logger | LogLevel;
   limits?: Partial<StationLimits & RpcLimits>;
-  /** Requests per client (IP) per time window, or false for none. Default 1000 a second. */
-  rateLimit?: { max: number; timeWindowMs: number } | false;
-  /** Origins allowed to call from a browser on another origin; default none. */
+  /**
+   * Calls per caller (its token when it presents a known one, else its client address) per
+   * time window, or false for none; a batch of 100 counts 100 (README "Security"). Default
+   * 1000 a second.
+   */
+  rateLimit?: RateLimit | false;
+  /** Failed authentications (unknown tokens) per client address per time window, or false for none. Default 20 a minute. */
+  authFailureLimit?: RateLimit | false;
+  /** Origins allowed to call from a browser on another origin; default none (README "Security"). */
   corsOrigins?: string[];
+  /** Host names the station answers to besides IP addresses, localhost, its listen host and --advertise's (README "Security"). */
+  allowedHosts?: string[];
+  /**
+   * Addresses (or CIDR ranges) of reverse proxies in front of the station, whose
+   * X-Forwarded-For is believed: rate limits then count the client's address, not the proxy's.
+   */
+  trustProxy?: string[];
   /** Abstract types whose operations node.invoke runs (the demo adds "counter"). */
   types?: AbstractType[];
   /** Change events kept for resuming subscriptions; default 10,000. */
@@ -81,6 +95,12 @@ export const STORE_FAILED = -32007;
 
 /** Builds a station without listening (tests use it with inject or listen themselves). */
 export async function createStation(options: StationOptions = {}): Promise<Station> {
+  const allowed = allowedRequests({
+    cors: options.corsOrigins,
+    listen: options.host ?? '127.0.0.1',
+    advertise: options.cluster?.advertise,
+    allowHosts: options.allowedHosts,
+  });
   const tree = options.tree ?? Tree.create();
   const types = tree.types;
   const log = stationLogger(options.logger);
@@ -115,7 +135,15 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     if (store.snapshotDue) store.snapshot(() => hub.snapshot()).catch((error) => storeLog(`snapshot failed: ${(error as Error).message}`));
   }, 1000).unref();
   // typed as fastify's own logger, so that app stays a plain FastifyInstance
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new StationLogController() });
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    logController: new StationLogController(),
+    ...(options.trustProxy?.length ? { trustProxy: options.trustProxy } : {}),
+  });
+  const callers = new CallerLimits(auth, {
+    calls: options.rateLimit ?? { max: 1000, timeWindowMs: 1000 },
+    authFailures: options.authFailureLimit ?? { max: 20, timeWindowMs: 60_000 },
+  });
   const streams = new Set<unknown>();
   const context: StationContext = {
     id,
@@ -129,10 +157,12 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     types,
     cluster,
     connections: () => (app.websocketServer?.clients.size ?? 0) + streams.size,
+    identify: (caller) => callers.identify(caller),
   };
   const engine = createRpcEngine({
     info: { title: 'Grove station', version: packageVersion, description: 'A typed object tree over JSON-RPC 2.0.' },
     limits: rpcLimits,
+    admit: (calls, context) => callers.admit(calls, context),
   });
   (context as { engine: typeof engine }).engine = engine;
   for (const method of stationMethods(context)) engine.register(method);
@@ -146,26 +176,18 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     throw error;
   }
 
-  if (options.corsOrigins && options.corsOrigins.length > 0) await app.register(cors, { origin: options.corsOrigins });
-  const rate = options.rateLimit ?? { max: 1000, timeWindowMs: 1000 };
-  if (rate !== false) {
-    await app.register(rateLimit, {
-      max: rate.max,
-      timeWindow: rate.timeWindowMs,
-      errorResponseBuilder: (_request, { max, after }) =>
-        Object.assign(
-          new RpcError(
-            ErrorCode.LimitExceeded,
-            `rate limit exceeded: at most ${max} requests per ${rate.timeWindowMs} ms from one client; retry in ${after}`,
-            { limit: 'rateLimit', max },
-          ),
-          { statusCode: 429 },
-        ),
-    });
-  }
-  // Registered here rather than inside rpcServer so that app.websocketServer counts connections.
+  // Registered here rather than inside rpcServer so that app.websocketServer counts connections;
+  // and first, so that a /ws upgrade the hooks below refuse has its socket closed after the answer.
   await app.register(websocket, websocketOptions(engine));
-  await app.register(rpcServer, { engine, messageRate: rate === false ? undefined : { max: rate.max, timeWindowMs: rate.timeWindowMs } });
+  await app.register(originGuard, { allowed });
+  // fastify's own 404 logs the whole URL, with any ?token= in it
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0];
+    return reply.code(404).send({ message: `Route ${request.method}:${path} not found`, error: 'Not Found', statusCode: 404 });
+  });
+  await app.register(requestRateLimit, { limits: callers });
+  if (options.corsOrigins && options.corsOrigins.length > 0) await app.register(cors, { origin: options.corsOrigins });
+  await app.register(rpcServer, { engine });
   await app.register(eventsRoute, { station: context, streams });
   await app.register(monitoring, { station: context, store });
   await app.register(fastifyStatic, { root: join(packageRoot, 'dist', 'src', 'client'), prefix: '/client/' });

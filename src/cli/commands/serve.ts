@@ -8,6 +8,7 @@ const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_DATA = './data';
 const DEFAULT_RATE_LIMIT = 1000;
 const DEFAULT_LOG_LEVEL = 'info';
+const DEFAULT_AUTH_FAILURES = 20;
 
 export const serveCommand: CommandSpec = {
   name: 'serve',
@@ -17,6 +18,8 @@ export const serveCommand: CommandSpec = {
     'Runs a station until interrupted (Ctrl-C or SIGTERM close it gracefully).',
     'With tokens, every call must carry one as a bearer token; without, anyone who can',
     'reach the port may read and write. It prints its URL once it is listening.',
+    'Web pages of other origins may not call it (--cors lets one in), and it answers only',
+    'to IP addresses, localhost, its --host, --advertise and --allow-host names (README "Security").',
     'The tree is kept in a data directory (default ./data): a write is acknowledged only',
     'once it is in the write-ahead log on disk, and a restart rebuilds the tree from it.',
     'With --demo, demo data is loaded only into an empty store.',
@@ -63,19 +66,39 @@ export const serveCommand: CommandSpec = {
       value: 'ORIGIN',
       multiple: true,
       env: 'GROVE_CORS',
-      description: 'let pages from this origin call the station; repeatable (default: same origin only)',
+      description: 'let pages from this origin (scheme://host[:port]) call the station; repeatable (default: same origin only)',
+    },
+    {
+      name: 'allow-host',
+      value: 'NAME',
+      multiple: true,
+      env: 'GROVE_ALLOW_HOST',
+      description: 'answer requests for this host name too (a DNS name the station is reached by); repeatable',
+    },
+    {
+      name: 'trust-proxy',
+      value: 'ADDRESS',
+      multiple: true,
+      env: 'GROVE_TRUST_PROXY',
+      description: 'a reverse proxy in front (an address or CIDR range) whose X-Forwarded-For names the client; repeatable',
     },
     {
       name: 'rate-limit',
       value: 'N',
       env: 'GROVE_RATE_LIMIT',
-      description: 'requests (and WebSocket messages) per second per client; 0 for none (default: 1000)',
+      description: `calls per second per token (or client address), a batch counting each call; 0 for none (default: ${DEFAULT_RATE_LIMIT})`,
+    },
+    {
+      name: 'auth-failures',
+      value: 'N',
+      env: 'GROVE_AUTH_FAILURES',
+      description: `unknown tokens per minute per client address before it is refused for the rest of the minute; 0 for none (default: ${DEFAULT_AUTH_FAILURES})`,
     },
     {
       name: 'station-id',
       value: 'ID',
       env: 'GROVE_STATION_ID',
-      description: 'this station\'s network-unique id: letters, digits, _ or - (default: generated)',
+      description: 'this station\'s network-unique id: letters, digits, _ or - (default: generated; kept in the data directory)',
     },
     {
       name: 'cluster',
@@ -112,7 +135,7 @@ export const serveCommand: CommandSpec = {
   ],
   examples: [
     'grove serve --demo',
-    'GROVE_TOKEN=s3cret grove serve --host 0.0.0.0 --port 8080 --rules rules.json',
+    'GROVE_TOKEN=s3cret grove serve --host 0.0.0.0 --port 8080 --rules rules.json --allow-host grove.example.com',
     'GROVE_DATA=/var/lib/grove GROVE_LOG_LEVEL=warn grove serve',
     'grove serve --cluster nats://127.0.0.1:4222 --station-id a --port 7071 --data ./data-a',
   ],
@@ -128,6 +151,7 @@ export const serveCommand: CommandSpec = {
     const fsync = choiceOption(args, 'fsync', ['always', 'batch', 'off'], 'batch');
     const rateLimit = integerOption(args, 'rate-limit', 0, 1_000_000_000) ?? DEFAULT_RATE_LIMIT;
     const logLevel = choiceOption(args, 'log-level', LOG_LEVELS, DEFAULT_LOG_LEVEL);
+    const authFailures = integerOption(args, 'auth-failures', 0, 1_000_000_000) ?? DEFAULT_AUTH_FAILURES;
     if (rulesFile !== undefined) checkReadable(rulesFile);
     const clusterServers = ((args.values.cluster as string[] | undefined) ?? []).flatMap((url) => url.split(',')).filter((url) => url !== '');
     const clusterOnly = ['advertise', 'lease', 'replicas'].filter((name) => args.values[name] !== undefined);
@@ -155,6 +179,9 @@ export const serveCommand: CommandSpec = {
       corsOrigins: (args.values.cors as string[] | undefined) ?? [],
       rateLimit: rateLimit === 0 ? false : { max: rateLimit, timeWindowMs: 1000 },
       logger,
+      authFailureLimit: authFailures === 0 ? false : { max: authFailures, timeWindowMs: 60_000 },
+      allowedHosts: (args.values['allow-host'] as string[] | undefined) ?? [],
+      trustProxy: (args.values['trust-proxy'] as string[] | undefined) ?? [],
       data,
       fsync,
       repair: args.values.repair === true,
