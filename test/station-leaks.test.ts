@@ -14,14 +14,14 @@ import { errorOf, openStation, resultOf, WsClient, writeRules } from './helpers/
 const MAIN = 'dist/src/cli/main.js';
 const FORBIDDEN = -32004;
 
-describe('grove serve --log', () => {
+describe('grove serve --log-level debug (a line per request)', () => {
   const token = 'log-secret-4d1c9a';
   let child: ChildProcess;
   let output = '';
   let url: string;
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [MAIN, 'serve', '--memory', '--port', '0', '--log', '--token', token], { env: { PATH: process.env.PATH ?? '' } });
+    child = spawn(process.execPath, [MAIN, 'serve', '--memory', '--port', '0', '--log-level', 'debug', '--token', token], { env: { PATH: process.env.PATH ?? '' } });
     child.stdout!.on('data', (chunk) => (output += chunk));
     child.stderr!.on('data', (chunk) => (output += chunk));
     url = await new Promise<string>((resolve, reject) => {
@@ -47,12 +47,13 @@ describe('grove serve --log', () => {
       expect(stream.status, query).toBe(200);
       await stream.body!.cancel();
     }
+    expect((await fetch(`${url}/events?since=x&token=${token}`)).status).toBe(400);
     expect((await fetch(`${url}/event?token=${token}`)).status).toBe(404);
     expect((await fetch(`${url}/events/?token=${token}`)).status).toBe(404);
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('close', resolve));
-    // the requests were logged, without the token
-    expect(output).toContain('"url":"/events?path=&token=[masked]"');
+    // the requests were logged (a stream once it is answered: these were refused), without the token
+    expect(output).toContain('"url":"/events?since=x&token=[masked]"');
     expect(output).toContain('"url":"/event?token=[masked]"');
     expect(output).not.toContain(token);
   });
