@@ -228,21 +228,23 @@ export class ChangeHub {
    */
   #commit(changes: Change[], origin: string | undefined): Promise<void> | undefined {
     if (changes.length === 0) return undefined;
-    const isCall = (change: Change) => origin !== undefined && change.writer === this.#writer;
+    const writer = this.#writer;
+    const isCall = (change: Change) => origin !== undefined && change.writer === writer;
+    // the common case, a call whose changes are all its own: one record, one event
+    if (origin !== undefined && changes.every(isCall)) {
+      const held = this.#record(changes, origin);
+      this.#publish(eventOf(changes, origin));
+      return held;
+    }
     const pending: Promise<void>[] = [];
-    if (this.#durable.length > 0) {
-      for (let start = 0; start < changes.length; ) {
-        const call = isCall(changes[start]!);
-        let end = start + 1;
-        while (end < changes.length && isCall(changes[end]!) === call && (call || changes[end]!.writer === changes[start]!.writer)) end++;
-        const record = recordOf(changes.slice(start, end), call ? origin! : LOCAL_ORIGIN);
-        for (const consumer of this.#durable) {
-          const held = consumer.record(record);
-          // writes from elsewhere: no one waits for them to be durable
-          if (held) call ? pending.push(held) : held.catch(() => {});
-        }
-        start = end;
-      }
+    for (let start = 0; start < changes.length; ) {
+      const call = isCall(changes[start]!);
+      let end = start + 1;
+      while (end < changes.length && isCall(changes[end]!) === call && (call || changes[end]!.writer === changes[start]!.writer)) end++;
+      const held = this.#record(changes.slice(start, end), call ? origin! : LOCAL_ORIGIN);
+      // writes from elsewhere: no one waits for them to be durable
+      if (held) call ? pending.push(held) : held.catch(() => {});
+      start = end;
     }
     const mine = changes.filter(isCall);
     const events = changes.filter((change) => !isCall(change)).map((change) => eventOf([change], LOCAL_ORIGIN));
@@ -251,6 +253,16 @@ export class ChangeHub {
     for (const event of events) this.#publish(event);
     if (pending.length === 0) return undefined;
     return pending.length === 1 ? pending[0] : Promise.all(pending).then(() => undefined);
+  }
+
+  /** Hands one writer's record to every durable consumer; settles once all hold it. */
+  #record(changes: Change[], origin: string): Promise<void> | undefined {
+    if (this.#durable.length === 0) return undefined;
+    const record = recordOf(changes, origin);
+    if (this.#durable.length === 1) return this.#durable[0]!.record(record);
+    const held = this.#durable.map((consumer) => consumer.record(record)).filter((p) => p !== undefined);
+    if (held.length === 0) return undefined;
+    return held.length === 1 ? held[0] : Promise.all(held).then(() => undefined);
   }
 
   #take(): Change[] {
@@ -324,7 +336,7 @@ class ChangeLog {
   }
 
   push(event: ChangeEvent): void {
-    const bytes = eventJson(event).length;
+    const bytes = eventBytes(event);
     this.#events.push({ event, bytes });
     this.#bytes += bytes;
     while (this.#events.length - this.#head > this.maxEvents || (this.#bytes > this.maxBytes && this.#head < this.#events.length)) {
@@ -359,19 +371,30 @@ function replayError(message: string, path: string, data: Record<string, number>
 const ENTRY_OPS = { set: 'set', add: 'add', replace: 'set', remove: 'remove', sort: 'sort' } as const;
 
 /** A change as subscribers see it: a replaced subtree is a 'set' at its path. */
-function entryOf(change: Change): ChangeEntry {
-  const entry: ChangeEntry = { path: change.path, op: ENTRY_OPS[change.op] };
-  if (change.valueJson !== undefined) entry.valueJson = change.valueJson;
-  if (change.oldValueJson !== undefined) entry.oldValueJson = change.oldValueJson;
-  return entry;
+function entryOf({ path, op, valueJson, oldValueJson }: Change): ChangeEntry {
+  return { path, op: ENTRY_OPS[op], valueJson, oldValueJson };
 }
 
 /** One event for changes in version order: it takes the last one's version. */
 function eventOf(changes: Change[], origin: string): ChangeEvent {
-  const version = changes[changes.length - 1]!.version;
+  const last = changes[changes.length - 1]!;
+  if (changes.length === 1) {
+    const { path, op, valueJson, oldValueJson, version } = last;
+    return { path, op: ENTRY_OPS[op], valueJson, oldValueJson, version, origin };
+  }
   const entries = changes.map(entryOf);
-  if (entries.length === 1) return { ...entries[0]!, version, origin };
-  return { path: commonPrefix(entries.map((e) => e.path)), op: 'transact', version, origin, changes: entries };
+  return { path: commonPrefix(entries.map((e) => e.path)), op: 'transact', version: last.version, origin, changes: entries };
+}
+
+/**
+ * About the bytes of an event's JSON, without writing it (the log's bound on what it keeps;
+ * the text itself is made only when a subscriber is sent the event).
+ */
+function eventBytes(event: ChangeEvent): number {
+  const entry = (e: ChangeEntry) => 32 + e.path.length + (e.valueJson?.length ?? 0) + (e.oldValueJson?.length ?? 0);
+  let bytes = entry(event as ChangeEntry) + 40 + event.origin.length;
+  for (const change of event.changes ?? []) bytes += entry(change);
+  return bytes;
 }
 
 /** The JSON text of an event's members, written once per event and kept with it. */
