@@ -112,8 +112,7 @@ struct Op {
   uint64_t version = 0;
   std::string kind;
   uint64_t parent = 0, id = 0, replaced = 0;
-  std::string member;
-  bool descending = false;
+  std::vector<uint64_t> order;  // "order": a sort's result, by child id
   std::string_view value;  // "x": typed JSON, read once the node's type is known
   NodeRef node;            // "n"
 };
@@ -142,7 +141,7 @@ void apply(Tree& tree, Op& op, uint64_t at) {
     NodeRef parent = in_tree(tree, op.parent, "parent");
     tree.remove_child(*parent, *in_tree(tree, op.id, "node"), at);
   } else if (op.kind == "sort") {
-    tree.sort_children(*in_tree(tree, op.id, "node"), op.member, op.descending, at);
+    tree.reorder_children(*in_tree(tree, op.id, "node"), op.order, at);
   } else {
     fail(ErrorCode::kInvalidArgument, "it is of an unknown kind \"" + op.kind + "\"");
   }
@@ -175,8 +174,10 @@ uint64_t apply_record(Tree& tree, std::string_view record, const Replay& how) {
             else if (key == "p") op.parent = r.unsigned_integer();
             else if (key == "i") op.id = r.unsigned_integer();
             else if (key == "r") op.replaced = r.unsigned_integer();
-            else if (key == "m") op.member = r.string();
-            else if (key == "d") op.descending = r.boolean();
+            else if (key == "order") {
+              r.begin_array();
+              while (r.next_item()) op.order.push_back(r.unsigned_integer());
+            }
             else if (key == "x") op.value = r.skip();
             else if (key == "n") op.node = loader.read(r);
             else r.skip();

@@ -6,6 +6,7 @@
 #include <new>
 #include <numeric>
 #include <span>
+#include <unordered_map>
 
 #include "child_list.h"
 #include "grove/epoch.h"
@@ -513,12 +514,6 @@ uint64_t Tree::replace_at_locked(Node& parent, ChildList* list, uint32_t count, 
 uint64_t Tree::sort_children(Node& parent, std::string_view member, bool descending, uint64_t at) {
   epoch::WriterScope writing(frozen_);
   validate_name(member);
-  Note note;
-  if (feed() == FeedLevel::kRecords) {
-    note.record = "{\"o\":\"sort\",\"i\":" + std::to_string(parent.id()) + ",\"m\":";
-    append_json_string(note.record, member);
-    note.record += descending ? ",\"d\":true}" : ",\"d\":false}";
-  }
   TinyLockGuard lock(parent.lock_);
   ChildList* list = parent.children_.load(std::memory_order_relaxed);
   uint32_t count = list ? list->count() : 0;
@@ -540,11 +535,49 @@ uint64_t Tree::sort_children(Node& parent, std::string_view member, bool descend
     if (!x.present) return false;
     return descending ? sorts_before(y.value, x.value) : sorts_before(x.value, y.value);
   });
-  if (count > 0) {
+  std::vector<Node*> sorted(count);
+  for (uint32_t i = 0; i < count; ++i) sorted[i] = list->at(order[i]);
+  return reorder_locked(parent, list, sorted, at);
+}
+
+uint64_t Tree::reorder_children(Node& parent, const std::vector<uint64_t>& ids, uint64_t at) {
+  epoch::WriterScope writing(frozen_);
+  TinyLockGuard lock(parent.lock_);
+  ChildList* list = parent.children_.load(std::memory_order_relaxed);
+  uint32_t count = list ? list->count() : 0;
+  if (ids.size() != count) {
+    fail(ErrorCode::kInvalidArgument, "the order names " + std::to_string(ids.size()) + " children, and " + quoted(parent) +
+                                          " has " + std::to_string(count));
+  }
+  std::unordered_map<uint64_t, Node*> by_id;
+  for (uint32_t i = 0; i < count; ++i) by_id.emplace(list->at(i)->id(), list->at(i));
+  std::vector<Node*> ordered;
+  for (uint64_t id : ids) {
+    auto found = by_id.find(id);
+    if (found == by_id.end()) fail(ErrorCode::kInvalidArgument, "node " + std::to_string(id) + " is not a child of " + quoted(parent));
+    ordered.push_back(found->second);
+    by_id.erase(found);
+  }
+  return reorder_locked(parent, list, ordered, at);
+}
+
+uint64_t Tree::reorder_locked(Node& parent, ChildList* list, const std::vector<Node*>& ordered, uint64_t at) {
+  Note note;
+  // the order itself, not how it was reached: a sort reads members that other threads may
+  // change meanwhile, so replaying "sort by m" could order them otherwise
+  if (feed() == FeedLevel::kRecords && parent.in_tree()) {
+    note.record = "{\"o\":\"sort\",\"i\":" + std::to_string(parent.id()) + ",\"order\":[";
+    for (std::size_t i = 0; i < ordered.size(); ++i) {
+      if (i > 0) note.record += ',';
+      note.record += std::to_string(ordered[i]->id());
+    }
+    note.record += "]}";
+  }
+  if (!ordered.empty()) {
     ChildList* sorted = ChildList::create(list->capacity());
-    for (uint32_t i : order) {
-      list->at(i)->retain();
-      sorted->append(list->at(i));
+    for (Node* child : ordered) {
+      child->retain();
+      sorted->append(child);
     }
     parent.children_.store(sorted, std::memory_order_release);  // pairs with readers' acquire loads
     retire_list(list);

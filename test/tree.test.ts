@@ -216,6 +216,7 @@ describe('change feed', () => {
     t.set('a/n', 'three'); // a str cannot live in an i64 node: the node is replaced
     t.node('a').add('m', 'u8', 4);
     t.node('a').sort('x', true);
+    const order = t.node('a').list().children.map((child) => child.id);
     t.delete('a/m');
     const changes = t.takeChanges();
     expect(changes.map((c) => [c.op, c.path])).toEqual([
@@ -231,7 +232,8 @@ describe('change feed', () => {
     expect(changes[1]).toMatchObject({ id: n.id, valueJson: '2', oldValueJson: '1', writer: Tree.writerTag });
     expect(changes[2]).toMatchObject({ valueJson: '"three"', oldValueJson: '2' });
     expect(JSON.parse(changes[2]!.record!)).toMatchObject({ o: 'put', r: n.id, n: { name: 'n', type: 'str', value: 'three' } });
-    expect(JSON.parse(changes[4]!.record!)).toEqual({ v: changes[4]!.version, o: 'sort', i: t.node('a').id, m: 'x', d: true });
+    // a sort is recorded as the order it made: replaying it needs no member values
+    expect(JSON.parse(changes[4]!.record!)).toEqual({ v: changes[4]!.version, o: 'sort', i: t.node('a').id, order });
     expect(changes[5]).toMatchObject({ oldValueJson: '4' });
     expect(t.takeChanges()).toEqual([]);
     t.setFeed('off');

@@ -8,7 +8,7 @@
 //           {"v":V,"o":"put","p":P,"n":NODE,"r":R}        NODE in place of P's child R
 //           {"v":V,"o":"set","i":N,"x":VALUE}             N's leaf value (typed JSON)
 //           {"v":V,"o":"del","p":P,"i":N}                 N removed from under P
-//           {"v":V,"o":"sort","i":N,"m":MEMBER,"d":BOOL}  N's children sorted by a member
+//           {"v":V,"o":"sort","i":N,"order":[ID,...]}    N's children in this order (a sort's result)
 //   NODE    typed JSON with each node's id after its type (JsonFormat::kStore):
 //           {"name":"x","type":"object","id":12,"children":[{"name":"n","type":"u8","id":13,"value":5}]}
 //   snapshot  the root as NODE with each node's version too (JsonFormat::kSnapshot, "ver")

@@ -31,6 +31,7 @@
 
 namespace grove {
 
+class ChildList;
 class IdIndex;
 
 enum class ChangeOp : uint8_t {
@@ -116,6 +117,8 @@ class Tree {
   uint64_t put_child(Node& parent, Node& child);
   // Stable sort by the value of each child's member `member`; children lacking it last.
   uint64_t sort_children(Node& parent, std::string_view member, bool descending, uint64_t at = 0);
+  // Puts the children in the order of `ids` (all of them, each once): what a sort's record replays.
+  uint64_t reorder_children(Node& parent, const std::vector<uint64_t>& ids, uint64_t at = 0);
   // A detached deep copy (new ids), and deep copies of `from`'s children appended to `to`.
   NodeRef copy_subtree(const Node& node);
   uint64_t copy_children(const Node& from, Node& to);
@@ -198,6 +201,7 @@ class Tree {
                  Node& leaf, uint64_t* version);
   // A subtree leaving the tree: its nodes' in-tree flags cleared, their index entries dropped.
   void unindex(Node& top);
+  uint64_t reorder_locked(Node& parent, ChildList* list, const std::vector<Node*>& ordered, uint64_t at);
   static void stamp(Node& node, uint64_t version) noexcept;
   // Writes a leaf value in place (a set over a leaf), or returns false to replace the node.
   bool set_in_place(Node& parent, std::string_view name, const Value& value, TypeId type, uint64_t* version);
