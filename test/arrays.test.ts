@@ -204,11 +204,13 @@ describe('views', () => {
     const worker = new Worker(fileURLToPath(new URL('./fixtures/array-worker.mjs', import.meta.url)), {
       workerData: { tree: tree.share(), path: 'shared/a', resize: 10 },
     });
+    // listened for from the start: a worker that is done before its message is read emits both in one turn
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
     const seen = await new Promise<{ sum: number; viewSum: number; length: number; first: number }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
-    await new Promise((resolve) => worker.once('exit', resolve));
+    await exited;
     expect(seen.length).toBe(n);
     expect(seen.first).toBe(values[0]);
     closeTo(seen.sum, reference.sum(values), n);

@@ -178,6 +178,7 @@ describe('one write, one change', () => {
     const worker = new Worker(fileURLToPath(new URL('./fixtures/interleaved-writer.mjs', import.meta.url)), {
       workerData: { tree: tree.share(), turns },
     });
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
     try {
       await new Promise((resolve) => worker.once('online', resolve));
       await hub.write('caller', () => {
@@ -188,7 +189,7 @@ describe('one write, one change', () => {
         Atomics.wait(turns, 1, 0);
         tree.set('call/b', 2);
       });
-      await new Promise((resolve) => worker.once('exit', resolve));
+      await exited;
       expect(records.map(({ origin, ops }) => [origin, ops.length])).toEqual([
         ['caller', 1],
         ['local', 1],
