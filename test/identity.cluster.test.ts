@@ -2,7 +2,8 @@
 // through random stations of three (forwarded to the owner of their paths), writes from a
 // worker thread on the owner, and prefixes migrating between stations. Stations replicate
 // by node id, so after every step each station holds the same nodes, under the same ids,
-// with the same content hash as the others: the owner's copy is everyone's.
+// with the same content hash as the others: the owner's copy is everyone's; and a minVersion
+// taken before a migration still means the version it was.
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
@@ -110,4 +111,19 @@ describe('a cluster of three stations holds the same nodes under the same ids', 
     expect(written).toBeGreaterThan(steps / 5);
     expect(moved).toBeGreaterThan(10);
   }, 600_000);
+
+  it('reads a minVersion taken before a migration as the old owner\'s version, on every station, and one after as the new owner\'s', async () => {
+    // the owner's version counter runs ahead of what the new owner ever published
+    for (let i = 0; i < 30; i++) resultOf(await members.a.call('tree.set', { path: `m/n${i}`, value: i }));
+    const { version: before } = resultOf(await members.c.call('tree.set', { path: 'm/x', value: 'before' }));
+    resultOf(await members.c.call('station.migrate', { path: 'm', to: 'b' }));
+    for (const id of IDS) {
+      const reply = await members[id].call('tree.get', { path: 'm/x', minVersion: before });
+      expect(reply.error, `${id} at minVersion ${before}`).toBeUndefined();
+      expect(reply.result).toBe('before');
+    }
+    const { version: after } = resultOf(await members.a.call('tree.set', { path: 'm/x', value: 'after' }));
+    expect(after).toBeGreaterThan(before);
+    for (const id of IDS) expect(resultOf(await members[id].call('tree.get', { path: 'm/x', minVersion: after })), id).toBe('after');
+  }, 60_000);
 });
