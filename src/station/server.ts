@@ -23,6 +23,8 @@ import { defaultStationLimits, type StationContext, type StationLimits } from '.
 import { counterType, loadDemo } from './demo.js';
 import { stationMethods } from './methods/station.js';
 import { eventsRoute } from './sse.js';
+import { exportRoute } from './export.js';
+import { NODIX_RECORD_TYPES } from '../codec/nodixTypes.js';
 
 export interface StationOptions {
   /** The tree to serve; default a new one. */
@@ -46,6 +48,11 @@ export interface StationOptions {
   types?: AbstractType[];
   /** Change events kept for resuming subscriptions; default 10,000. */
   changeLogSize?: number;
+  /**
+   * Bytes of change events (as JSON) kept for resuming subscriptions; default 16 MiB, so
+   * that a large import is not held in memory a second time as the events that made it.
+   */
+  changeLogBytes?: number;
   /**
    * A data directory to keep the tree in (write-ahead log and snapshots, README "Store"),
    * or false / absent for a tree in memory only. The tree is rebuilt from it at start.
@@ -74,6 +81,8 @@ export interface Station {
   close(): Promise<void>;
 }
 
+const DEFAULT_CHANGE_LOG_BYTES = 16 * 2 ** 20;
+
 /** The RPC error a write gets when the store cannot make it durable. */
 export const STORE_FAILED = -32007;
 
@@ -91,6 +100,8 @@ const packageVersion: string = JSON.parse(readFileSync(join(packageRoot, 'packag
 export async function createStation(options: StationOptions = {}): Promise<Station> {
   const tree = options.tree ?? Tree.create();
   const types = tree.types;
+  // Nodix's record types, so that nodes imported with them are found by their names (once per tree)
+  for (const type of NODIX_RECORD_TYPES) if (types.byName(type.name) === undefined) types.register(type);
   for (const type of [...(options.demo ? [counterType] : []), ...(options.types ?? [])]) types.register(type);
   const opened = options.data ? Store.open(options.data, tree, { fsync: options.fsync, repair: options.repair, ...options.storeOptions }) : undefined;
   const store = opened?.store;
@@ -110,7 +121,7 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     throw error;
   }
   const durable = [...(store ? [durableConsumer(store)] : []), ...(cluster ? [cluster.publisher] : [])];
-  const hub = new ChangeHub(tree, { logSize: options.changeLogSize, durable });
+  const hub = new ChangeHub(tree, { logSize: options.changeLogSize, logBytes: options.changeLogBytes ?? DEFAULT_CHANGE_LOG_BYTES, durable });
   if (store) {
     store.onFailure = () => reloadDurable(store, tree, hub);
     if (loadedDemo) await store.snapshot(tree, () => hub.flush());
@@ -170,6 +181,7 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   await app.register(websocket, websocketOptions(engine));
   await app.register(rpcServer, { engine, messageRate: rate === false ? undefined : { max: rate.max, timeWindowMs: rate.timeWindowMs } });
   await app.register(eventsRoute, { station: context, streams });
+  await app.register(exportRoute, { station: context });
   await app.register(fastifyStatic, { root: join(packageRoot, 'dist', 'src', 'client'), prefix: '/client/' });
   app.get('/client.js', (_request, reply) => reply.type('text/javascript').send("export * from './client/index.js';\n"));
   // The explorer (web/): its index.html at "/", its other files beside it.
