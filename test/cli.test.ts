@@ -3,33 +3,14 @@
 // bad documents, tokens, and `grove serve` itself.
 import { spawn } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Station, startStation } from '../src/station/server.js';
+import { checkBuilt, grove, MAIN } from './helpers/cli.js';
 
-const MAIN = 'dist/src/cli/main.js';
 const MiB = 1024 * 1024;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI with only the environment given (no GROVE_URL or GROVE_TOKEN leaking in). */
-function grove(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Counts the station's POST /rpc requests and the largest body among them. */
 function countRequests(station: Station): { requests: number; largestBody: number } {
@@ -45,21 +26,6 @@ function countRequests(station: Station): { requests: number; largestBody: numbe
 /** A subtree's typed export with its own name left out, for comparing copies. */
 function typedContent(station: Station, path: string): unknown {
   return { ...(JSON.parse(station.tree.exportJSON(path, 'typed')) as object), name: '' };
-}
-
-/** Fails early, and says why, when dist/ is older than the CLI's sources. */
-async function checkBuilt(): Promise<void> {
-  const built = await stat(MAIN).catch(() => undefined);
-  if (built === undefined) throw new Error(`${MAIN} is missing: run "npm run build:ts" first`);
-  for (const entry of await readdir('src/cli', { recursive: true })) {
-    if (!entry.endsWith('.ts')) continue;
-    const source = join('src/cli', entry);
-    const output = join('dist', source.replace(/\.ts$/, '.js'));
-    const [sourceTime, outputTime] = await Promise.all([stat(source), stat(output).catch(() => undefined)]);
-    if (outputTime === undefined || outputTime.mtimeMs < sourceTime.mtimeMs) {
-      throw new Error(`${relative('.', output)} is older than ${source}: run "npm run build:ts" first`);
-    }
-  }
 }
 
 let station: Station;

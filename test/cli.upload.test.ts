@@ -9,6 +9,7 @@ import { DEFAULT_LIMITS, dryRun, Upload } from '../src/cli/upload.js';
 import { type ImportFormat, readDocument } from '../src/codec/import.js';
 import { locateIn } from '../src/codec/jsonText.js';
 import { type Station, startStation } from '../src/station/server.js';
+import { copyContent } from './helpers/cli.js';
 
 let station: Station;
 let connection: BulkConnection;
@@ -44,14 +45,8 @@ async function upload(text: string, format: ImportFormat, target: string, maxReq
   throw new Error('unreachable');
 }
 
-/** A subtree's typed JSON with what differs between copies left out: its own name, and the names the tree generated. */
 function content(path: string): unknown {
-  const strip = (node: { name: string; children?: unknown[] }): unknown => ({
-    ...node,
-    name: /^#\d+$/.test(node.name) ? '#' : node.name,
-    ...(node.children ? { children: node.children.map((child) => strip(child as never)) } : {}),
-  });
-  return { ...(strip(JSON.parse(station.tree.exportJSON(path, 'typed'))) as object), name: '' };
+  return copyContent(station.tree, path);
 }
 
 // Documents as text, so that an object may repeat a name (JSON allows it, the tree keeps both).

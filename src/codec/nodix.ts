@@ -242,12 +242,11 @@ export class NodixReader {
   end(): void {
     this.#drain(true);
     switch (this.#mode) {
-      case 'start': {
-        // nothing but whitespace: the JSON tokenizer names what is missing
-        const tokenizer = new JsonTokenizer(new ValueReader(this.#sink, nodixRule), { locate: this.#options.locate, base: this.#offset });
-        tokenizer.end();
+      case 'start':
+        // nothing but whitespace: a script without definitions (as the export of an empty object is)
+        this.#sink.open(undefined, 'object');
+        this.#sink.close();
         return;
-      }
       case 'document':
         this.#guard(() => this.#document!.tokenizer.end(), this.#document!.reader);
         return;
