@@ -15,7 +15,7 @@ import { type DocumentOptions, type ImportFormat, readDocument } from '../codec/
 import type { Locate, Position } from '../codec/jsonTokens.js';
 import type { NodeSink } from '../codec/plan.js';
 
-const PIECE_BYTES = 1 << 18;
+const PIECE_BYTES = 1 << 16;
 
 export interface Piece {
   readonly text: string;

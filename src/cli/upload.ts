@@ -112,8 +112,12 @@ interface Run {
 /** Sends a batch of calls; answers their results in order, or throws the first failure (`failedCall`: its index). */
 export type Sender = (calls: readonly RawCall[]) => Promise<unknown[]>;
 
-/** Sends nothing, answering each call as a station would: the uploader's dry run. */
-export const dryRun: Sender = async (calls) => calls.map(() => ({ name: '#0', id: 0, version: 0 }));
+/**
+ * Sends nothing, answering each call as a station would: the uploader's dry run. Its
+ * generated names are as long as any (ids up to 2^53), so that no path of the real upload
+ * is longer, and no node it sends whole can need splitting there.
+ */
+export const dryRun: Sender = async (calls) => calls.map(() => ({ name: `#${Number.MAX_SAFE_INTEGER}`, id: 0, version: 0 }));
 
 export interface UploadResult {
   /** Nodes created below the target. */
@@ -238,7 +242,7 @@ export class Upload implements NodeSink {
       return;
     }
     this.#checkFits(child.bytes + 2, sent.path, `${sent.path}/${child.name || '(unnamed)'}`);
-    sent.names.add(child.name);
+    sent.names.add(detached(child.name));
     let run = this.#run;
     if (run !== undefined && (run.frame !== parent || run.bytes + 1 + child.bytes > this.#room(sent.path))) {
       this.#endRun();
@@ -281,7 +285,7 @@ export class Upload implements NodeSink {
             'sibling has the same name and its path would lead there instead',
         );
       }
-      sent.names!.add(frame.name);
+      sent.names!.add(detached(frame.name));
       path = frame.name === '' ? new PathRef() : new PathRef(undefined, sent.path, frame.name);
       const add: Call = { method: 'tree.add', path: sent.path, value: `[${header}]`, bytes: this.#callBytes(sent.path, bytes + 2), nodes: 1 };
       this.#queue.push(frame.name === '' ? { ...add, creates: path } : add);
@@ -371,4 +375,13 @@ export class Upload implements NodeSink {
     });
     this.#onProgress(this.#sent);
   }
+}
+
+/**
+ * A copy of a name that holds on to nothing else: a name read from the document is a
+ * slice of the piece it came in, and keeping it (a sent container's names stay for as long
+ * as it is open) would keep the whole piece.
+ */
+function detached(name: string): string {
+  return name.length < 13 ? name : (' ' + name).slice(1);
 }

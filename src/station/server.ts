@@ -49,7 +49,7 @@ export interface StationOptions {
   /** Change events kept for resuming subscriptions; default 10,000. */
   changeLogSize?: number;
   /**
-   * Bytes of change events (as JSON) kept for resuming subscriptions; default 16 MiB, so
+   * Bytes of change events (as JSON) kept for resuming subscriptions; default 4 MiB, so
    * that a large import is not held in memory a second time as the events that made it.
    */
   changeLogBytes?: number;
@@ -81,7 +81,7 @@ export interface Station {
   close(): Promise<void>;
 }
 
-const DEFAULT_CHANGE_LOG_BYTES = 16 * 2 ** 20;
+const DEFAULT_CHANGE_LOG_BYTES = 4 * 2 ** 20;
 
 /** The RPC error a write gets when the store cannot make it durable. */
 export const STORE_FAILED = -32007;
