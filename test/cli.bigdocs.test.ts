@@ -3,18 +3,17 @@
 // `grove import`, exported by `grove export` and compared byte for byte, with the peak
 // memory of the CLI (under 4x the file) and of the station (under 10x), each in a process
 // of its own. Minutes on a loaded machine, not seconds: the timeouts say so.
-import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxRssOf, plainDocument, REPORT_MAX_RSS, stationProcess, typedDocument, writeDocument } from '../bench/documents.js';
 import { checkBuilt, grove } from './helpers/cli.js';
 
 const ROWS = 200_000;
 const MINUTES = 60_000;
-const MAX_RSS = ['--import', './test/fixtures/max-rss.mjs'];
 
 let dir: string;
 
@@ -27,45 +26,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** Writes a file a piece at a time, as the generators produce it. */
-async function writeFile(path: string, pieces: Iterable<string>): Promise<number> {
-  const out = createWriteStream(path);
-  let buffered = '';
-  for (const piece of pieces) {
-    buffered += piece;
-    if (buffered.length < 1 << 16) continue;
-    if (!out.write(buffered)) await new Promise((resolve) => out.once('drain', resolve));
-    buffered = '';
-  }
-  await new Promise<void>((resolve, reject) => out.end(buffered, () => resolve()).once('error', reject));
-  return (await stat(path)).size;
-}
-
-/** Plain JSON as the station writes it: compact, numbers whose shortest forms agree in C++ and JavaScript. */
-function* plainDocument(): Generator<string> {
-  yield '{"users":[';
-  for (let i = 0; i < ROWS; i++) {
-    const bio = `user ${i} likes ${['trees', 'graphs', 'lists', 'maps'][i % 4]} and `.padEnd(110 + (i % 30), 'long walks ');
-    yield (i > 0 ? ',' : '') + JSON.stringify({ id: i, name: `user number ${i}`, email: `user.${i}@example.com`, bio, score: i / 4 });
-  }
-  yield '],"meta":{"count":200000,"source":"generated"}}';
-}
-
-/** Typed JSON exactly as the exporter writes it: the top named as the path it is imported to. */
-function* typedDocument(name: string): Generator<string> {
-  yield `{"name":"${name}","type":"object","children":[{"name":"rows","type":"list","children":[`;
-  for (let i = 0; i < ROWS; i++) {
-    const row = [
-      `{"name":"id","type":"u32","value":${i}}`,
-      `{"name":"label","type":"str","value":"row ${i}"}`,
-      `{"name":"at","type":"vec3","value":[${i % 1000},0.5,-${(i % 7) + 1}]}`,
-      `{"name":"score","type":"f64","value":${i / 4}}`,
-    ];
-    yield `${i > 0 ? ',' : ''}{"name":"row ${i}","type":"object","children":[${row.join(',')}]}`;
-  }
-  yield ']},{"name":"total","type":"u64","value":"18446744073709551615"}]}';
-}
-
 async function sha256(path: string, skipLast = 0): Promise<string> {
   const { size } = await stat(path);
   const hash = createHash('sha256');
@@ -73,43 +33,26 @@ async function sha256(path: string, skipLast = 0): Promise<string> {
   return hash.digest('hex');
 }
 
-/** A station in its own process, and a way to end it that answers its peak memory. */
-async function openStation(): Promise<{ url: string; close(): Promise<number> }> {
-  const child: ChildProcess = fork('./test/fixtures/rss-station.mjs', { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (message) => resolve((message as { url: string }).url));
-    child.once('exit', (code) => reject(new Error(`the station exited with ${code}`)));
-  });
-  return {
-    url,
-    close: () =>
-      new Promise<number>((resolve) => {
-        child.once('message', (message) => resolve((message as { maxRSS: number }).maxRSS));
-        child.send('close');
-      }),
-  };
-}
-
 function maxRSS(stderr: string): number {
-  const match = /\nmaxRSS (\d+)\n$/.exec(stderr);
-  expect(match, stderr).not.toBeNull();
-  return Number(match![1]);
+  const rss = maxRssOf(stderr);
+  expect(rss, stderr).toBeDefined();
+  return rss!;
 }
 
 describe.each([
-  ['plain', () => plainDocument()],
-  ['typed', () => typedDocument('big')],
+  ['plain', () => plainDocument(ROWS)],
+  ['typed', () => typedDocument('big', ROWS)],
 ] as const)('a ~40 MB %s document', (format, document) => {
   it(
     'imports through the CLI and exports back the same, in bounded memory',
     async () => {
       const file = join(dir, `big.${format}.json`);
-      const size = await writeFile(file, document());
+      const size = await writeDocument(file, document());
       expect(size).toBeGreaterThan(35e6);
-      const station = await openStation();
+      const station = await stationProcess();
       let stationRSS: number;
       try {
-        const imported = await grove(['import', station.url, 'big', file, '--format', format, '--progress'], {}, MAX_RSS);
+        const imported = await grove(['import', station.url, 'big', file, '--format', format, '--progress'], {}, REPORT_MAX_RSS);
         expect(imported.code, imported.stderr.slice(-2000)).toBe(0);
         expect(imported.stderr).toMatch(/\nimported [\d,]+ nodes into big in \d+ requests/);
         // progress from the first byte: while checking, then while importing
@@ -118,7 +61,7 @@ describe.each([
         const importRSS = maxRSS(imported.stderr);
 
         const out = join(dir, `big.${format}.out.json`);
-        const exported = await grove(['export', station.url, 'big', '--format', format, '--out', out], {}, MAX_RSS);
+        const exported = await grove(['export', station.url, 'big', '--format', format, '--out', out], {}, REPORT_MAX_RSS);
         expect(exported.code, exported.stderr).toBe(0);
         const exportRSS = maxRSS(exported.stderr);
         // the same bytes, and export's newline at the end

@@ -31,7 +31,7 @@ export function grove(args: string[], env: Record<string, string> = {}, node: st
 export async function checkBuilt(): Promise<void> {
   const built = await stat(MAIN).catch(() => undefined);
   if (built === undefined) throw new Error(`${MAIN} is missing: run "npm run build:ts" first`);
-  for (const folder of ['src/cli', 'src/codec']) {
+  for (const folder of ['src/cli', 'src/codec', 'bench/workers']) {
     for (const entry of await readdir(folder, { recursive: true })) {
       if (!entry.endsWith('.ts')) continue;
       const source = join(folder, entry);
