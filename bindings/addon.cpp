@@ -1,5 +1,6 @@
 #include "addon.h"
 
+#include <atomic>
 #include <iterator>
 #include <new>
 
@@ -43,7 +44,15 @@ Addon::AddonProp Addon::Function(const char* name) {
   return InstanceMethod<&Addon::Guarded<method>>(name);
 }
 
+namespace {
+
+// Each environment's changes are told apart in the tree's feed by this tag (grove/tree.h).
+std::atomic<uint32_t> g_next_writer{1};
+
+}  // namespace
+
 Addon::Addon(Napi::Env env, Napi::Object exports) {
+  set_thread_writer(g_next_writer.fetch_add(1, std::memory_order_relaxed));
   object_prototype_ = Napi::Persistent(env.Global().Get("Object").As<Napi::Object>().Get("prototype").As<Napi::Object>());
   DefineAddon(exports, {
       Function<&Addon::Setup>("setup"),
@@ -60,6 +69,15 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
       Function<&Addon::AdvanceTreeVersion>("advanceTreeVersion"),
       Function<&Addon::SetFeed>("setFeed"),
       Function<&Addon::TakeChanges>("takeChanges"),
+      Function<&Addon::WriterTag>("writerTag"),
+      Function<&Addon::ApplyRecord>("applyRecord"),
+      Function<&Addon::SnapshotTree>("snapshotTree"),
+      Function<&Addon::ExportFrozen>("exportFrozen"),
+      Function<&Addon::LoadTree>("loadTree"),
+      Function<&Addon::ReadSubtree>("readSubtree"),
+      Function<&Addon::NodeById>("nodeById"),
+      Function<&Addon::TreeSize>("treeSize"),
+      Function<&Addon::TreeIds>("treeIds"),
       Function<&Addon::CreateNode>("createNode"),
       Function<&Addon::ExportJson>("exportJSON"),
 
@@ -90,6 +108,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
       Function<&Addon::SetPath>("setPath"),
       Function<&Addon::DeletePath>("deletePath"),
       Function<&Addon::PutPath>("putPath"),
+      Function<&Addon::AddPath>("addPath"),
       Function<&Addon::AddChild>("addChild"),
       Function<&Addon::Append>("append"),
       Function<&Addon::RemoveChild>("removeChild"),

@@ -40,6 +40,15 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value AdvanceTreeVersion(const Napi::CallbackInfo& info);
   Napi::Value SetFeed(const Napi::CallbackInfo& info);
   Napi::Value TakeChanges(const Napi::CallbackInfo& info);
+  Napi::Value WriterTag(const Napi::CallbackInfo& info);
+  Napi::Value ApplyRecord(const Napi::CallbackInfo& info);
+  Napi::Value SnapshotTree(const Napi::CallbackInfo& info);
+  Napi::Value ExportFrozen(const Napi::CallbackInfo& info);
+  Napi::Value LoadTree(const Napi::CallbackInfo& info);
+  Napi::Value ReadSubtree(const Napi::CallbackInfo& info);
+  Napi::Value NodeById(const Napi::CallbackInfo& info);
+  Napi::Value TreeSize(const Napi::CallbackInfo& info);
+  Napi::Value TreeIds(const Napi::CallbackInfo& info);
   Napi::Value CreateNode(const Napi::CallbackInfo& info);
   Napi::Value ExportJson(const Napi::CallbackInfo& info);
 
@@ -76,6 +85,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value SetPath(const Napi::CallbackInfo& info);
   Napi::Value DeletePath(const Napi::CallbackInfo& info);
   Napi::Value PutPath(const Napi::CallbackInfo& info);
+  Napi::Value AddPath(const Napi::CallbackInfo& info);
   Napi::Value AddChild(const Napi::CallbackInfo& info);
   Napi::Value Append(const Napi::CallbackInfo& info);
   Napi::Value RemoveChild(const Napi::CallbackInfo& info);

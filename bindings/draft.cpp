@@ -114,7 +114,7 @@ void DraftReader::read_children(Draft& draft, napi_value value, bool array, int 
   draft.children.resize(length);
   for (uint32_t i = 0; i < length; ++i) {
     Napi::Value key = keys.Get(i);
-    std::string name = key.As<Napi::String>().Utf8Value();
+    std::string name = string_from_js(env_, key, std::string(function_) + "(): a key of " + where());
     keys_.push_back(std::string(".").append(name));
     try {
       validate_name(name);

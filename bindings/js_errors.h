@@ -10,17 +10,6 @@
 
 namespace grove::bindings {
 
-// A failure about one path, so the JavaScript error can carry the path.
-class PathError : public Error {
- public:
-  PathError(ErrorCode code, const std::string& message, std::string path)
-      : Error(code, message), path_(std::move(path)) {}
-  const std::string& path() const noexcept { return path_; }
-
- private:
-  std::string path_;
-};
-
 const char* code_name(ErrorCode code);
 
 // Throws a pending JavaScript exception: an instance of `error_class` when it is set

@@ -100,6 +100,32 @@ Value bigint_value(napi_env env, napi_value value, const std::string& where) {
 
 }  // namespace
 
+std::string string_from_js(napi_env env, napi_value value, const std::string& what) {
+  std::size_t length = 0;
+  napi_get_value_string_utf8(env, value, nullptr, 0, &length);
+  std::string out(length, '\0');
+  napi_get_value_string_utf8(env, value, out.data(), length + 1, &length);
+  // V8 writes U+FFFD for a lone surrogate; only a string with U+FFFD in it can hold one
+  if (out.find("\xEF\xBF\xBD") == std::string::npos) return out;
+  napi_get_value_string_utf16(env, value, nullptr, 0, &length);
+  std::u16string units(length, u'\0');
+  napi_get_value_string_utf16(env, value, units.data(), length + 1, &length);
+  for (std::size_t k = 0; k < length; ++k) {
+    char16_t unit = units[k];
+    bool high = unit >= 0xD800 && unit <= 0xDBFF, low = unit >= 0xDC00 && unit <= 0xDFFF;
+    if (high && k + 1 < length && units[k + 1] >= 0xDC00 && units[k + 1] <= 0xDFFF) {
+      ++k;
+    } else if (high || low) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      std::string code = "U+";
+      for (int shift = 12; shift >= 0; shift -= 4) code += kHex[(unit >> shift) & 15];
+      fail(ErrorCode::kInvalidArgument, what + " holds an unpaired surrogate (" + code + " at index " + std::to_string(k) +
+                                            "), which has no UTF-8 form: send well-formed Unicode text");
+    }
+  }
+  return out;
+}
+
 std::string js_type_name(Napi::Env env, napi_value value) {
   napi_valuetype type = napi_undefined;
   napi_typeof(env, value, &type);
@@ -142,12 +168,10 @@ double Args::handle(std::size_t i) const {
 }
 
 std::string Args::string(std::size_t i, const char* what) const {
-  napi_env env = info_.Env();
-  std::size_t length = 0;
-  if (napi_get_value_string_utf8(env, info_[i], nullptr, 0, &length) != napi_ok) fail_type(i, what, "a string");
-  std::string out(length, '\0');
-  napi_get_value_string_utf8(env, info_[i], out.data(), length + 1, &length);
-  return out;
+  napi_valuetype type = napi_undefined;
+  napi_typeof(info_.Env(), info_[i], &type);
+  if (type != napi_string) fail_type(i, what, "a string");
+  return string_from_js(info_.Env(), info_[i], std::string(function_) + "(): " + what);
 }
 
 bool Args::boolean(std::size_t i, const char* what) const {
@@ -213,13 +237,8 @@ Value value_from_js(Napi::Env env, napi_value value, const std::string& where) {
     }
     case napi_bigint:
       return bigint_value(env, value, where);
-    case napi_string: {
-      std::size_t length = 0;
-      napi_get_value_string_utf8(env, value, nullptr, 0, &length);
-      std::string s(length, '\0');
-      napi_get_value_string_utf8(env, value, s.data(), length + 1, &length);
-      return Value::str(s);
-    }
+    case napi_string:
+      return Value::str(string_from_js(env, value, where));
     case napi_object: {
       bool array = false;
       napi_is_array(env, value, &array);

@@ -12,6 +12,9 @@
 
 namespace grove::bindings {
 
+// A string as UTF-8; throws InvalidArgument, naming `what`, for one holding a lone surrogate:
+// it has no UTF-8 form, and V8's U+FFFD in its place would make two strings one.
+std::string string_from_js(napi_env env, napi_value value, const std::string& what);
 // "number", "string", "array", "Uint8Array", "Float32Array", "object", ... for error messages.
 std::string js_type_name(Napi::Env env, napi_value value);
 

@@ -3,15 +3,15 @@
 #include "addon.h"
 #include "js_errors.h"
 #include "js_values.h"
-#include "paths.h"
 
 namespace grove::bindings {
 namespace {
 
 // A path argument as UTF-8 in a stack buffer. napi_get_value_string_utf16 copies the
 // string's code units as they are, which costs less than V8's UTF-8 encoder; ASCII (nearly
-// every path) is then narrowed in a loop, and anything else encoded here, a lone surrogate
-// as U+FFFD as V8 does. read() is false for a path that might not fit (or is no string).
+// every path) is then narrowed in a loop, and anything else encoded here. read() is false
+// for a path that might not fit, holds a lone surrogate (the general path refuses it) or is
+// no string.
 class PathBuffer {
  public:
   bool read(napi_env env, napi_value value) {
@@ -26,7 +26,7 @@ class PathBuffer {
       if (high && i + 1 < count && units_[i + 1] >= 0xDC00 && units_[i + 1] <= 0xDFFF) {
         c = 0x10000 + ((c - 0xD800) << 10) + (units_[++i] - 0xDC00);
       } else if (high || low) {
-        c = 0xFFFD;
+        return false;
       }
       put(c);
     }
@@ -215,7 +215,7 @@ Napi::Value Addon::Children(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// listChildren(node, offset, limit) → [total, name, typeId, id, childCount, name, ...]:
+// listChildren(node, offset, limit) → [total, name, typeId, id, childCount, version, name, ...]:
 // one page of a child list described in one call, without a handle per child.
 Napi::Value Addon::ListChildren(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -234,6 +234,7 @@ Napi::Value Addon::ListChildren(const Napi::CallbackInfo& info) {
     out.Set(at++, Napi::Number::New(env, child.type()));
     out.Set(at++, u64_to_js(env, child.id()));
     out.Set(at++, Napi::Number::New(env, static_cast<double>(child.child_count())));
+    out.Set(at++, u64_to_js(env, child.version()));
   }
   return out;
 }

@@ -116,7 +116,7 @@ Napi::Value Addon::RegisterType(const Napi::CallbackInfo& info) {
       fail(ErrorCode::kInvalidArgument, "registerType(): member " + std::to_string(i / kStride) +
                                             " must be a name, a type id, a query id and a boolean");
     }
-    std::string member = name.As<Napi::String>().Utf8Value();
+    std::string member = string_from_js(info.Env(), name, "registerType(): a member name");
     validate_name(member);
     auto id = static_cast<TypeId>(type.As<Napi::Number>().Int64Value());
     if (id != 0) type_info(id);  // refuses an unknown type id

@@ -4,8 +4,6 @@
 #include "draft.h"
 #include "js_errors.h"
 #include "js_values.h"
-#include "paths.h"
-#include "schema_checks.h"
 
 namespace grove::bindings {
 namespace {
@@ -36,7 +34,8 @@ Napi::Value Addon::SetValue(const Napi::CallbackInfo& info) {
 }
 
 // setPath(node, path, value, typeId) → version. Replaces whatever is at `path` with a new
-// node (typeId 0: inferred from the value), creating missing intermediate nodes as objects.
+// node (typeId 0: inferred from the value), creating missing parents as objects in the same
+// change (Tree::set_path); a leaf value over a leaf is written in place.
 Napi::Value Addon::SetPath(const Napi::CallbackInfo& info) {
   Args args(info, "set");
   std::string path = args.string(1, "the path");
@@ -45,74 +44,40 @@ Napi::Value Addon::SetPath(const Napi::CallbackInfo& info) {
   if (names.empty()) fail(ErrorCode::kInvalidArgument, "set(): the root cannot be replaced; set the paths under it");
   Draft draft = DraftReader(info.Env(), ObjectPrototype(), "set").read(args[2], std::string(names.back()), type);
   NodeTarget target = handles_.node(args.handle(0));
-
-  NodeRef parent = NodeRef::share(&target.node);
-  std::string walked;
-  for (std::size_t i = 0; i + 1 < names.size(); ++i) {
-    if (i > 0) walked += '/';
-    walked += names[i];
-    if (!parent->child(names[i])) check_member_write(target.tree, *parent, names[i], type::kObject, true);
-    NodeRef next = target.tree.ensure_child(*parent, names[i], type::kObject);
-    if (!type_info(next->type()).structured) {
-      throw PathError(ErrorCode::kTypeMismatch, "set(): cannot create '" + path + "': '" + walked +
-                                                    "' is a leaf of type " + type_name(next->type()) +
-                                                    ", which holds a value, not children",
-                      path);
-    }
-    parent = std::move(next);
-  }
-  // A leaf value over a leaf is written in place (handles to it stay valid): always when
-  // the type is the same, and, without a type, whenever the value converts exactly.
-  if (draft.value && draft.children.empty() && !type_info(draft.type).structured) {
-    NodeRef existing = parent->child(names.back());
-    if (existing && type_info(existing->type()).storage != Storage::kNone &&
-        (existing->type() == draft.type || type == 0)) {
-      try {
-        return u64_to_js(info.Env(), target.tree.set_value(*existing, *draft.value));
-      } catch (const Error& e) {
-        if (e.code() != ErrorCode::kTypeMismatch || existing->type() == draft.type) throw;
-      }
-    }
-  }
-  NodeRef built = build(target.tree, draft);
-  check_member_write(target.tree, *parent, built->name(), built->type(), false);
-  return u64_to_js(info.Env(), target.tree.put_child(*parent, *built));
+  bool leaf = draft.value && draft.children.empty() && !type_info(draft.type).structured;
+  uint64_t version = target.tree.set_path(target.node, path, leaf ? &*draft.value : nullptr, type,
+                                          [&] { return build(target.tree, draft); });
+  return u64_to_js(info.Env(), version);
 }
 
 // putPath(node, path, detachedNode) → version. Puts a node built elsewhere (an import) at
-// `path`, in place of what is there, creating missing intermediate nodes as objects.
+// `path`, in place of what is there, creating missing parents as objects in the same change.
 Napi::Value Addon::PutPath(const Napi::CallbackInfo& info) {
   Args args(info, "put");
   std::string path = args.string(1, "the path");
-  std::vector<std::string_view> names = split_path(path);
-  if (names.empty()) fail(ErrorCode::kInvalidArgument, "put(): the root cannot be replaced; put the paths under it");
   NodeTarget target = handles_.node(args.handle(0));
   NodeTarget node = handles_.node(args.handle(2));
   require_same_tree(target, node, "put");
-  if (node.node.name() != names.back()) {
-    fail(ErrorCode::kInvalidArgument, "put(): the node is named '" + std::string(node.node.name()) +
-                                          "' but the path ends in '" + std::string(names.back()) + "'");
-  }
-  NodeRef parent = NodeRef::share(&target.node);
-  for (std::size_t i = 0; i + 1 < names.size(); ++i) {
-    if (!parent->child(names[i])) check_member_write(target.tree, *parent, names[i], type::kObject, true);
-    parent = target.tree.ensure_child(*parent, names[i], type::kObject);
-  }
-  check_member_write(target.tree, *parent, node.node.name(), node.node.type(), false);
-  return u64_to_js(info.Env(), target.tree.put_child(*parent, node.node));
+  return u64_to_js(info.Env(), target.tree.put_path(target.node, path, node.node));
+}
+
+// addPath(node, path, detachedNode) → version. Adds the node under the one at `path`,
+// creating it (and missing parents) as objects in the same change.
+Napi::Value Addon::AddPath(const Napi::CallbackInfo& info) {
+  Args args(info, "add");
+  std::string path = args.string(1, "the path");
+  NodeTarget target = handles_.node(args.handle(0));
+  NodeTarget child = handles_.node(args.handle(2));
+  require_same_tree(target, child, "add");
+  return u64_to_js(info.Env(), target.tree.add_path(target.node, path, child.node));
 }
 
 // deletePath(node, path) → version
 Napi::Value Addon::DeletePath(const Napi::CallbackInfo& info) {
   Args args(info, "delete");
   std::string path = args.string(1, "the path");
-  if (split_path(path).empty()) fail(ErrorCode::kInvalidArgument, "delete(): the root cannot be deleted");
   NodeTarget target = handles_.node(args.handle(0));
-  NodeRef node = require_path(target.node, path);
-  NodeRef parent = node->parent();
-  if (!parent) throw PathError(ErrorCode::kNotFound, "delete(): '" + path + "' was removed meanwhile", path);
-  check_member_removal(target.tree, *parent, node->name());
-  return u64_to_js(info.Env(), target.tree.remove_child(*parent, *node));
+  return u64_to_js(info.Env(), target.tree.delete_path(target.node, path));
 }
 
 // addChild(node, name, typeId, value) → handle of the new child ("" name: generated)
@@ -123,7 +88,6 @@ Napi::Value Addon::AddChild(const Napi::CallbackInfo& info) {
   Draft draft = DraftReader(info.Env(), ObjectPrototype(), "add").read(args[3], std::move(name), type);
   NodeTarget target = handles_.node(args.handle(0));
   NodeRef child = build(target.tree, draft);
-  check_member_write(target.tree, target.node, child->name(), child->type(), true);
   target.tree.add_child(target.node, *child);
   return Napi::Number::New(info.Env(), handles_.add_node(target.tree_slot, std::move(child)));
 }
@@ -134,7 +98,6 @@ Napi::Value Addon::Append(const Napi::CallbackInfo& info) {
   NodeTarget parent = handles_.node(args.handle(0));
   NodeTarget child = handles_.node(args.handle(1));
   require_same_tree(parent, child, "append");
-  check_member_write(parent.tree, parent.node, child.node.name(), child.node.type(), true);
   return u64_to_js(info.Env(), parent.tree.add_child(parent.node, child.node));
 }
 
@@ -143,7 +106,6 @@ Napi::Value Addon::RemoveChild(const Napi::CallbackInfo& info) {
   Args args(info, "remove");
   NodeTarget parent = handles_.node(args.handle(0));
   NodeTarget child = handles_.node(args.handle(1));
-  check_member_removal(parent.tree, parent.node, child.node.name());
   return u64_to_js(info.Env(), parent.tree.remove_child(parent.node, child.node));
 }
 
@@ -152,7 +114,6 @@ Napi::Value Addon::RemoveChildAt(const Napi::CallbackInfo& info) {
   Args args(info, "remove");
   uint64_t index = args.index(1, "the index");
   NodeTarget parent = handles_.node(args.handle(0));
-  if (NodeRef child = parent.node.child_at(index)) check_member_removal(parent.tree, parent.node, child->name());
   return u64_to_js(info.Env(), parent.tree.remove_child_at(parent.node, index));
 }
 
@@ -163,10 +124,6 @@ Napi::Value Addon::ReplaceById(const Napi::CallbackInfo& info) {
   NodeTarget parent = handles_.node(args.handle(0));
   NodeTarget replacement = handles_.node(args.handle(2));
   require_same_tree(parent, replacement, "replaceById");
-  NodeRef replaced = parent.node.child_by_id(id);
-  if (replaced && replaced->name() != replacement.node.name()) check_member_removal(parent.tree, parent.node, replaced->name());
-  check_member_write(parent.tree, parent.node, replacement.node.name(), replacement.node.type(),
-                     !replaced || replaced->name() != replacement.node.name());
   return u64_to_js(info.Env(), parent.tree.replace_child_by_id(parent.node, id, replacement.node));
 }
 
@@ -191,10 +148,6 @@ Napi::Value Addon::CopyChildren(const Napi::CallbackInfo& info) {
   NodeTarget from = handles_.node(args.handle(0));
   NodeTarget to = handles_.node(args.handle(1));
   require_same_tree(from, to, "copyChildrenTo");
-  Snapshot children = from.node.children();
-  for (std::size_t i = 0; i < children.size(); ++i) {
-    check_member_write(to.tree, to.node, children.at(i)->name(), children.at(i)->type(), true);
-  }
   return u64_to_js(info.Env(), to.tree.copy_children(from.node, to.node));
 }
 

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,9 @@ namespace {
 // write a line another reader writes. Slots are reused by later threads, never freed.
 struct alignas(64) Slot {
   std::atomic<uint64_t> epoch{0};  // 0 = not reading; written only by the owning thread
+  // The frozen word of the tree this thread is writing (WriterScope), or null; written
+  // only by the owning thread.
+  std::atomic<const std::atomic<uint32_t>*> writing{nullptr};
   std::atomic<bool> in_use{false};
   Slot* next = nullptr;            // immutable once the slot is published
 };
@@ -68,6 +72,7 @@ Slot* claim_slot() {
 struct ThreadState {
   Slot* slot = nullptr;
   uint32_t depth = 0;
+  uint32_t writing_depth = 0;  // nested WriterScopes
 };
 
 thread_local ThreadState t_state;
@@ -84,15 +89,20 @@ thread_local SlotReturn t_slot_return;
 
 std::size_t collect_once();
 
+Slot* own_slot(ThreadState& t) {
+  if (!t.slot) {
+    t.slot = claim_slot();
+    (void)&t_slot_return;  // constructs it, so that its destructor runs at thread exit
+  }
+  return t.slot;
+}
+
 }  // namespace
 
 Guard::Guard() noexcept {
   ThreadState& t = t_state;
   if (t.depth++ != 0) return;
-  if (!t.slot) {
-    t.slot = claim_slot();
-    (void)&t_slot_return;  // constructs it, so that its destructor runs at thread exit
-  }
+  own_slot(t);
   // Acquire pairs with retire()'s fetch_add: a reader that sees an epoch newer than an
   // object's tag also sees the unlink that preceded the tag.
   t.slot->epoch.store(g_epoch.load(std::memory_order_acquire), std::memory_order_relaxed);
@@ -105,6 +115,43 @@ Guard::~Guard() {
   ThreadState& t = t_state;
   if (--t.depth != 0) return;
   t.slot->epoch.store(0, std::memory_order_release);  // pairs with collect()'s slot scan: reads done
+}
+
+WriterScope::WriterScope(std::atomic<uint32_t>& frozen) noexcept : frozen_(frozen) {
+  ThreadState& t = t_state;
+  if (t.writing_depth++ != 0) return;
+  Slot* slot = own_slot(t);
+  for (;;) {
+    slot->writing.store(&frozen, std::memory_order_relaxed);
+    // Pairs with Freeze's fence: either the freezer sees this writer (and waits for it), or
+    // this writer sees the freeze (and waits for it to end).
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    uint32_t freezes = frozen.load(std::memory_order_relaxed);
+    if (freezes == 0) return;
+    slot->writing.store(nullptr, std::memory_order_release);
+    frozen.wait(freezes, std::memory_order_acquire);  // pairs with ~Freeze's release decrement
+  }
+}
+
+WriterScope::~WriterScope() {
+  ThreadState& t = t_state;
+  // Release pairs with Freeze's acquire scan: this writer's changes are visible to the freezer.
+  if (--t.writing_depth == 0) t.slot->writing.store(nullptr, std::memory_order_release);
+}
+
+Freeze::Freeze(std::atomic<uint32_t>& frozen) : frozen_(frozen) {
+  frozen.fetch_add(1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with WriterScope's fence
+  const Slot* self = t_state.slot;
+  for (const Slot* s = g_slots.load(std::memory_order_acquire); s; s = s->next) {  // pairs with claim_slot's push
+    // a writer of this tree mid-change finishes without waiting on anything of ours
+    while (s != self && s->writing.load(std::memory_order_acquire) == &frozen) std::this_thread::yield();
+  }
+}
+
+Freeze::~Freeze() {
+  frozen_.fetch_sub(1, std::memory_order_release);  // pairs with the writers' acquire wait
+  frozen_.notify_all();
 }
 
 void retire(void* ptr, void (*deleter)(void*)) {

@@ -110,6 +110,14 @@ WriteSection::~WriteSection() {
   g_tree_lock.unlock();
 }
 
+WriterScope::WriterScope(std::atomic<uint32_t>& frozen) noexcept : frozen_(frozen) {}
+
+WriterScope::~WriterScope() = default;
+
+Freeze::Freeze(std::atomic<uint32_t>& frozen) : frozen_(frozen) {}
+
+Freeze::~Freeze() = default;
+
 void retire(void* ptr, void (*deleter)(void*)) {
   ThreadState& t = t_state;
   g_pending.fetch_add(1, std::memory_order_relaxed);

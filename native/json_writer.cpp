@@ -154,7 +154,9 @@ struct Frame {
 
 // Writes the subtree at `top` into the sink; with `unnamed_top`, top's name as "".
 void write_tree(const Node& top, JsonFormat format, std::size_t max_depth, bool unnamed_top, Sink& sink) {
-  const bool typed = format == JsonFormat::kTyped;
+  const bool typed = format != JsonFormat::kPlain;
+  const bool ids = format == JsonFormat::kStore || format == JsonFormat::kSnapshot;
+  const bool versions = format == JsonFormat::kSnapshot;
   std::string& out = sink.text;
   std::vector<Frame> stack;
   // Writes a node (as a member value; the caller wrote its key in plain objects) and
@@ -171,6 +173,14 @@ void write_tree(const Node& top, JsonFormat format, std::size_t max_depth, bool 
       write_string(out, unnamed_top && &node == &top ? std::string_view() : node.name());
       out += ",\"type\":";
       write_type(out, node.type());
+      if (ids) {
+        out += ",\"id\":";
+        out += std::to_string(node.id());
+      }
+      if (versions) {
+        out += ",\"ver\":";
+        out += std::to_string(node.version());
+      }
       if (cut) {
         out += ",\"childCount\":" + std::to_string(node.child_count()) + "}";
         return;
@@ -217,6 +227,20 @@ std::string write_json(const Node& top, JsonFormat format, std::size_t max_depth
   write_tree(top, format, max_depth, false, sink);
   return std::move(sink.text);
 }
+
+void append_json(std::string& out, const Node& node, JsonFormat format) {
+  Sink sink{std::move(out), nullptr};
+  write_tree(node, format, SIZE_MAX, false, sink);
+  out = std::move(sink.text);
+}
+
+std::string value_json(const Value& value, JsonFormat format) {
+  Sink sink;
+  write_value(sink, value, format != JsonFormat::kPlain);
+  return std::move(sink.text);
+}
+
+void append_json_string(std::string& out, std::string_view text) { write_string(out, text); }
 
 Digest content_hash(const Node& node) {
   Sha256 digest;

@@ -295,16 +295,47 @@ void validate_name(std::string_view name) {
   if (name == "." || name == "..") {
     fail(ErrorCode::kInvalidArgument, "invalid name '" + std::string(name) + "': '.' and '..' are not names");
   }
-  for (char c : name) {
-    if (c == '/') fail(ErrorCode::kInvalidArgument, "invalid name '" + std::string(name) + "': '/' separates names in a path");
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7F) {
-      fail(ErrorCode::kInvalidArgument, "invalid name: control character 0x" +
-                                            std::string(1, "0123456789abcdef"[u >> 4]) +
-                                            std::string(1, "0123456789abcdef"[u & 15]) + " is not allowed");
+  auto hex = [](unsigned byte, const char* digits = "0123456789abcdef") { return std::string{digits[byte >> 4], digits[byte & 15]}; };
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    auto u = static_cast<unsigned char>(name[i]);
+    if (u == '/') fail(ErrorCode::kInvalidArgument, "invalid name '" + std::string(name) + "': '/' separates names in a path");
+    if (u < 0x20 || u == 0x7F) fail(ErrorCode::kInvalidArgument, "invalid name: control character 0x" + hex(u) + " is not allowed");
+    // C1 controls, U+0080 to U+009F, are 0xC2 0x80 to 0xC2 0x9F in UTF-8
+    auto next = i + 1 < name.size() ? static_cast<unsigned char>(name[i + 1]) : 0;
+    if (u == 0xC2 && next >= 0x80 && next <= 0x9F) {
+      fail(ErrorCode::kInvalidArgument, "invalid name: C1 control character U+00" + hex(next, "0123456789ABCDEF") + " is not allowed");
     }
   }
   if (!valid_utf8(name)) fail(ErrorCode::kInvalidArgument, "invalid name: not valid UTF-8");
+}
+
+namespace {
+
+std::string quoted(std::string_view name) { return std::string("'").append(name).append("'"); }
+
+}  // namespace
+
+NodeRef require_path(const Node& base, std::string_view path) {
+  if (NodeRef found = base.find_path(path)) return found;
+  // Walk again to say which name is missing (the tree may have changed since; any answer
+  // the walk gives was true a moment ago).
+  std::string walked;
+  NodeRef node = NodeRef::share(const_cast<Node*>(&base));
+  for (std::string_view name : split_path(path)) {
+    NodeRef next = node->child(name);
+    if (!next) {
+      std::string under = !walked.empty()       ? quoted(walked)
+                          : base.name().empty() ? std::string("the root")
+                                                : quoted(base.name());
+      throw PathError(ErrorCode::kNotFound, "no node at '" + std::string(path) + "': " + under + " has no child '" +
+                                                std::string(name) + "'",
+                      std::string(path));
+    }
+    if (!walked.empty()) walked += '/';
+    walked += name;
+    node = std::move(next);
+  }
+  throw PathError(ErrorCode::kNotFound, "no node at '" + std::string(path) + "'", std::string(path));
 }
 
 void throw_bad_path(const char* why) { fail(ErrorCode::kInvalidArgument, std::string("invalid path: ") + why); }

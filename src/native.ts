@@ -3,17 +3,22 @@
 // of the calling thread. Handles are freed by release(), or by the finalizer registered
 // with trackHandle() when their owner is collected.
 //
-// The addon comes in two builds with the same exports: build/Release/grove.node (lockless,
-// what Grove is) and build/Release/grove_locked.node (child lists guarded by one
-// reader-writer mutex, the baseline the benchmarks measure against). A thread loads the
-// locking one when GROVE_VARIANT=locking is in its environment (a worker's `env` option
-// sets it for one worker); trees of one build cannot be attached from the other.
+// The addon comes in two builds with the same exports: the lockless one, what Grove is, and
+// the locking one (child lists guarded by one reader-writer mutex), the baseline the
+// benchmarks measure against. A thread loads the locking one when GROVE_VARIANT=locking is
+// in its environment (a worker's `env` option sets it for one worker); trees of one build
+// cannot be attached from the other. Where each is found (scripts/build-native.mjs writes
+// them there): the lockless build from source in build/Release/grove.node, else the
+// package's prebuilt binary prebuilds/<platform>-<arch>/grove.napi.node (N-API 9, so one
+// binary serves every Node version); the locking build in build-locking/Release/, made on
+// demand by the benchmarks (`npm run build:locking`).
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 import { GroveError } from './errors.js';
+import { packageRoot } from './packageRoot.js';
 import type { ArrayValue, LeafValue } from './types.js';
 
 export interface NativeBinding {
@@ -30,13 +35,30 @@ export interface NativeBinding {
   treeRoot(tree: number): number;
   treeVersion(tree: number): number;
   advanceTreeVersion(tree: number, version: number): number;
-  setFeed(tree: number, on: boolean): void;
-  /** 7 entries per change: version, op index, path, node, replaced, then value and oldValue (set) or member and descending (sort). */
+  /** level: 0 off, 1 events, 2 events and records. */
+  setFeed(tree: number, level: number): void;
+  /** 8 entries per change: version, op index, writer, id, path, then the JSON texts value, oldValue and record (or undefined). */
   takeChanges(tree: number): unknown[];
+  /** The tag this thread's changes carry. */
+  writerTag(): number;
+  /** Applies one record (JSON text or its bytes); returns its version. */
+  applyRecord(tree: number, record: string | Uint8Array, keepVersions: boolean, after: number): number;
+  /** With the tree's writers held back: [changes (as takeChanges), snapshot body, version, next id]. */
+  snapshotTree(tree: number): [unknown[], string, number, number];
+  /** With the tree's writers held back: [changes (as takeChanges), the record form of the node at each path or undefined]. */
+  exportFrozen(tree: number, paths: string[]): [unknown[], (string | undefined)[]];
+  loadTree(tree: number, body: string | Uint8Array): void;
+  /** A detached subtree from its record form, ids kept; with `children`, each of its children. */
+  readSubtree(tree: number, node: string, children: false): number;
+  readSubtree(tree: number, node: string, children: true): number[];
+  nodeById(tree: number, id: number | bigint): number | undefined;
+  treeSize(tree: number): number;
+  /** [next id, id range], after raising the next id to `next` and moving new ids to `range`, when given. */
+  treeIds(tree: number, next?: number, range?: number): [number, number];
   /** typeId 0 infers the type from the value. */
   createNode(tree: number, name: string, typeId: number, value: unknown): number;
-  /** depth: levels of children to include (undefined: all). */
-  exportJSON(node: number, path: string, typed: boolean, depth?: number): string;
+  /** format: 0 plain, 1 typed, 2 store (typed with ids), 3 snapshot (and versions); depth: levels of children to include (undefined: all). */
+  exportJSON(node: number, path: string, format: number, depth?: number): string;
 
   nodeId(node: number): number;
   nodeName(node: number): string;
@@ -57,7 +79,7 @@ export interface NativeBinding {
   children(node: number): number[];
   /** op: 0 =, 1 !=, 2 <, 3 >, 4 <=, 5 >=; limit -1: no limit. */
   find(node: number, member: string, op: number, value: LeafValue, byCount: boolean, typeId: number, limit: number): number[];
-  /** [total, then name, typeId, id, childCount per child of the page]. */
+  /** [total, then name, typeId, id, childCount, version per child of the page]. */
   listChildren(node: number, offset: number, limit: number): unknown[];
   subtreeSize(node: number): number;
   snapshot(node: number): number;
@@ -68,6 +90,7 @@ export interface NativeBinding {
   setPath(node: number, path: string, value: unknown, typeId: number): number;
   deletePath(node: number, path: string): number;
   putPath(node: number, path: string, detached: number): number;
+  addPath(node: number, path: string, detached: number): number;
   addChild(node: number, name: string, typeId: number, value: unknown): number;
   append(node: number, child: number): number;
   removeChild(node: number, child: number): number;
@@ -98,7 +121,22 @@ export interface NativeBinding {
 
 export type Variant = 'lockless' | 'locking';
 
-const ADDON_FILES: Record<Variant, string> = { lockless: 'grove.node', locking: 'grove_locked.node' };
+const PLATFORM = `${process.platform}-${process.arch}`;
+
+/** Where each build may be, in the order tried, and what to run when none is there. */
+const ADDONS: Record<Variant, { candidates: string[]; remedy: string }> = {
+  lockless: {
+    candidates: [join(packageRoot, 'build', 'Release', 'grove.node'), join(packageRoot, 'prebuilds', PLATFORM, 'grove.napi.node')],
+    remedy:
+      `there is no prebuilt binary for ${PLATFORM} and no build from source. Build it: where grove is installed, ` +
+      '`npm rebuild grove --build-from-source` (npm 11.19+ first wants `npm install-scripts approve grove`); ' +
+      'in a checkout, `npm run build`. Either needs cmake 3.20+, a C++20 compiler and ninja or make',
+  },
+  locking: {
+    candidates: [join(packageRoot, 'build-locking', 'Release', 'grove_locked.node')],
+    remedy: 'the benchmarks build it on demand; build it yourself with `npm run build:locking` in a checkout of grove',
+  },
+};
 
 function variantFromEnvironment(): Variant {
   const requested = process.env.GROVE_VARIANT;
@@ -107,18 +145,14 @@ function variantFromEnvironment(): Variant {
   throw new Error(`GROVE_VARIANT must be 'lockless' or 'locking', got '${requested}'`);
 }
 
-function load(variant: Variant): NativeBinding {
-  // src/native.ts runs from the source tree (tests) and dist/src/native.js from the build.
-  const candidates = [`../build/Release/${ADDON_FILES[variant]}`, `../../build/Release/${ADDON_FILES[variant]}`].map(
-    (relative) => fileURLToPath(new URL(relative, import.meta.url)),
-  );
+function find(variant: Variant): string {
+  const { candidates, remedy } = ADDONS[variant];
   const path = candidates.find((candidate) => existsSync(candidate));
-  if (path === undefined) {
-    throw new Error(
-      `Grove's native addon is not built (looked for ${candidates.join(' and ')}). ` +
-        'Run `npm run build` in the grove package (it needs cmake and a C++20 compiler).',
-    );
-  }
+  if (path === undefined) throw new Error(`Grove's ${variant} addon is not there (looked for ${candidates.join(' and ')}): ${remedy}.`);
+  return path;
+}
+
+function load(path: string): NativeBinding {
   const binding = createRequire(import.meta.url)(path) as NativeBinding;
   binding.setup(GroveError);
   return binding;
@@ -127,7 +161,10 @@ function load(variant: Variant): NativeBinding {
 /** The build of the core this thread loaded. */
 export const variant: Variant = variantFromEnvironment();
 
-export const native: NativeBinding = load(variant);
+/** The file the addon was loaded from. */
+export const addonFile: string = find(variant);
+
+export const native: NativeBinding = load(addonFile);
 
 const finalizer = new FinalizationRegistry<number>((handle) => native.release(handle));
 

@@ -4,7 +4,7 @@
 
 import { argumentError, GroveError } from './errors.js';
 import { native, releaseHandle, trackHandle } from './native.js';
-import type { Tree } from './tree.js';
+import { type JsonFormat, jsonFormatIndex, type Tree } from './tree.js';
 import {
   type ArrayValue,
   type JsonValue,
@@ -43,8 +43,11 @@ export interface FindQuery {
 export interface ChildSummary {
   name: string;
   type: TypeLabel;
+  /** The node's id: its name for its whole life, kept across restarts and the same on every station. */
   id: number;
   childCount: number;
+  /** The version of the last change at or under it (what ifVersion compares). */
+  version: number;
 }
 
 export interface ChildPage {
@@ -75,7 +78,10 @@ export class Node {
     trackHandle(this, handle);
   }
 
-  /** Unique within the tree's station; stays below 2^53. */
+  /**
+   * The node's id: given once, kept by the store across restarts and the same on every
+   * station of a cluster (unique across it); stays below 2^53.
+   */
   get id(): number {
     return native.nodeId(this.#handle);
   }
@@ -217,12 +223,13 @@ export class Node {
     }
     const flat = native.listChildren(this.#handle, offset, limit);
     const children: ChildSummary[] = [];
-    for (let i = 1; i < flat.length; i += 4) {
+    for (let i = 1; i < flat.length; i += 5) {
       children.push({
         name: flat[i] as string,
         type: typeLabel(flat[i + 1] as number),
         id: flat[i + 2] as number,
         childCount: flat[i + 3] as number,
+        version: flat[i + 4] as number,
       });
     }
     return { total: flat[0] as number, children };
@@ -341,7 +348,12 @@ export class Node {
 
   /** The subtree as plain JSON (also what JSON.stringify(node) writes). */
   toJSON(): JsonValue {
-    return JSON.parse(native.exportJSON(this.#handle, '', false));
+    return JSON.parse(native.exportJSON(this.#handle, '', 0));
+  }
+
+  /** The subtree as JSON text in a format of Tree.exportJSON(). */
+  exportJSON(format: JsonFormat = 'plain'): string {
+    return native.exportJSON(this.#handle, '', jsonFormatIndex(format, 'exportJSON()'));
   }
 
   #wrap(handle: number | undefined): Node | undefined {

@@ -17,23 +17,71 @@ export interface SharedTree {
 
 export type ChangeOp = 'set' | 'add' | 'remove' | 'replace' | 'sort';
 
+/**
+ * One change of the tree's feed. Every write call makes one change, whatever it touches:
+ * a write through missing parents builds them with it and puts them in place in one step.
+ */
 export interface Change {
   version: number;
   op: ChangeOp;
-  /** The node's path when the change was made (for 'remove', where it was). */
+  /** Where the change is seen: for a write through a path, that path; for 'remove', where the node was. */
   path: string;
-  /** The node set, added, removed, sorted, or put in place of `replaced`. */
-  node: Node;
-  /** 'replace': the node taken out. */
-  replaced?: Node;
-  /** 'set': the value written and the value it replaced. */
-  value?: LeafValue;
-  oldValue?: LeafValue;
-  /** 'sort': the member sorted by, and the direction. */
-  sort?: { member: string; descending: boolean };
+  /** The id of the node set, added, removed, sorted, or put in place. */
+  id: number;
+  /** The thread that made it: what Tree.writerTag is in that thread. */
+  writer: number;
+  /**
+   * Plain JSON text: 'set' the value written; 'add' and 'replace' the node now at `path`.
+   * Absent for 'remove' and 'sort'.
+   */
+  valueJson?: string;
+  /** Plain JSON text: 'set' the value it replaced; 'replace' and 'remove' the node taken out. */
+  oldValueJson?: string;
+  /**
+   * With the feed at 'records': the change as the store logs it and the cluster streams it
+   * (a record op, by node ids: include/grove/record.h), for Tree.applyRecord.
+   */
+  record?: string;
 }
 
-export type JsonFormat = 'plain' | 'typed';
+/** How much the feed keeps of each change: nothing, what subscribers need, or that and its record. */
+export type FeedLevel = 'off' | 'events' | 'records';
+
+/** A snapshot of the whole tree, taken with every other thread's writes held back. */
+export interface TreeSnapshot {
+  /** The changes that were not yet taken: the snapshot holds them and every one before. */
+  changes: Change[];
+  /** Every node with its id and version (include/grove/record.h): what loadSnapshot() takes. */
+  body: string;
+  version: number;
+  nextId: number;
+}
+
+export interface ReplayOptions {
+  /**
+   * Give each change the version the record carries (replaying this tree's own log), or
+   * the tree's next one (applying another station's record). Default true.
+   */
+  keepVersions?: boolean;
+  /** Skip ops at or below this version: the snapshot the log starts from holds them. */
+  after?: number;
+}
+
+/**
+ * plain: values as JSON; typed: every node with its type (export → import reproduces it);
+ * store: typed, and every node's id (the record form: readSubtree() gives the nodes back with
+ * their ids); snapshot: store, and every node's version.
+ */
+export type JsonFormat = 'plain' | 'typed' | 'store' | 'snapshot';
+
+/** The index the addon takes for a JSON format, or INVALID_ARGUMENT. */
+export function jsonFormatIndex(format: unknown, where: string): number {
+  const index = JSON_FORMATS.indexOf(format as JsonFormat);
+  if (index < 0) throw new GroveError('INVALID_ARGUMENT', `${where}: format must be 'plain', 'typed', 'store' or 'snapshot', got ${String(format)}`);
+  return index;
+}
+
+const JSON_FORMATS: readonly JsonFormat[] = ['plain', 'typed', 'store', 'snapshot'];
 
 export interface ExportOptions {
   format?: JsonFormat;
@@ -55,7 +103,8 @@ export interface ImportJsonOptions {
 }
 
 const CHANGE_OPS: readonly ChangeOp[] = ['set', 'add', 'remove', 'replace', 'sort'];
-const CHANGE_STRIDE = 7;
+const CHANGE_STRIDE = 8;
+const FEED_LEVELS: readonly FeedLevel[] = ['off', 'events', 'records'];
 
 export class Tree {
   readonly #handle: number;
@@ -126,6 +175,42 @@ export class Tree {
     return handle === undefined ? undefined : new Node(this, handle);
   }
 
+  /** The node with this id, if it is in the tree. */
+  nodeById(id: number | bigint): Node | undefined {
+    if (typeof id !== 'number' && typeof id !== 'bigint') throw argumentError('nodeById()', 'a number or a bigint', id);
+    const handle = native.nodeById(this.#live(), id);
+    return handle === undefined ? undefined : new Node(this, handle);
+  }
+
+  /** How many nodes are in the tree, the root included. */
+  get size(): number {
+    return native.treeSize(this.#live());
+  }
+
+  /** The next id the tree will give a node. */
+  get nextId(): number {
+    return native.treeIds(this.#live())[0];
+  }
+
+  /** Raises the next id to at least `next` (never lowers it): a tree rebuilt from a store never gives an id twice. */
+  advanceIds(next: number): number {
+    if (!(Number.isSafeInteger(next) && next >= 0)) throw argumentError('advanceIds()', 'a non-negative integer', next);
+    return native.treeIds(this.#live(), next)[0];
+  }
+
+  /**
+   * The range new ids are given in: 0 for a station on its own; a station of a cluster has
+   * a range of its own (ids start at range * 2^40), so ids are unique across the cluster.
+   */
+  get idRange(): number {
+    return native.treeIds(this.#live())[1];
+  }
+
+  set idRange(range: number) {
+    if (!(Number.isSafeInteger(range) && range >= 0)) throw argumentError('idRange', 'a non-negative integer', range);
+    native.treeIds(this.#live(), undefined, range);
+  }
+
   /** The leaf value at `path`, in one native call. */
   value(path: string): LeafValue {
     return native.valueAt(this.#rootHandle(), checkPath(path, 'value()'));
@@ -148,6 +233,14 @@ export class Tree {
     return native.setPath(this.#rootHandle(), checkPath(path, 'set()'), value, typeId);
   }
 
+  /**
+   * Appends a detached node (from createNode() or a copy) under the node at `path`, which
+   * is made an object, with any missing parent, in the same change. Returns the version.
+   */
+  append(path: string, node: Node): number {
+    return native.addPath(this.#rootHandle(), checkPath(path, 'append()'), handleOf(node, 'append()'));
+  }
+
   /** Removes the node at `path`; NOT_FOUND when there is none. Returns the version. */
   delete(path: string): number {
     return native.deletePath(this.#rootHandle(), checkPath(path, 'delete()'));
@@ -161,13 +254,11 @@ export class Tree {
   }
 
   exportJSON(path = '', format: JsonFormat = 'plain', depth?: number): string {
-    if (format !== 'plain' && format !== 'typed') {
-      throw new GroveError('INVALID_ARGUMENT', `exportJSON(): format must be 'plain' or 'typed', got ${String(format)}`);
-    }
+    const index = jsonFormatIndex(format, 'exportJSON()');
     if (depth !== undefined && !(Number.isSafeInteger(depth) && depth >= 0)) {
       throw argumentError('exportJSON()', 'a depth that is a non-negative integer', depth);
     }
-    return native.exportJSON(this.#rootHandle(), checkPath(path, 'exportJSON()'), format === 'typed', depth);
+    return native.exportJSON(this.#rootHandle(), checkPath(path, 'exportJSON()'), index, depth);
   }
 
   /**
@@ -223,33 +314,64 @@ export class Tree {
     }
   }
 
-  /** Turns the change feed on (or off, dropping what it holds). */
-  setFeed(on: boolean): void {
-    if (typeof on !== 'boolean') throw argumentError('setFeed()', 'a boolean', on);
-    native.setFeed(this.#live(), on);
+  /** Sets how much the change feed keeps ('off' drops what it holds). */
+  setFeed(level: FeedLevel): void {
+    const index = FEED_LEVELS.indexOf(level);
+    if (index < 0) throw argumentError('setFeed()', "'off', 'events' or 'records'", level);
+    native.setFeed(this.#live(), index);
   }
 
   /** The changes since the last call, from every thread, in version order. */
   takeChanges(): Change[] {
-    const flat = native.takeChanges(this.#live());
-    const changes: Change[] = [];
-    for (let i = 0; i < flat.length; i += CHANGE_STRIDE) {
-      const op = CHANGE_OPS[flat[i + 1] as number] as ChangeOp;
-      const change: Change = {
-        version: flat[i] as number,
-        op,
-        path: flat[i + 2] as string,
-        node: new Node(this, flat[i + 3] as number),
-      };
-      if (op === 'replace') change.replaced = new Node(this, flat[i + 4] as number);
-      if (op === 'set') {
-        change.value = flat[i + 5] as LeafValue;
-        change.oldValue = flat[i + 6] as LeafValue;
-      }
-      if (op === 'sort') change.sort = { member: flat[i + 5] as string, descending: flat[i + 6] as boolean };
-      changes.push(change);
-    }
-    return changes;
+    return changesOf(native.takeChanges(this.#live()));
+  }
+
+  /** The tag this thread's changes carry (Change.writer). */
+  static get writerTag(): number {
+    return native.writerTag();
+  }
+
+  /**
+   * Applies one record of the store's log or a cluster stream (include/grove/record.h),
+   * addressing every node by id; returns the record's version. A record that cannot apply
+   * (a node it names is not there) throws INVALID_ARGUMENT naming the record and the op.
+   */
+  applyRecord(record: string | Uint8Array, { keepVersions = true, after = 0 }: ReplayOptions = {}): number {
+    if (typeof record !== 'string' && !(record instanceof Uint8Array)) throw argumentError('applyRecord()', 'JSON text or its bytes', record);
+    return native.applyRecord(this.#live(), record, keepVersions, after);
+  }
+
+  /** The whole tree, every node with its id and version, with every other thread's writes held back. */
+  snapshot(): TreeSnapshot {
+    const [changes, body, version, nextId] = native.snapshotTree(this.#live());
+    return { changes: changesOf(changes), body, version, nextId };
+  }
+
+  /**
+   * The subtrees at `paths` in record form (ids kept; undefined where nothing is), read
+   * with every other thread's writes held back, and the changes not yet taken, which they hold.
+   */
+  exportFrozen(paths: string[]): { changes: Change[]; nodes: (string | undefined)[] } {
+    if (!Array.isArray(paths)) throw argumentError('exportFrozen()', 'an array of paths', paths);
+    const [changes, nodes] = native.exportFrozen(this.#live(), paths);
+    return { changes: changesOf(changes), nodes };
+  }
+
+  /** Makes this tree (it must be empty) the one a snapshot's body holds: ids and versions kept. */
+  loadSnapshot(body: string | Uint8Array): void {
+    native.loadTree(this.#live(), body);
+  }
+
+  /** A detached subtree from its record form (what exportFrozen() gives), ids kept; put it in place by id. */
+  readSubtree(node: string): Node {
+    if (typeof node !== 'string') throw argumentError('readSubtree()', 'JSON text', node);
+    return new Node(this, native.readSubtree(this.#live(), node, false));
+  }
+
+  /** The children of a node in record form (the root's), each detached with its ids; put them in place by id. */
+  readChildren(node: string): Node[] {
+    if (typeof node !== 'string') throw argumentError('readChildren()', 'JSON text', node);
+    return native.readSubtree(this.#live(), node, true).map((handle) => new Node(this, handle));
   }
 
   /**
@@ -272,6 +394,24 @@ export class Tree {
   #rootHandle(): number {
     return handleOf(this.root, 'tree');
   }
+}
+
+function changesOf(flat: unknown[]): Change[] {
+  const changes: Change[] = [];
+  for (let i = 0; i < flat.length; i += CHANGE_STRIDE) {
+    const change: Change = {
+      version: flat[i] as number,
+      op: CHANGE_OPS[flat[i + 1] as number] as ChangeOp,
+      writer: flat[i + 2] as number,
+      id: flat[i + 3] as number,
+      path: flat[i + 4] as string,
+    };
+    if (flat[i + 5] !== undefined) change.valueJson = flat[i + 5] as string;
+    if (flat[i + 6] !== undefined) change.oldValueJson = flat[i + 6] as string;
+    if (flat[i + 7] !== undefined) change.record = flat[i + 7] as string;
+    changes.push(change);
+  }
+  return changes;
 }
 
 function checkPath(path: unknown, where: string): string {

@@ -61,23 +61,38 @@ describe('authenticate', () => {
     }
   });
 
-  it('knows --token tokens by a fingerprint, never by the token', () => {
+  it('knows --token tokens by their place, never by anything derived from the token', () => {
     const identity = authorizer().authenticate(admin);
     expect(identity.token).toBe(admin);
-    expect(identity.name).toMatch(/^token [0-9a-f]{8}$/);
-    expect(identity.name).not.toContain(admin);
+    expect(identity.name).toBe('token #1');
     expect(identity.write).toEqual(['']);
+    expect(identity.info).toBe(true);
+    const second = new Authorizer({ tokens: ['first-token', 'second-token'] }).authenticate('second-token');
+    expect(second.name).toBe('token #2');
   });
 
-  it('knows rules tokens by their name', () => {
+  it('knows rules tokens by their name, unnamed ones by their entry', () => {
     expect(authorizer().authenticate(aliceToken).name).toBe('alice');
+    const unnamed = new Authorizer({ rules: { tokens: { 'tok-a': { name: 'a' }, 'tok-b': { read: ['x'] } } } });
+    expect(unnamed.authenticate('tok-b').name).toBe('tokens entry #2');
+  });
+
+  it('grants station.info to a token given "info", or read access at the root', () => {
+    const grants = new Authorizer({
+      rules: { tokens: { 'tok-info': { name: 'ops', info: true }, 'tok-root': { name: 'reader', read: [''] }, 'tok-part': { name: 'part', read: ['a'] } } },
+    });
+    expect(() => grants.checkInfo(grants.authenticate('tok-info'), 'station.info')).not.toThrow();
+    expect(() => grants.checkInfo(grants.authenticate('tok-root'), 'station.info')).not.toThrow();
+    const refused = caught(() => grants.checkInfo(grants.authenticate('tok-part'), 'cluster.info'));
+    expect(refused.code).toBe('FORBIDDEN');
+    expect(refused.message).toBe('token "part" may not call cluster.info: give it "info": true in the rules file, or read access to the root');
   });
 
   it('lets everyone in when no token is configured (open mode)', () => {
     const open = authorizer({ rules: { owners: rules.owners } });
     expect(open.open).toBe(true);
     const identity = open.authenticate(undefined);
-    expect(identity.name).toBe('anonymous');
+    expect(identity.name).toBe('open');
     expect(open.authenticate('anything')).toBe(identity);
     expect(() => open.check(identity, 'write', 'anything/at/all')).not.toThrow();
     // owned subtrees still need their owner's signature
@@ -314,8 +329,12 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ z: 'é\n"', y: 1e21, x: -0, w: undefined })).toBe('{"x":0,"y":1e+21,"z":"é\\n\\""}');
   });
 
+  it('writes a bigint (an integer past 2^53 from a request) as its integer literal', () => {
+    expect(canonicalJson({ big: 18446744073709551615n, small: -(2n ** 63n) })).toBe('{"big":18446744073709551615,"small":-9223372036854775808}');
+  });
+
   it('refuses what is not a JSON value', () => {
-    for (const value of [Number.NaN, Infinity, 1n, undefined, new Date(0), [() => 1]]) {
+    for (const value of [Number.NaN, Infinity, Symbol('x'), undefined, new Date(0), [() => 1]]) {
       expect(() => canonicalJson(value)).toThrow(TypeError);
     }
   });
@@ -354,7 +373,7 @@ describe('rules files', () => {
   it('refuses unknown keys', () => {
     expect(loadError('{"token": {}}')).toBe('unknown key "token" (expected "tokens" and "owners")');
     expect(loadError('{"tokens": {"t0123": {"name": "bob", "writes": ["a"]}}}')).toBe(
-      'tokens entry #1 ("bob"): unknown key "writes" (expected "name", "read" and "write")',
+      'tokens entry #1 ("bob"): unknown key "writes" (expected "name", "read", "write" and "info")',
     );
   });
 
@@ -380,7 +399,7 @@ describe('rules files', () => {
       'tokens entry #1 ("bob"): a token must be printable ASCII without spaces, as a bearer token is',
     );
     const message = loadError(`{"tokens": {"${admin}": {"read": []}}}`, [admin]);
-    expect(message).toBe('the token of an unnamed tokens entry is also given by --token, which grants everything');
+    expect(message).toBe('the token of tokens entry #1 is also given by --token, which grants everything');
     expect(() => new Authorizer({ tokens: [''] })).toThrow('--token: a token must not be empty');
   });
 

@@ -17,13 +17,15 @@ describe('tree.value(path)', () => {
     tree.close();
   });
 
-  it('reads a lone surrogate as U+FFFD, as every other call does', () => {
+  it('refuses a lone surrogate, as every other call does, and never reads it as U+FFFD', () => {
     const tree = Tree.create();
-    tree.set('\uD800', 1, 'i64');
-    expect(tree.root.child(0)!.name).toBe('\uFFFD');
-    expect(tree.value('\uD800')).toBe(1);
+    expect(() => tree.set('\uD800', 1, 'i64')).toThrow(/unpaired surrogate \(U\+D800 at index 0\)/);
+    tree.set('\uFFFD', 1, 'i64');
     expect(tree.value('\uFFFD')).toBe(1);
-    expect(tree.value('\uDC00')).toBe(1);
+    for (const path of ['\uD800', '\uDC00', 'a/\uDC00x', '\uFFFD/\uD800']) {
+      expect(() => tree.value(path)).toThrow(GroveError);
+      expect(() => tree.value(path)).toThrow(/unpaired surrogate/);
+    }
     tree.close();
   });
 

@@ -1,11 +1,13 @@
-// The locking build (build/Release/grove_locked.node, chosen with GROVE_VARIANT=locking)
+// The locking build (build-locking/Release/grove_locked.node, chosen with GROVE_VARIANT=locking)
 // is the benchmarks' baseline: it must be the same tree behind the same API, differing
-// only in how readers are kept safe. The workers load the compiled package (dist/), so
-// run `npm run build` first.
+// only in how readers are kept safe. It is built here, as the benchmarks build it (never at
+// install). The workers load the compiled package (dist/), so run `npm run build` first.
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { buildLockingAddon } from '../bench/lockingBuild.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/bench-variant-worker.mjs', import.meta.url));
 
@@ -25,6 +27,9 @@ async function runIn(variant: string | undefined): Promise<Record<string, unknow
 }
 
 describe('the locking build', () => {
+  // a first build compiles the locking core and the bindings: minutes on a busy machine
+  beforeAll(() => buildLockingAddon(), 600_000);
+
   it('answers exactly as the lockless build does', async () => {
     const [lockless, locking, byDefault] = await Promise.all([runIn('lockless'), runIn('locking'), runIn(undefined)]);
     expect(lockless.variant).toBe('lockless');

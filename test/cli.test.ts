@@ -310,23 +310,71 @@ describe('tokens', () => {
 });
 
 describe('grove serve', () => {
-  it('prints its URL once listening and closes on SIGTERM', async () => {
-    const child = spawn(process.execPath, [MAIN, 'serve', '--memory', '--port', '0', '--station-id', 'served', '--token', 't1'], {
-      env: { PATH: process.env.PATH ?? '' },
-    });
+  /** `grove serve` as a child: its URL once it listens, what it wrote to stderr, and its exit. */
+  async function serve(args: string[], env: Record<string, string> = {}) {
+    const child = spawn(process.execPath, [MAIN, 'serve', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const served = await new Promise<string>((resolve, reject) => {
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const url = await new Promise<string>((resolve, reject) => {
       let output = '';
       child.stdout.on('data', (chunk) => {
         output += chunk;
         const match = /^grove station listening on (http:\/\/\S+)\n/.exec(output);
         if (match) resolve(match[1]);
       });
-      child.on('close', () => reject(new Error(`serve exited before listening: ${output}`)));
+      child.on('close', () => reject(new Error(`serve exited before listening: ${output}${stderr}`)));
     });
+    return { child, url, exited, stderr: () => stderr };
+  }
+
+  it('prints its URL once listening and closes on SIGTERM', async () => {
+    const { child, url: served, exited } = await serve(['--memory', '--port', '0', '--station-id', 'served', '--token', 't1']);
     const info = await grove(['info', served, '--json', '--token', 't1']);
     expect(JSON.parse(info.stdout)).toMatchObject({ id: 'served' });
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('takes every option from its GROVE_ variable, the command line first, and logs JSON lines without tokens', async () => {
+    const { child, url: served, exited, stderr: logged } = await serve(['--station-id', 'from-flag'], {
+      GROVE_PORT: '0',
+      GROVE_MEMORY: 'yes',
+      GROVE_STATION_ID: 'from-env',
+      GROVE_TOKEN: 'env-token-1,env-token-2',
+      GROVE_RATE_LIMIT: '0',
+      GROVE_LOG_LEVEL: 'debug',
+    });
+    // the flag won over GROVE_STATION_ID; both tokens of GROVE_TOKEN are accepted
+    const info = await grove(['info', served, '--json', '--token', 'env-token-2']);
+    expect(JSON.parse(info.stdout)).toMatchObject({ id: 'from-flag' });
+    expect((await grove(['get', served, 'x'], { GROVE_TOKEN: 'env-token-1' })).stderr).toContain('NotFound');
+    expect((await fetch(`${served}/events?path=x&since=soon&token=env-token-1`)).status).toBe(400);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+
+    const stderr = logged();
+    const lines = stderr.trimEnd().split('\n').map((line) => JSON.parse(line));
+    for (const line of lines) {
+      expect(new Date(line.time).toISOString()).toBe(line.time);
+      expect(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).toContain(line.level);
+    }
+    expect(lines.find((line) => line.msg.startsWith('Server listening at'))?.level).toBe('info');
+    const requests = lines.filter((line) => line.msg === 'request');
+    expect(requests.every((line) => line.level === 'debug')).toBe(true);
+    expect(requests.map((line) => line.req.url)).toContain('/events?path=x&since=soon&token=[masked]');
+    expect(lines.find((line) => line.msg.startsWith('closing the station'))).toMatchObject({ level: 'info', signal: 'SIGTERM' });
+    expect(stderr).not.toContain('env-token');
+  });
+
+  it('refuses an environment variable it cannot use, naming it', async () => {
+    const demo = await grove(['serve', '--memory'], { GROVE_DEMO: 'maybe' });
+    expect(demo.code).toBe(2);
+    expect(demo.stderr).toContain('$GROVE_DEMO must be true or false (1 or 0, yes or no) for --demo; got "maybe"');
+    const port = await grove(['serve', '--memory'], { GROVE_PORT: 'eighty' });
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain('$GROVE_PORT (--port) must be a whole number, 0 to 65535; got "eighty"');
+    const level = await grove(['serve', '--memory', '--log-level', 'loud']);
+    expect(level.stderr).toContain('--log-level must be fatal, error, warn, info, debug, trace or silent; got "loud"');
   });
 });

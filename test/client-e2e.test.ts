@@ -50,7 +50,7 @@ describe.each(['http', 'ws'] as const)('the client over %s', (transport) => {
     expect(await c.get('users')).toEqual({ ann: { age: 3 }, bob: { age: 1 } });
     expect(await c.list('users', { limit: 1 })).toEqual({
       total: 2,
-      children: [{ name: 'ann', type: 'object', id: expect.any(Number), childCount: 1 }],
+      children: [{ name: 'ann', type: 'object', id: expect.any(Number), childCount: 1, version: first }],
     });
     expect(await c.patch('users/ann', { name: 'Ann' })).toEqual({ version: first + 2 });
     await c.set('log', []);
@@ -146,7 +146,7 @@ describe('timeouts and outages', () => {
 });
 
 describe('subscriptions through the client', () => {
-  const summary = ({ path, op, value, origin }: TreeChange) => ({ path, op, value, origin: origin.startsWith('ws:') ? 'ws' : origin });
+  const summary = ({ path, op, value, origin }: TreeChange) => ({ path, op, value, origin });
 
   it('survive a station restart: changes made while it was down arrive after the reconnect, none twice', async () => {
     const tree = Tree.create();
@@ -176,11 +176,11 @@ describe('subscriptions through the client', () => {
     await c.set('feed/d', 4);
     await waitFor(() => seen.length === 5, 'a live change');
     expect(seen.map(summary)).toEqual([
-      { path: 'feed/a', op: 'add', value: 1, origin: 'ws' },
-      { path: 'feed/b', op: 'add', value: 2, origin: 'ws' },
+      { path: 'feed/a', op: 'add', value: 1, origin: 'open' },
+      { path: 'feed/b', op: 'add', value: 2, origin: 'open' },
       { path: 'feed/c', op: 'add', value: 3, origin: 'local' },
       { path: 'feed/b', op: 'set', value: 20, origin: 'local' },
-      { path: 'feed/d', op: 'add', value: 4, origin: 'ws' },
+      { path: 'feed/d', op: 'add', value: 4, origin: 'open' },
     ]);
     const versions = seen.map((change) => change.version);
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
@@ -225,7 +225,7 @@ describe('subscriptions through the client', () => {
     await grove.close();
     stations.splice(0);
     // a feed turned off forgets what changed: the new station's log starts after this write
-    tree.setFeed(false);
+    tree.setFeed('off');
     tree.set('busy', 1);
     grove = await station({ tree, port, changeLogSize: 2 });
 

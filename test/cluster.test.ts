@@ -8,35 +8,15 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AbstractType } from '../src/abstractTypes.js';
 import { createClient } from '../src/client/index.js';
-import type { Station, StationOptions } from '../src/station/server.js';
+import type { StationOptions } from '../src/station/server.js';
 import { type NatsCluster, type NatsServer, startNats, startNatsCluster } from './helpers/nats.js';
-import { type Caller, errorOf, httpCaller, openStation, resolving, resultOf } from './helpers/station.js';
+import { closeAll, eventually, type Id, IDS, type Member, sleep, startThree as startStations } from './helpers/cluster.js';
+import { errorOf, openStation, resultOf } from './helpers/station.js';
 
 const CLUSTER_UNAVAILABLE = -32008;
 const INVALID_PARAMS = -32602;
 const NOT_FOUND = -32001;
 const TYPE_MISMATCH = -32002;
-const IDS = ['a', 'b', 'c'] as const;
-type Id = (typeof IDS)[number];
-
-/** Cluster logs: quiet unless GROVE_CLUSTER_LOG is set (then on stderr, by station). */
-const logFor = (id: string) => (process.env.GROVE_CLUSTER_LOG ? (line: string) => process.stderr.write(`[${id}] ${line}\n`) : () => {});
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it stops throwing (its value) or `timeoutMs` passes (its last error). */
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(everyMs);
-    }
-  }
-}
-
 /** A type whose "run" operation writes the id of the station that ran it into its "ranBy" member. */
 function recorderType(stationId: string): AbstractType {
   return {
@@ -60,48 +40,9 @@ function recorderType(stationId: string): AbstractType {
   };
 }
 
-interface Member {
-  station: Station;
-  /** Resolves with a call's result, rejects with its error. */
-  ok: (method: string, params?: unknown) => Promise<any>;
-  /** The whole reply. */
-  call: Caller;
-}
-
-/**
- * Starts stations a, b, c (in that order: a claims the root) on the given NATS servers, each
- * into `members` as soon as it runs (so that a failed start still closes the others).
- */
-async function startThree(
-  members: Partial<Record<Id, Member>>,
-  servers: (id: Id) => string[],
-  extra: Partial<NonNullable<StationOptions['cluster']>> = {},
-): Promise<Record<Id, Member>> {
-  for (const id of IDS) {
-    const station = await openStation({
-      stationId: id,
-      types: [recorderType(id)],
-      cluster: { servers: servers(id), leaseMs: 1000, log: logFor(id), ...extra },
-    });
-    const call = httpCaller(station.url);
-    members[id] = { station, call, ok: resolving(call) };
-  }
-  // everyone has heard everyone's heartbeat: followers and peers in place
-  await eventually(async () => {
-    for (const id of IDS) {
-      const info = await members[id]!.ok('cluster.info');
-      expect(info.peers.filter((peer: { alive: boolean }) => peer.alive).map((peer: { id: string }) => peer.id).sort()).toEqual([...IDS]);
-      expect(info.replication.map((r: { station: string }) => r.station).sort()).toEqual(IDS.filter((other) => other !== id));
-    }
-  });
-  return members as Record<Id, Member>;
-}
-
-async function closeAll(members: Partial<Record<Id, Member>>): Promise<void> {
-  const started = Object.values(members);
-  for (const id of IDS) delete members[id];
-  await Promise.all(started.map((member) => member.station.close()));
-}
+/** a, b, c with the recorder type each (node.invoke says where it ran). */
+const startThree = (members: Partial<Record<Id, Member>>, servers: (id: Id) => string[], extra: Partial<NonNullable<StationOptions['cluster']>> = {}) =>
+  startStations(members, servers, extra, (id) => [recorderType(id)]);
 
 const others = (id: Id) => IDS.filter((other) => other !== id);
 

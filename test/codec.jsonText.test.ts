@@ -13,8 +13,8 @@ function errorOf(text: string, options = {}): JsonTextError {
   throw new Error(`expected ${JSON.stringify(text)} to be rejected`);
 }
 
-function stringValue(text: string): string {
-  const node = parseJsonText(text);
+function stringValue(text: string, options = {}): string {
+  const node = parseJsonText(text, options);
   if (node.kind !== 'string') throw new Error('not a string');
   return node.value;
 }
@@ -108,12 +108,24 @@ describe('parseJsonText: strings', () => {
     expect(stringValue('"a\\uD83D\\uDE00b"')).toBe('a😀b');
   });
 
-  it('turns unpaired surrogate escapes into U+FFFD', () => {
-    expect(stringValue('"\\ud800"')).toBe('\uFFFD');
-    expect(stringValue('"\\udc00x"')).toBe('\uFFFDx');
-    expect(stringValue('"\\ude00\\ud83d"')).toBe('\uFFFD\uFFFD');
-    expect(stringValue('"\\ud800\\u0041"')).toBe('\uFFFDA');
-    expect(stringValue('"\\ud800\\ud83d\\ude00"')).toBe('\uFFFD😀');
+  it('refuses unpaired surrogates, escaped or raw, naming where they are', () => {
+    expect(errorOf('"\\ud800"').message).toBe('unpaired surrogate U+D800 in a string: text must be well-formed Unicode at line 1, column 2');
+    expect(errorOf('"\\udc00x"').message).toMatch(/^unpaired surrogate U\+DC00/);
+    expect(errorOf('"\\ude00\\ud83d"').message).toMatch(/^unpaired surrogate U\+DE00/);
+    expect(errorOf('"\\ud800\\u0041"').message).toMatch(/^unpaired surrogate U\+D800/);
+    expect(errorOf('{"a": "x\udc00"}').message).toBe('unpaired surrogate U+DC00 in a string: text must be well-formed Unicode at line 1, column 9');
+    expect(errorOf('["\ud800"]').message).toMatch(/^unpaired surrogate U\+D800/);
+    expect(stringValue('"\\ud83d\\ude00 \ud83d\ude00"')).toBe('😀 😀');
+  });
+
+  it('keeps unpaired surrogates as JSON.parse does when asked to', () => {
+    const keep = { loneSurrogates: 'keep' };
+    expect(stringValue('"\\ud800"', keep)).toBe('\ud800');
+    expect(stringValue('"\\udc00x"', keep)).toBe('\udc00x');
+    expect(stringValue('"\\ude00\\ud83d"', keep)).toBe('\ude00\ud83d');
+    expect(stringValue('"\\ud800\\u0041"', keep)).toBe('\ud800A');
+    expect(stringValue('"\\ud800\\ud83d\\ude00"', keep)).toBe('\ud800😀');
+    expect(stringValue('"x\udc00"', keep)).toBe('x\udc00');
   });
 
   it('keeps raw non-ASCII text and DEL', () => {

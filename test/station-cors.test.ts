@@ -24,10 +24,11 @@ describe('CORS', () => {
 
   it('gives any other origin no permission', async () => {
     const reply = await preflight('https://elsewhere.example');
+    expect(reply.status).toBe(403);
     expect(reply.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('sends no CORS headers by default', async () => {
+  it('sends no CORS headers by default, and refuses the other origin with 403', async () => {
     const plain = await openStation();
     try {
       const reply = await fetch(`${plain.url}/rpc`, {
@@ -35,7 +36,7 @@ describe('CORS', () => {
         headers: { origin: 'https://app.example', 'content-type': 'application/json' },
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'station.info' }),
       });
-      expect(reply.status).toBe(200);
+      expect(reply.status).toBe(403);
       expect(reply.headers.get('access-control-allow-origin')).toBeNull();
     } finally {
       await plain.close();

@@ -112,7 +112,7 @@ describe.each(transports)('station methods over %s', (_, connect) => {
       expect(first.total).toBe(count);
       expect(first.children).toHaveLength(3);
       for (const child of first.children) {
-        expect(child).toEqual({ name: `#${child.id}`, type: 'i64', id: expect.any(Number), childCount: 0 });
+        expect(child).toEqual({ name: `#${child.id}`, type: 'i64', id: expect.any(Number), childCount: 0, version: expect.any(Number) });
       }
       const all = await ok('tree.list', { path: 'list', offset: 0, limit: count });
       expect(all.children).toHaveLength(count);
@@ -301,8 +301,8 @@ describe.each(transports)('station methods over %s', (_, connect) => {
       expect(await ok('tree.list', { path: 'add' })).toEqual({
         total: 2,
         children: [
-          { name: added.name, type: 'i64', id: added.id, childCount: 0 },
-          { name: second.name, type: 'object', id: second.id, childCount: 1 },
+          { name: added.name, type: 'i64', id: added.id, childCount: 0, version: added.version },
+          { name: second.name, type: 'object', id: second.id, childCount: 1, version: second.version },
         ],
       });
     });

@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { createClient } from '../src/client/index.js';
-import type { RpcContext } from '../src/rpc/index.js';
+import { RawJson, type RpcContext } from '../src/rpc/index.js';
 import { MAX_QUEUED_BYTES } from '../src/station/methods/station.js';
 import { type Station, type StationOptions, startStation } from '../src/station/server.js';
 import { waitFor } from './helpers/station.js';
@@ -93,7 +93,7 @@ async function station(options: StationOptions = {}): Promise<Station> {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 describe('tree.changed events', () => {
-  it('carry path, op, value, old value, version and the writing connection as origin', async () => {
+  it('carry path, op, value, old value, version and "open" as origin on an open station', async () => {
     const grove = await station();
     const watcher = await Socket.open(grove);
     const writer = await Socket.open(grove);
@@ -105,12 +105,9 @@ describe('tree.changed events', () => {
 
     const [first, second] = watcher.changes;
     expect(watcher.changes).toHaveLength(2);
-    expect(first).toEqual({ subscription, path: 'a/n', op: 'set', value: 2, oldValue: 1, version, origin: first!.origin });
-    expect(second).toEqual({ subscription, path: 'a/n', op: 'set', value: 3, oldValue: 2, version: version + 1, origin: second!.origin });
-    // each connection is its own origin
-    expect(first!.origin).toMatch(/^ws:[0-9a-f-]{36}$/);
-    expect(second!.origin).toMatch(/^ws:[0-9a-f-]{36}$/);
-    expect(first!.origin).not.toBe(second!.origin);
+    // no token, no name: an open station tells writers apart by nothing
+    expect(first).toEqual({ subscription, path: 'a/n', op: 'set', value: 2, oldValue: 1, version, origin: 'open' });
+    expect(second).toEqual({ subscription, path: 'a/n', op: 'set', value: 3, oldValue: 2, version: version + 1, origin: 'open' });
   });
 
   it('name the token that wrote, by its name in the rules file', async () => {
@@ -156,7 +153,7 @@ describe('tree.changed events', () => {
         path: 'n',
         op: 'transact',
         version,
-        origin: expect.stringMatching(/^ws:/),
+        origin: 'open',
         changes: [
           { path: 'n', op: 'set', value: 2, oldValue: 1 },
           { path: 'n', op: 'set', value: 7, oldValue: 2 },
@@ -396,7 +393,8 @@ describe('a subscriber that cannot keep up', () => {
       transport: 'ws',
       connectionId: 'ws:slow',
       log: { error: () => {} },
-      notify: (method, params) => void sent.push({ method, params }),
+      // notifications of events arrive as JSON text (made once per event): read them as the client would
+      notify: (method, params) => void sent.push({ method, params: params instanceof RawJson ? JSON.parse(params.text) : params }),
       onClose: (cleanup) => void cleanups.push(cleanup),
       queuedBytes: () => queued.bytes,
     };

@@ -110,7 +110,7 @@ describe('set and get', () => {
     expect(t.get('n')).toBe(7);
     expect(t.get('n', { format: 'typed' })).toEqual({ name: 'n', type: 'u8', value: 7 });
     expect(t.exportJSON('', 'plain')).toBe('{"n":7}');
-    expectGroveError(() => t.exportJSON('', 'xml' as never), 'INVALID_ARGUMENT', /'plain' or 'typed'/);
+    expectGroveError(() => t.exportJSON('', 'xml' as never), 'INVALID_ARGUMENT', /'plain', 'typed', 'store' or 'snapshot'/);
   });
 });
 
@@ -163,7 +163,7 @@ describe('wrong argument types', () => {
     expectGroveError(() => t.set('a', 1, {} as never), 'INVALID_ARGUMENT', /expected a type name or a type id, got object/);
     expectGroveError(() => t.set('a', 1, 0x05000001), 'INVALID_ARGUMENT', /unknown type id/);
     expectGroveError(() => t.createNode(3 as never, 'u8'), 'INVALID_ARGUMENT', /createNode\(\): expected a name or undefined, got number/);
-    expectGroveError(() => t.setFeed('yes' as never), 'INVALID_ARGUMENT', /setFeed\(\): expected a boolean, got string/);
+    expectGroveError(() => t.setFeed('yes' as never), 'INVALID_ARGUMENT', /setFeed\(\): expected 'off', 'events' or 'records', got string/);
     expectGroveError(() => Tree.attach({ token: 1 } as never), 'INVALID_ARGUMENT', /Tree\.attach\(\): expected what tree\.share\(\) returned/);
   });
 
@@ -206,16 +206,17 @@ describe('createNode', () => {
 });
 
 describe('change feed', () => {
-  it('records every change in version order with paths and values', () => {
+  it('records every change in version order with paths, values and records', () => {
     const t = tree();
     t.set('before', 1); // not recorded: the feed is off
-    t.setFeed(true);
+    t.setFeed('records');
     t.set('a', { n: 1 });
     const n = t.node('a/n');
     n.value = 2;
     t.set('a/n', 'three'); // a str cannot live in an i64 node: the node is replaced
     t.node('a').add('m', 'u8', 4);
     t.node('a').sort('x', true);
+    const order = t.node('a').list().children.map((child) => child.id);
     t.delete('a/m');
     const changes = t.takeChanges();
     expect(changes.map((c) => [c.op, c.path])).toEqual([
@@ -228,14 +229,29 @@ describe('change feed', () => {
     ]);
     const versions = changes.map((c) => c.version);
     expect(versions).toEqual([...versions].sort((x, y) => x - y));
-    expect(changes[1]).toMatchObject({ value: 2, oldValue: 1 });
-    expect(changes[2]!.replaced!.id).toBe(n.id);
-    expect(changes[2]!.node.value).toBe('three');
-    expect(changes[4]!.sort).toEqual({ member: 'x', descending: true });
+    expect(changes[1]).toMatchObject({ id: n.id, valueJson: '2', oldValueJson: '1', writer: Tree.writerTag });
+    expect(changes[2]).toMatchObject({ valueJson: '"three"', oldValueJson: '2' });
+    expect(JSON.parse(changes[2]!.record!)).toMatchObject({ o: 'put', r: n.id, n: { name: 'n', type: 'str', value: 'three' } });
+    // a sort is recorded as the order it made: replaying it needs no member values
+    expect(JSON.parse(changes[4]!.record!)).toEqual({ v: changes[4]!.version, o: 'sort', i: t.node('a').id, order });
+    expect(changes[5]).toMatchObject({ oldValueJson: '4' });
     expect(t.takeChanges()).toEqual([]);
-    t.setFeed(false);
+    t.setFeed('off');
     t.set('after', 1);
     expect(t.takeChanges()).toEqual([]);
+  });
+
+  it('makes one change of a write through missing parents, seen at the path written', () => {
+    const t = tree();
+    t.setFeed('records');
+    const version = t.set('x/y/z', 5);
+    const [change, ...more] = t.takeChanges();
+    expect(more).toEqual([]);
+    expect(change).toMatchObject({ op: 'add', path: 'x/y/z', valueJson: '5', version, id: t.node('x').id });
+    const record = JSON.parse(change!.record!);
+    expect(record).toMatchObject({ o: 'add', p: t.root.id, n: { name: 'x', children: [{ name: 'y', children: [{ name: 'z', value: 5 }] }] } });
+    // every node the change made took its version
+    for (const path of ['x', 'x/y', 'x/y/z']) expect(t.node(path).version).toBe(version);
   });
 });
 

@@ -351,14 +351,14 @@ async function readTurns(alone: string, cluster: string[], body: string, rounds:
 
 // ---------------------------------------------------------------------------------------
 
-/** Cluster log lines a station wrote beyond joining: retries, failures, takeovers. */
+/** What the cluster logged on a station (JSON lines with component "cluster"): retries, failures, takeovers. */
 function clusterComplaints(stations: Station[]): string[] {
   return stations.flatMap((s) =>
     s.child
       .stderr()
       .split('\n')
-      .filter((line) => line.startsWith('grove cluster:') && !/ joined via /.test(line))
-      .map((line) => `${s.name}: ${line}`),
+      .filter((line) => line.startsWith('{') && (JSON.parse(line) as { component?: string }).component === 'cluster')
+      .map((line) => `${s.name}: ${(JSON.parse(line) as { msg: string }).msg}`),
   );
 }
 

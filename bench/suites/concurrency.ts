@@ -4,6 +4,7 @@
 // Both builds run in this one process, their phases interleaved round by round so that a
 // machine busy with something else for a while slows both alike; each figure is the
 // median over the rounds.
+import { buildLockingAddon } from '../lockingBuild.js';
 import { type Row, type Suite, withRatio } from '../report.js';
 import { summarise } from '../measure.js';
 import { ThreadGroup } from '../threads.js';
@@ -59,6 +60,7 @@ export const concurrencySuite: Suite = {
     const groups = new Map<Variant, ThreadGroup>();
     let spinners: ThreadGroup | undefined;
     try {
+      buildLockingAddon();
       for (const variant of VARIANTS) groups.set(variant, await startGroup(variant));
       spinners = (await ThreadGroup.start(2, spinFile, () => ({}))).group;
       const samples = new Map<string, Sample[]>();

@@ -17,7 +17,9 @@
 // In both builds a Guard must never outlive the native call that took it.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 
 namespace grove::epoch {
 
@@ -51,6 +53,43 @@ class WriteSection {
   WriteSection& operator=(const WriteSection&) = delete;
 };
 #endif
+
+// Writers of one tree against a thread that needs the tree to hold still (a snapshot, a
+// catch-up export): every Tree mutation holds a WriterScope on its tree's `frozen` word for
+// its whole span; a Freeze on that word waits until every writer of the tree in another
+// thread has finished, and holds new ones back (they wait on the word, not spin) until it
+// ends. So what a frozen thread reads is the tree after some set of whole changes, which is
+// what makes a snapshot an exact cut of the log. Readers are never held back.
+//
+// A thread must not write the tree it froze (its writer would wait for itself), nor freeze
+// a tree while it writes another. Lockless build: writers announce themselves in their own
+// cache line (as readers pin), so a write costs a store and a fence more, no shared line.
+// Locking build: a WriteScope is empty (writes are exclusive already) and a Freeze is a
+// WriteSection.
+class WriterScope {
+ public:
+  explicit WriterScope(std::atomic<uint32_t>& frozen) noexcept;
+  ~WriterScope();
+  WriterScope(const WriterScope&) = delete;
+  WriterScope& operator=(const WriterScope&) = delete;
+
+ private:
+  [[maybe_unused]] std::atomic<uint32_t>& frozen_;
+};
+
+class Freeze {
+ public:
+  explicit Freeze(std::atomic<uint32_t>& frozen);
+  ~Freeze();
+  Freeze(const Freeze&) = delete;
+  Freeze& operator=(const Freeze&) = delete;
+
+ private:
+  std::atomic<uint32_t>& frozen_;
+#ifdef GROVE_LOCKING
+  WriteSection section_;
+#endif
+};
 
 // Runs deleter(ptr) once every reader that might have seen ptr is done with it. Call it
 // only after ptr is unreachable for readers that start from now on.

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace grove {
 
@@ -23,6 +24,18 @@ class Error : public std::runtime_error {
 
  private:
   ErrorCode code_;
+};
+
+// A failure about one path (a lookup that missed, a write refused there), so that every
+// layer above can name the path without parsing the message.
+class PathError : public Error {
+ public:
+  PathError(ErrorCode code, const std::string& message, std::string path)
+      : Error(code, message), path_(std::move(path)) {}
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
 };
 
 [[noreturn]] inline void fail(ErrorCode code, const std::string& message) { throw Error(code, message); }

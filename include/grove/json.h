@@ -21,12 +21,23 @@ enum class JsonFormat {
   // the plain encodings above plus "-0" for negative zero: import reproduces the tree.
   // Application types are written as their id, "0x10000001".
   kTyped,
+  // Typed, and each node's id after its type ({"name","type","id",...}): what records carry
+  // (grove/record.h), so that a replay gives every node back its id.
+  kStore,
+  // kStore and each node's version ("ver"): what a snapshot holds.
+  kSnapshot,
 };
 
 // With max_depth, structured nodes more than max_depth levels below `node` are cut: plain
 // JSON writes `true` for them (as Firebase's shallow reads do), typed JSON writes
 // {"name", "type", "childCount"} without children.
 std::string write_json(const Node& node, JsonFormat format, std::size_t max_depth = SIZE_MAX);
+// Appends the subtree's JSON to `out`.
+void append_json(std::string& out, const Node& node, JsonFormat format);
+// A leaf value alone, as the format writes it (kStore and kSnapshot as kTyped).
+std::string value_json(const Value& value, JsonFormat format);
+// A string as a JSON string literal, appended to `out`.
+void append_json_string(std::string& out, std::string_view text);
 
 // The node's content hash: SHA-256 of its typed JSON with its own name written as "", so
 // that it hashes what the node holds, not where it sits. (Names are content: two lists

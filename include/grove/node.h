@@ -91,6 +91,8 @@ class Node {
   TypeId type() const noexcept { return type_; }
   // The tree version that last changed this node or anything under it.
   uint64_t version() const noexcept { return version_.load(std::memory_order_acquire); }
+  // Whether the node is in its tree: under the root, not removed (nor being built).
+  bool in_tree() const noexcept { return in_tree_.load(std::memory_order_acquire); }
 
   void retain() const noexcept;
   void release() const noexcept;
@@ -129,6 +131,7 @@ class Node {
 
  private:
   friend class Tree;
+  friend class TreeLoader;
   friend class ChildList;
   Node(uint64_t id, std::string_view name, TypeId type);
   ~Node();
@@ -148,6 +151,9 @@ class Node {
   std::atomic<Node*> parent_{nullptr};        // not counted; cleared when the parent dies
   std::atomic<uint64_t> version_{0};
   std::atomic<bool> attached_{false};         // set once, when first added to a parent
+  // Set, with the node's entry in the tree's IdIndex, when it is linked under the root; cleared
+  // (under the node's lock) when it leaves. Release/acquire: set before the link publishes it.
+  std::atomic<bool> in_tree_{false};
   uint8_t name_len_;
   char name_[1];                              // name_len_ bytes follow, allocated with the node
 };
@@ -176,6 +182,10 @@ void for_each_name(std::string_view path, Fn&& fn) {
   }
 }
 std::vector<std::string_view> split_path(std::string_view path);
+
+// The node at `path` under `base`, or a NotFound PathError naming the first missing name
+// ("no node at 'a/q/r': 'a' has no child 'q'").
+NodeRef require_path(const Node& base, std::string_view path);
 
 // Nodix's name hash: reflected CRC-32 with no final XOR over the name padded with NULs
 // to 32 bytes (names longer than 32 bytes are hashed whole).

@@ -38,6 +38,12 @@ TEST(invalid_names_are_refused) {
   CHECK_THROWS(t->create_node("a\nb", type::kObject), ErrorCode::kInvalidArgument, "control character 0x0a");
   CHECK_THROWS(t->create_node("..", type::kObject), ErrorCode::kInvalidArgument, "'.' and '..'");
   CHECK_THROWS(t->create_node("\xff", type::kObject), ErrorCode::kInvalidArgument, "UTF-8");
+  // C1 controls (U+0080 to U+009F) as well as C0 ones; U+00A0 is the first name character after them
+  CHECK_THROWS(t->create_node("a\xC2\x85" "b", type::kObject), ErrorCode::kInvalidArgument, "C1 control character U+0085");
+  CHECK_THROWS(t->create_node("\xC2\x80", type::kObject), ErrorCode::kInvalidArgument, "U+0080");
+  CHECK_THROWS(t->create_node("x\xC2\x9F", type::kObject), ErrorCode::kInvalidArgument, "U+009F");
+  CHECK(t->create_node("a\xC2\xA0" "b", type::kObject)->name() == "a\xC2\xA0" "b");
+  CHECK_THROWS(t->root().find_path("a\xC2\x85" "b/c"), ErrorCode::kInvalidArgument, "C1 control character");
   CHECK(t->create_node(std::string(255, 'x'), type::kObject)->name().size() == 255);
   CHECK(t->create_node("ünïcødé ✓", type::kObject)->name() == "ünïcødé ✓");
   NodeRef unnamed = t->create_node("", type::kI64);
@@ -215,7 +221,7 @@ TEST(copies_are_deep_and_new) {
 
 TEST(versions_and_change_feed) {
   TreeHolder t;
-  t->set_feed(true);
+  t->set_feed(FeedLevel::kRecords);
   NodeRef a = add(t.tree, t->root(), "a", type::kObject);
   NodeRef n = add_value(t.tree, *a, "n", type::kI64, Value::i64(1));
   uint64_t v = t->set_value(*n, Value::i64(2));
@@ -225,7 +231,10 @@ TEST(versions_and_change_feed) {
   CHECK(changes.size() == 4);
   CHECK(changes[0].op == ChangeOp::kAdd && changes[0].path == "a");
   CHECK(changes[2].op == ChangeOp::kSet && changes[2].path == "a/n" && changes[2].version == v);
-  CHECK(changes[2].value.as_i64() == 2 && changes[2].old_value.as_i64() == 1);
+  CHECK(changes[2].value == "2" && changes[2].old_value == "1");
+  CHECK(changes[2].record == "{\"v\":" + std::to_string(v) + ",\"o\":\"set\",\"i\":" + std::to_string(n->id()) + ",\"x\":2}");
+  CHECK(changes[3].record == "{\"v\":" + std::to_string(v + 1) + ",\"o\":\"del\",\"p\":" + std::to_string(a->id()) + ",\"i\":" +
+                                 std::to_string(n->id()) + "}");
   CHECK(changes[3].op == ChangeOp::kRemove && changes[3].path == "a/n");
   for (std::size_t i = 1; i < changes.size(); ++i) CHECK(changes[i].version == changes[i - 1].version + 1);
   CHECK(t->take_changes().empty());
@@ -238,10 +247,13 @@ TEST(versions_and_change_feed) {
   t->replace_child_by_id(t->root(), a->id(), *fresh);
   changes = t->take_changes();
   CHECK(changes.size() == 1 && changes[0].op == ChangeOp::kReplace && changes[0].path == "a");
-  CHECK(changes[0].replaced.get() == a.get() && changes[0].node.get() == fresh.get());
+  CHECK(changes[0].id == fresh->id() && changes[0].value == "{\"x\":1}" && changes[0].old_value == "{}");
+  CHECK(changes[0].record.find("\"o\":\"put\"") != std::string::npos &&
+        changes[0].record.find(",\"r\":" + std::to_string(a->id()) + "}") != std::string::npos);
   t->sort_children(*fresh, "x", true);
   changes = t->take_changes();
-  CHECK(changes.size() == 1 && changes[0].op == ChangeOp::kSort && changes[0].sort_member == "x" && changes[0].sort_descending);
+  CHECK(changes.size() == 1 && changes[0].op == ChangeOp::kSort &&
+        changes[0].record.find("\"order\":[") != std::string::npos);
 }
 
 TEST(json_export) {

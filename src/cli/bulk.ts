@@ -38,6 +38,17 @@ export class BulkConnection {
    */
   async batch(calls: readonly RawCall[]): Promise<unknown[]> {
     const body = `[${calls.map((call, i) => `{"jsonrpc":"2.0","id":${i},"method":${JSON.stringify(call.method)},"params":${call.params}}`).join(',')}]`;
+    for (;;) {
+      const answer = await this.#post(body);
+      // the station refused the whole batch, before running any of it, for its rate limit: wait as told
+      const wait = rateLimitWait(answer);
+      if (wait === undefined) return resultsOf(answer, calls);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  /** POSTs a batch to /rpc and answers its parsed answer. */
+  async #post(body: string): Promise<unknown> {
     const { status, text } = await this.#send('POST', 'rpc', body);
     let answer: unknown;
     try {
@@ -45,20 +56,10 @@ export class BulkConnection {
     } catch {
       throw new GroveConnectionError(`POST ${this.#base}rpc answered HTTP ${status} without a JSON-RPC body: ${text.slice(0, 200)}`, status);
     }
-    if (!Array.isArray(answer)) {
-      // one error for the whole message: too large, unauthenticated, rate limited
-      const error = (answer as { error?: { code: number; message: string; data?: unknown } }).error;
-      if (error !== undefined) throw Object.assign(new GroveRpcError(error), { failedCall: 0 });
+    if (!Array.isArray(answer) && (answer as Answer).error === undefined) {
       throw new GroveConnectionError(`POST ${this.#base}rpc answered HTTP ${status} with no answer to the batch`, status);
     }
-    const results = new Array<unknown>(calls.length);
-    for (const response of answer as { id: number; result?: unknown; error?: { code: number; message: string; data?: unknown } }[]) {
-      if (response.error !== undefined) {
-        throw Object.assign(new GroveRpcError(response.error, calls[response.id]?.method), { failedCall: response.id });
-      }
-      results[response.id] = response.result;
-    }
-    return results;
+    return answer;
   }
 
   /** GET `path?query`, answered as a stream; an error status is thrown as the station's error. */
@@ -102,6 +103,37 @@ export class BulkConnection {
       request.end(body);
     });
   }
+}
+
+interface Answer {
+  id: number;
+  result?: unknown;
+  error?: { code: number; message: string; data?: { limit?: unknown; retryAfterMs?: unknown } };
+}
+
+/** The results of a batch's answer in order, or the first failure thrown, with `failedCall` its index. */
+function resultsOf(answer: unknown, calls: readonly RawCall[]): unknown[] {
+  // one error for the whole message: too large, unauthenticated
+  if (!Array.isArray(answer)) throw Object.assign(new GroveRpcError((answer as Answer).error!), { failedCall: 0 });
+  const results = new Array<unknown>(calls.length);
+  for (const response of answer as Answer[]) {
+    if (response.error !== undefined) {
+      throw Object.assign(new GroveRpcError(response.error, calls[response.id]?.method), { failedCall: response.id });
+    }
+    results[response.id] = response.result;
+  }
+  return results;
+}
+
+/** The wait a station asked for when it refused every call of a batch (or the whole message) for its rate limit (README "Security"), else undefined. */
+function rateLimitWait(answer: unknown): number | undefined {
+  let wait = 0;
+  for (const response of (Array.isArray(answer) ? answer : [answer]) as Answer[]) {
+    const data = response.error?.data;
+    if (data?.limit !== 'rateLimit' || typeof data.retryAfterMs !== 'number') return undefined;
+    wait = Math.max(wait, data.retryAfterMs);
+  }
+  return wait;
 }
 
 function readAll(response: IncomingMessage): Promise<string> {

@@ -10,6 +10,11 @@ export interface OptionSpec {
   readonly value?: string;
   readonly multiple?: boolean;
   readonly description: string;
+  /**
+   * The environment variable that gives the option when the command line does not: a flag's
+   * is true or false (1/0, yes/no), a repeatable option's a comma-separated list.
+   */
+  readonly env?: string;
 }
 
 export interface CommandSpec {
@@ -29,6 +34,8 @@ export interface CommandSpec {
 export interface ParsedArgs {
   readonly values: Readonly<Record<string, string | boolean | string[] | undefined>>;
   readonly positionals: readonly string[];
+  /** The variable each option given by the environment came from, for messages about it. */
+  readonly fromEnvironment?: Readonly<Record<string, string>>;
 }
 
 /** The user asked for something the command cannot mean: exit code 2, with a pointer to --help. */
@@ -46,7 +53,7 @@ export const helpOption: OptionSpec = { name: 'help', short: 'h', description: '
 const NEGATIVE_NUMBER = /^-(?:\d|\.\d|Infinity$)/;
 const ESCAPE = '\u0000';
 
-export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): ParsedArgs {
+export function parseCommandArgs(spec: CommandSpec, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs {
   const options = Object.fromEntries(
     spec.options.map((option) => [
       option.name,
@@ -79,7 +86,29 @@ export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): Pa
     values[name] =
       typeof value === 'string' ? unescape(value) : Array.isArray(value) ? value.map(String).map(unescape) : value;
   }
-  return { values, positionals: parsed.positionals.map(unescape) };
+  const fromEnvironment: Record<string, string> = {};
+  for (const option of spec.options) {
+    const text = option.env === undefined ? undefined : env[option.env];
+    if (values[option.name] !== undefined || text === undefined || text === '') continue;
+    values[option.name] = environmentValue(option, text);
+    fromEnvironment[option.name] = option.env!;
+  }
+  return { values, positionals: parsed.positionals.map(unescape), fromEnvironment };
+}
+
+const TRUE = ['1', 'true', 'yes', 'on'];
+const FALSE = ['0', 'false', 'no', 'off'];
+
+/** An option's value as its environment variable gives it. */
+function environmentValue(option: OptionSpec, text: string): string | boolean | string[] {
+  if (option.value === undefined) {
+    const word = text.trim().toLowerCase();
+    if (TRUE.includes(word)) return true;
+    if (FALSE.includes(word)) return false;
+    throw new UsageError(`$${option.env} must be true or false (1 or 0, yes or no) for --${option.name}; got ${JSON.stringify(text)}`);
+  }
+  if (option.multiple) return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return text;
 }
 
 /** parseArgs' messages, without its advice to use `--` for what is usually a typo. */
@@ -112,9 +141,19 @@ export function commandHelp(spec: CommandSpec): string {
   if (spec.arguments.length > 0) {
     lines.push('Arguments:', ...spec.arguments.map(([name, text]) => row(name, text)), '');
   }
-  lines.push('Options:', ...spec.options.map((option, i) => row(optionLabels[i], option.description)), '');
+  const described = (option: OptionSpec) => (option.env === undefined ? option.description : `${option.description} [$${option.env}]`);
+  lines.push('Options:', ...spec.options.map((option, i) => row(optionLabels[i], described(option))), '');
+  if (spec.options.some((option) => option.env !== undefined)) {
+    lines.push('An option in [$BRACKETS] can also come from that environment variable; the command line wins.', '');
+  }
   lines.push(spec.examples.length > 1 ? 'Examples:' : 'Example:', ...spec.examples.map((example) => `  ${example}`));
   return lines.join('\n') + '\n';
+}
+
+/** How a message names an option: by its variable when the environment gave it. */
+function optionName(args: ParsedArgs, name: string): string {
+  const variable = args.fromEnvironment?.[name];
+  return variable === undefined ? `--${name}` : `$${variable} (--${name})`;
 }
 
 export function stringOption(args: ParsedArgs, name: string): string | undefined {
@@ -134,7 +173,7 @@ export function integerOption(
   const value = /^-?\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `${min} to ${max}`;
-    throw new UsageError(`--${name} must be a whole number, ${range}; got ${JSON.stringify(text)}`);
+    throw new UsageError(`${optionName(args, name)} must be a whole number, ${range}; got ${JSON.stringify(text)}`);
   }
   return value;
 }
@@ -145,7 +184,7 @@ export function choiceOption<T extends string>(args: ParsedArgs, name: string, c
   if (text === undefined) return fallback;
   if (!(choices as readonly string[]).includes(text)) {
     const expected = choices.join(', ').replace(/, ([^,]+)$/, ' or $1');
-    throw new UsageError(`--${name} must be ${expected}; got ${JSON.stringify(text)}`);
+    throw new UsageError(`${optionName(args, name)} must be ${expected}; got ${JSON.stringify(text)}`);
   }
   return text as T;
 }

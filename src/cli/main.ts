@@ -2,7 +2,6 @@
 // The `grove` command: picks the command, parses its arguments, and turns failures into
 // exit codes: 0 done, 1 failed (the message, not a stack), 2 misused (with a pointer to --help).
 
-import { readFileSync } from 'node:fs';
 import { type CommandSpec, commandHelp, parseCommandArgs, UsageError, wantsHelp } from './command.js';
 import { exportCommand } from './commands/export.js';
 import { getCommand } from './commands/get.js';
@@ -11,6 +10,7 @@ import { infoCommand } from './commands/info.js';
 import { listCommand } from './commands/list.js';
 import { serveCommand } from './commands/serve.js';
 import { setCommand } from './commands/set.js';
+import { packageVersion } from '../packageRoot.js';
 import { DEFAULT_URL } from './remote.js';
 
 const COMMANDS: readonly CommandSpec[] = [
@@ -41,11 +41,6 @@ function overview(): string {
   ].join('\n');
 }
 
-function version(): string {
-  // dist/src/cli/main.js and src/cli/main.ts both sit three folders below package.json
-  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
-  return `grove ${manifest.version}\n`;
-}
 
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -57,7 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-V') {
-    process.stdout.write(version());
+    process.stdout.write(`grove ${packageVersion}\n`);
     return 0;
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);

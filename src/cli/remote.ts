@@ -19,7 +19,8 @@ export const pathArgument = ['PATH', 'names joined by "/"; "" or "/" is the root
 export const tokenOption: OptionSpec = {
   name: 'token',
   value: 'T',
-  description: 'bearer token for a station that requires one (default: $GROVE_TOKEN)',
+  description: 'bearer token for a station that requires one',
+  env: 'GROVE_TOKEN',
 };
 
 export interface Remote {
@@ -47,7 +48,7 @@ function connect(args: ParsedArgs): Remote {
   const [first, ...rest] = args.positionals;
   const explicit = first !== undefined && /^https?:\/\//i.test(first);
   const url = explicit ? first : process.env.GROVE_URL || DEFAULT_URL;
-  const token = stringOption(args, 'token') ?? (process.env.GROVE_TOKEN || undefined);
+  const token = stringOption(args, 'token');
   const client = createClient({ url, token, transport: 'http', timeoutMs: TIMEOUT_MS });
   return { url, token, client, positionals: explicit ? rest : args.positionals };
 }

@@ -17,7 +17,10 @@ export interface ClientOptions {
   readonly transport?: 'http' | 'ws';
   /** How long a call waits for its answer, including while a WebSocket reconnects. */
   readonly timeoutMs?: number;
-  /** Where there is no global WebSocket (Node 20): pass `WebSocket` from the `ws` package. */
+  /**
+   * The WebSocket to use; default the global one, or in Node without one (Node 20) the `ws`
+   * package's, which `grove/client` brings there.
+   */
   readonly WebSocket?: WebSocketConstructor;
   readonly reconnect?: ReconnectOptions;
 }
@@ -149,10 +152,17 @@ function endpoint(base: URL, name: string, scheme: 'http' | 'ws'): string {
   return url.href;
 }
 
+/** Where there is no global WebSocket: set by the Node entry (node.ts) to the `ws` package's. */
+let fallbackWebSocket: WebSocketConstructor | undefined;
+
+export function setFallbackWebSocket(constructor: WebSocketConstructor): void {
+  fallbackWebSocket = constructor;
+}
+
 function globalWebSocket(): WebSocketConstructor {
-  const constructor = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  const constructor = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? fallbackWebSocket;
   if (constructor === undefined) {
-    throw new Error('no global WebSocket here (Node 20): pass createClient({ WebSocket }) from the "ws" package');
+    throw new Error('no global WebSocket here: pass createClient({ WebSocket }), e.g. the "ws" package\'s');
   }
   return constructor;
 }

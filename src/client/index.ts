@@ -1,5 +1,6 @@
-// The Grove client, for browsers and Node 20 alike: nothing here may import Node modules or
+// The Grove client, for browsers and Node alike: nothing here may import Node modules or
 // code outside src/client, so that it builds into the one file a station serves as /client.js.
+// In Node, `grove/client` is node.ts, which adds a WebSocket where Node has none.
 export { GroveBatch } from './batch.js';
 export { type ClientOptions, createClient, GroveClient, type NotificationListener, type StateListener } from './client.js';
 export { GroveConnectionError, GroveRpcError, GroveTimeoutError, RpcErrorCode } from './errors.js';

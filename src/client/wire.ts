@@ -144,7 +144,7 @@ export interface SubscribeResult {
 export interface TreeChange {
   readonly subscription?: string;
   readonly version: number;
-  /** The connection or token that wrote. */
+  /** Who wrote: the token's name, "open" on a station without tokens, "local" for a write made outside RPC. */
   readonly origin: string;
   readonly path: string;
   readonly op: string;

@@ -121,7 +121,8 @@ export class WatchedBucket<T> {
 }
 
 /** A compare-and-set that lost: JetStream's "wrong last sequence" (API error 10071). */
-function isWrongRevision(error: unknown): boolean {
+/** Whether a create or update failed because the key was changed (or created) first. */
+export function isWrongRevision(error: unknown): boolean {
   const message = (error as Error)?.message ?? '';
   return message.includes('wrong last sequence') || (error as { api_error?: { err_code?: number } })?.api_error?.err_code === 10071;
 }

@@ -15,13 +15,14 @@ import { Kvm } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import { connect, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 
-import { ErrorCode, type RpcContext, type RpcEngine, RpcError, RawJson, toRpcError } from '../rpc/index.js';
+import { stringifyExact } from '../codec/exactJson.js';
+import { ErrorCode, parseExact, type RpcContext, type RpcEngine, RpcError, RawJson, toRpcError } from '../rpc/index.js';
 import { type ChangeHub } from '../station/changes.js';
 import { reaches, writeOps } from '../station/auth.js';
 import { isWithin, normalizePath } from '../station/auth/paths.js';
-import { applyRecord, exportAt, type LogOp, type TypedNode } from '../store/ops.js';
 import type { Tree } from '../tree.js';
 import { type BucketEntry, WatchedBucket } from './bucket.js';
+import { claimIdRange } from './ids.js';
 import { clusterUnavailable } from './errors.js';
 import { Follower, type FollowerHost } from './follower.js';
 import {
@@ -53,6 +54,8 @@ export interface ClusterOptions {
   replicas?: number;
   /** How long a write waits for JetStream before its caller gets an error (default 5000 ms). */
   confirmMs?: number;
+  /** The id range this station had (its data directory keeps it); a new station gets one from the cluster. */
+  idRange?: number;
   log?: (line: string) => void;
 }
 
@@ -69,11 +72,28 @@ interface StationEntry {
   version: number;
 }
 
-/** Who owns a prefix; `after` fences the owner's records behind the previous owner's stream. */
+/**
+ * Who owns a prefix, and who owned it before: each earlier owner with the version it handed
+ * over at (oldest first, the last few). The last one fences the owner's records behind that
+ * station's stream; the list says whose stream a version of the prefix is in (minVersion).
+ */
 interface OwnerEntry {
   owner: string;
   epoch: number;
-  after?: Fence;
+  history?: Fence[];
+}
+
+/** Earlier owners an entry remembers. */
+const HISTORY = 16;
+
+/** The fence on an owner's records: the previous owner's stream, up to where it handed over. */
+function fenceOf(entry: OwnerEntry): Fence | undefined {
+  return entry.history?.at(-1);
+}
+
+/** The entry after `current` hands over to `owner` at `fence`. */
+function handedOver(current: OwnerEntry | undefined, owner: string, fence: Fence): OwnerEntry {
+  return { owner, epoch: (current?.epoch ?? 0) + 1, history: [...(current?.history ?? []), fence].slice(-HISTORY) };
 }
 
 export interface ClusterInfo {
@@ -107,7 +127,7 @@ export interface ClusterHost {
 export class Cluster {
   readonly id: string;
   readonly publisher: Publisher;
-  #options: Required<Omit<ClusterOptions, 'advertise'>> & { advertise?: string };
+  #options: Required<Omit<ClusterOptions, 'advertise' | 'idRange'>> & { advertise?: string };
   readonly #tree: Tree;
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
@@ -133,6 +153,8 @@ export class Cluster {
   #reconnectedAt = 0;
   #closed = false;
   readonly #incarnation = randomUUID();
+  /** This station's range of node ids in the cluster (src/cluster/ids.ts). */
+  idRange = 0;
 
   private constructor(tree: Tree, nc: NatsConnection, jsm: JetStreamManager, options: ClusterOptions) {
     this.id = options.stationId;
@@ -151,6 +173,7 @@ export class Cluster {
     };
     this.publisher = new Publisher(this.id, this.#js, jsm, {
       checkWritable: () => this.checkWritable(),
+      nextId: () => tree.nextId,
       claim: (paths) => this.#claim(paths),
       maxPayload: nc.info?.max_payload ?? 1 << 20,
       confirmMs: this.#options.confirmMs,
@@ -160,8 +183,9 @@ export class Cluster {
 
   /**
    * Connects to NATS and prepares this station's stream; the tree's version counter moves
-   * past the last version the stream holds, so versions never repeat. The publisher is then
-   * ready to be one of the change hub's durable consumers; start() does the rest.
+   * past the last version the stream holds, so versions never repeat, and its ids move to
+   * this station's range of the cluster (and past every id its stream says it gave). The
+   * publisher is then ready to be one of the change hub's durable consumers; start() does the rest.
    */
   static async connect(tree: Tree, options: ClusterOptions): Promise<Cluster> {
     checkStationId(options.stationId);
@@ -180,7 +204,11 @@ export class Cluster {
       const jsm = await jetstreamManager(nc);
       const cluster = new Cluster(tree, nc, jsm, options);
       await cluster.#prepareStream();
-      tree.advanceVersion(await cluster.publisher.init());
+      const { version, nextId } = await cluster.publisher.init();
+      tree.advanceVersion(version);
+      tree.advanceIds(nextId);
+      cluster.idRange = await claimIdRange(new Kvm(nc), options.stationId, options.idRange, options.replicas ?? 1);
+      tree.idRange = cluster.idRange;
       return cluster;
     } catch (error) {
       await nc.close();
@@ -313,9 +341,16 @@ export class Cluster {
     return this.#ownerEntry(path)?.value.owner ?? this.id;
   }
 
-  /** Resolves once this station's copy of `path` includes its owner's version `version`. */
+  /**
+   * Resolves once this station's copy of `path` includes version `version` of whoever owned
+   * it when that version was made: versions move on across the cluster (a station applying
+   * another's record moves its own counter past it), so a version handed over at a migration
+   * or a takeover marks where one owner's versions end and the next one's begin.
+   */
   async reached(path: string, version: number): Promise<void> {
-    const owner = this.ownerOf(path);
+    const entry = this.#ownerEntry(path)?.value;
+    const era = entry?.history?.find((fence) => version <= fence.version);
+    const owner = era?.station ?? entry?.owner ?? this.id;
     if (owner === this.id) return this.#host.hub.assertReached(version, path);
     const follower = this.#followers.get(owner);
     if (follower && (await follower.waitFor(version, MIN_VERSION_WAIT_MS))) return;
@@ -334,6 +369,11 @@ export class Cluster {
     if (to === this.id) return { path, from: this.id, to, version: this.publisher.published.version };
     if (!this.#alive(to)) throw clusterUnavailable(`station "${to}" is not in the cluster (no heartbeat): migrate to one of ${this.#aliveIds().join(', ')}`, { to });
     this.checkWritable();
+    // the prefix moves as a node that exists, made here, by the owner of where it stands: its new
+    // owner then never adds it beside this station's children, whose order this station's stream decides
+    const here = this.#tree.tryNode(path);
+    here?.release();
+    if (here === undefined) await this.#host.hub.write('cluster', () => this.#tree.set(path, {}));
     let release!: () => void;
     this.#moving.set(path, new Promise<void>((resolve) => (release = resolve)));
     try {
@@ -346,7 +386,7 @@ export class Cluster {
       const key = ownerKey(path);
       const exact = this.#owners.get(key);
       const current = this.#ownerEntry(path)!;
-      const next: OwnerEntry = { owner: to, epoch: current.value.epoch + 1, after: { station: this.id, version } };
+      const next = handedOver(current.value, to, { station: this.id, version });
       const moved = exact ? await this.#owners.update(key, next, exact.revision) : await this.#owners.create(key, next);
       if (!moved) throw clusterUnavailable(`the ownership of "${path}" changed during the move; read cluster.info and retry`, { path });
       this.#options.log(`moved "${path}" to ${to} at version ${version}`);
@@ -436,7 +476,7 @@ export class Cluster {
       const entry = this.#ownerEntry(path);
       if (entry === undefined) return true;
       if (entry.value.owner !== this.id) return false;
-      const { after } = entry.value;
+      const after = fenceOf(entry.value);
       if (after && (fences.get(after.station)?.version ?? -1) < after.version) fences.set(after.station, after);
       return true;
     });
@@ -463,7 +503,7 @@ export class Cluster {
         { owner },
       );
     }
-    const body = JSON.stringify({ method, params, token: context.token, hops: hops + 1, from: this.id, connection: context.connectionId });
+    const body = stringifyExact({ method, params, token: context.token, hops: hops + 1, from: this.id, connection: context.connectionId });
     let reply;
     let watch: NodeJS.Timeout | undefined;
     try {
@@ -507,14 +547,14 @@ export class Cluster {
           void (async () => {
             let reply: string;
             try {
-              const { method, params, token, hops, from, connection } = message.json<{
+              const { method, params, token, hops, from, connection } = parseExact(message.string()) as {
                 method: string;
                 params: Record<string, unknown>;
                 token?: string;
                 hops: number;
                 from: string;
                 connection: string;
-              }>();
+              };
               const context: RpcContext = { transport: 'cluster', connectionId: `${from}/${connection}`, token, log, hops };
               const result = await this.#host.engine.call(method, params, context);
               reply = `{"result":${result instanceof RawJson ? result.text : JSON.stringify(result ?? null)}}`;
@@ -589,12 +629,17 @@ export class Cluster {
     if (this.#aliveIds().length > 1) this.#options.log(`no replica restored this station's prefixes: keeping its own copy`);
   }
 
-  /** Writes a snapshot of every prefix this station owns to the object store; returns its name. */
+  /**
+   * Writes a snapshot of every prefix this station owns (or `prefixes`) to the object store,
+   * each in record form (ids kept); returns its name. The subtrees are read with other
+   * threads' writes held back, after every change made so far was handed to the publisher,
+   * so the snapshot holds every record up to its version and none after.
+   */
   async #snapshot(prefixes = this.#ownedPrefixes()): Promise<string> {
-    this.#host.hub.flush();
+    const nodes = this.#host.hub.exportFrozen(prefixes);
     const version = this.publisher.recordedVersion;
     const seq = this.publisher.published.seq;
-    const parts = prefixes.map((prefix) => `{"p":${JSON.stringify(prefix)},"n":${exportOrNull(this.#tree, prefix)}}`);
+    const parts = prefixes.map((prefix, i) => `{"p":${JSON.stringify(prefix)},"n":${nodes[i] === undefined ? 'null' : JSON.stringify(nodes[i])}}`);
     const name = `${this.id}-${randomUUID()}`;
     await this.#snapshots.putBlob({ name }, Buffer.from(`{"version":${version},"seq":${seq},"parts":[${parts.join(',')}]}`));
     return name;
@@ -623,28 +668,109 @@ export class Cluster {
     return run;
   }
 
-  /** Puts a snapshot's prefixes in place, keeping what lies under them that others own. */
-  #applySnapshot(station: string, parts: { p: string; n: TypedNode | null }[]): void {
-    const ops: LogOp[] = [];
-    const kept: LogOp[] = [];
-    for (const { p, n } of parts.sort((a, b) => a.p.length - b.p.length)) {
-      ops.push(n === null ? { o: 'remove', p } : { o: 'put', p, n });
+  /**
+   * Puts a snapshot's prefixes in place of this station's copies, keeping what lies under
+   * them that others own (this station's copy of those is as fresh as theirs). The nodes come
+   * with their ids; where each goes is found here by path, the one thing a station may look
+   * up by path: what it holds at a prefix.
+   */
+  #applySnapshot(station: string, parts: { p: string; n: string | null }[]): void {
+    const ordered = [...parts].sort((a, b) => a.p.length - b.p.length);
+    // the nested prefixes others own, as this station holds them now
+    const kept: { p: string; n: string | null }[] = [];
+    for (const { p } of ordered) {
       for (const entry of this.#owners.entries()) {
         const nested = prefixOfKey(entry.key);
         if (nested === p || !isWithin(nested, p) || entry.value.owner === station) continue;
-        const here = exportOrNull(this.#tree, nested);
-        kept.push(here === 'null' ? { o: 'remove', p: nested } : { o: 'put', p: nested, n: JSON.parse(here) });
+        kept.push({ p: nested, n: this.#exportAt(nested) });
       }
     }
-    this.#applyReplicated(station, { v: 0, origin: replicaOrigin(station), ops: [...ops, ...kept] });
+    try {
+      const written = this.#host.hub.write(replicaOrigin(station), () => {
+        for (const part of [...ordered, ...kept]) this.#putAt(part.p, part.n);
+      });
+      if (written instanceof Promise) written.catch((error) => this.#options.log(`storing ${station}'s snapshot failed: ${(error as Error).message}`));
+    } catch (error) {
+      this.#options.log(`applying ${station}'s snapshot failed: ${(error as Error).message}`);
+    }
   }
 
-  #applyReplicated(station: string, record: { v: number; origin: string; ops: LogOp[] }): void {
+  /** The node at `path` in record form, or null. */
+  #exportAt(path: string): string | null {
+    const node = this.#tree.tryNode(path);
+    if (node === undefined) return null;
     try {
-      const written = this.#host.hub.write(replicaOrigin(station), () => applyRecord(this.#tree, record));
+      return node.exportJSON('store');
+    } finally {
+      node.release();
+    }
+  }
+
+  /** Makes the node at `path` the one in record form `text` (null: none), by id. */
+  #putAt(path: string, text: string | null): void {
+    if (path === '') return this.#putRoot(text!);
+    const here = this.#tree.tryNode(path);
+    try {
+      if (text === null) {
+        if (here !== undefined) this.#tree.delete(path);
+        return;
+      }
+      const node = this.#tree.readSubtree(text);
+      try {
+        if (here !== undefined) {
+          const parent = here.parent()!;
+          try {
+            parent.replaceById(here.id, node);
+          } finally {
+            parent.release();
+          }
+          return;
+        }
+        const parentPath = path.slice(0, Math.max(path.lastIndexOf('/'), 0));
+        const parent = this.#tree.tryNode(parentPath);
+        if (parent === undefined) {
+          this.#options.log(`a snapshot's "${path}" has no parent here yet: it comes with the snapshot of whoever owns "${parentPath}"`);
+          return;
+        }
+        try {
+          parent.append(node);
+        } finally {
+          parent.release();
+        }
+      } finally {
+        node.release();
+      }
+    } finally {
+      here?.release();
+    }
+  }
+
+  /** Makes the root's children those of the root in record form `text`, by id. */
+  #putRoot(text: string): void {
+    const root = this.#tree.root;
+    const children = this.#tree.readChildren(text);
+    for (const old of root.children()) {
+      root.remove(old);
+      old.release();
+    }
+    for (const child of children) {
+      root.append(child);
+      child.release();
+    }
+  }
+
+  #applyReplicated(station: string, record: StreamRecord, text: string): void {
+    try {
+      const written = this.#host.hub.write(replicaOrigin(station), () => {
+        // versions move on across the cluster: what this station does next comes after what it applied
+        this.#tree.advanceVersion(record.v);
+        this.#tree.applyRecord(text, { keepVersions: false });
+      });
       if (written instanceof Promise) written.catch((error) => this.#options.log(`storing a record of ${station}'s failed: ${(error as Error).message}`));
     } catch (error) {
-      this.#options.log(`applying a record of ${station}'s failed: ${(error as Error).message}`);
+      // a record that does not apply means this copy is not the owner's: a snapshot replaces it
+      this.#options.log(`applying a record of ${station}'s failed, taking its snapshot: ${(error as Error).message}`);
+      void this.#resync(station);
     }
   }
 
@@ -661,7 +787,7 @@ export class Cluster {
   }
 
   readonly #followerHost: FollowerHost = {
-    apply: (station: string, record: StreamRecord) => this.#applyReplicated(station, record),
+    apply: (station: string, record: StreamRecord, text: string) => this.#applyReplicated(station, record, text),
     fenced: async (fence: Fence) => {
       // a fence on this station's own stream: what it published is in its tree already (it follows no stream of its own)
       if (fence.station === this.id) return;
@@ -686,7 +812,7 @@ export class Cluster {
   /** A prefix this station owned went to another without a migration of ours: its copy may hold writes never acknowledged. */
   #ownerChanged(key: string, previous: BucketEntry<OwnerEntry> | undefined, next: BucketEntry<OwnerEntry> | undefined): void {
     if (previous?.value.owner !== this.id || !next || next.value.owner === this.id) return;
-    if (next.value.after?.station === this.id && this.#movingFor([prefixOfKey(key)])) return;
+    if (fenceOf(next.value)?.station === this.id && this.#movingFor([prefixOfKey(key)])) return;
     this.#options.log(`"${prefixOfKey(key)}" is now owned by ${next.value.owner}: taking its snapshot`);
     void this.#resync(next.value.owner);
   }
@@ -754,13 +880,13 @@ export class Cluster {
     this.#ticking = true;
     try {
       for (const entry of this.#owners.entries()) {
-        const { owner, epoch } = entry.value;
+        const { owner } = entry.value;
         if (owner === this.id || this.#alive(owner)) continue;
         const follower = this.#followers.get(owner);
         if (!follower) continue;
         const { state } = await this.#jsm.streams.info(streamName(owner));
         if (state.last_seq > follower.seq) continue; // not everything it published is applied here yet
-        const next: OwnerEntry = { owner: this.id, epoch: epoch + 1, after: { station: owner, version: follower.applied } };
+        const next = handedOver(entry.value, this.id, { station: owner, version: follower.applied });
         if (await this.#owners.update(entry.key, next, entry.revision)) {
           this.#options.log(`took over "${prefixOfKey(entry.key)}" from ${owner}, silent past its lease, at its version ${follower.applied}`);
         }
@@ -773,11 +899,11 @@ export class Cluster {
   }
 }
 
-/** Prefixes of a station's tree as typed JSON (null where nothing is), and where its stream stood. */
+/** Prefixes of a station's tree in record form (null where nothing is), and where its stream stood. */
 interface Snapshot {
   version: number;
   seq: number;
-  parts: { p: string; n: TypedNode | null }[];
+  parts: { p: string; n: string | null }[];
 }
 
 /** Where a follower of a station discovered in the registry starts: after where it joined. */
@@ -796,6 +922,3 @@ function ancestorKeys(paths: string[]): string[] {
   return [...new Set(paths.flatMap((path) => ancestorsOf(path).map(ownerKey)))];
 }
 
-function exportOrNull(tree: Tree, path: string): string {
-  return exportAt(tree, path) ?? 'null';
-}

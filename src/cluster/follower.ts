@@ -5,11 +5,11 @@
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
 
 import { streamName } from './names.js';
-import { type Fence, PART_HEADER, PartAssembler, type StreamRecord } from './records.js';
+import { batchRecords, type Fence, PART_HEADER, PartAssembler, type StreamRecord } from './records.js';
 
 export interface FollowerHost {
-  /** Applies one record of `station`'s to the local tree. */
-  apply(station: string, record: StreamRecord): void;
+  /** Applies one record of `station`'s (its text, as the stream carries it) to the local tree. */
+  apply(station: string, record: StreamRecord, text: string): void;
   /** Resolves once `fence.station`'s stream is applied up to `fence.version`. */
   fenced(fence: Fence): Promise<void>;
   /**
@@ -104,13 +104,12 @@ export class Follower {
           this.seq = message.seq;
           continue;
         }
-        const records = JSON.parse(Buffer.from(whole).toString('utf8')) as StreamRecord[];
-        for (const record of records) {
+        for (const { record, text } of batchRecords(Buffer.from(whole).toString('utf8'))) {
           if (record.v <= this.applied) continue;
           if (record.p > this.applied && this.#host.gap(this.station, this.applied, record.p)) return;
           for (const fence of record.f ?? []) await this.#host.fenced(fence);
           if (this.#stopped) return;
-          this.#host.apply(this.station, record);
+          this.#host.apply(this.station, record, text);
           this.applied = record.v;
           this.lag.add(Math.max(0, performance.timeOrigin + performance.now() - record.t));
         }

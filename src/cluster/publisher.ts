@@ -8,7 +8,7 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 
 import type { DurableConsumer } from '../station/changes.js';
-import type { LogRecord } from '../store/ops.js';
+import { type LogRecord, recordText } from '../store/records.js';
 import { clusterUnavailable } from './errors.js';
 import { changesSubject, streamName } from './names.js';
 import { type Fence, messageId, PART_HEADER, splitParts, streamRecordText, versionOfMessageId } from './records.js';
@@ -25,6 +25,8 @@ export interface PublisherOptions {
   claim(paths: string[]): { owned: boolean[]; fences: Fence[] };
   /** Largest message NATS takes, in bytes. */
   maxPayload: number;
+  /** The tree's next id: every message carries it, so a station that restarts without a store never gives an id twice. */
+  nextId(): number;
   /** How long a write waits for JetStream before its caller is told (default 5 s); publishing goes on. */
   confirmMs?: number;
   log(line: string): void;
@@ -41,6 +43,8 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/** The header carrying the publishing station's next id. */
+const NEXT_ID_HEADER = 'Grove-Next-Id';
 const RETRY_MS = 250;
 /** How often writes waiting for JetStream are checked against their confirmation time. */
 const SWEEP_MS = 100;
@@ -72,17 +76,22 @@ export class Publisher implements DurableConsumer {
     this.#options = options;
   }
 
-  /** Reads where this station's stream ends, so publishing continues its chain. Returns the last version it holds. */
-  async init(): Promise<number> {
+  /**
+   * Reads where this station's stream ends, so publishing continues its chain. Returns the
+   * last version it holds and the next id its station had then.
+   */
+  async init(): Promise<{ version: number; nextId: number }> {
     const info = await this.#jsm.streams.info(streamName(this.#station));
     this.#publishedSeq = info.state.last_seq;
+    let nextId = 0;
     if (info.state.messages > 0) {
       const last = await this.#jsm.streams.getMessage(streamName(this.#station), { seq: info.state.last_seq });
       this.#lastMessageId = last?.header.get('Nats-Msg-Id') || undefined;
       this.#published = this.#lastMessageId ? versionOfMessageId(this.#lastMessageId) : 0;
+      nextId = Number(last?.header.get(NEXT_ID_HEADER) || 0);
     }
     this.#recorded = this.#published;
-    return this.#published;
+    return { version: this.#published, nextId };
   }
 
   /** The version of the newest record queued for the stream. */
@@ -101,15 +110,17 @@ export class Publisher implements DurableConsumer {
 
   record(record: LogRecord): Promise<void> | undefined {
     if (record.origin.startsWith(REPLICA_ORIGIN_PREFIX) || this.#closed) return undefined;
-    const { owned, fences } = this.#options.claim(record.ops.map((op) => op.p));
-    const ops = record.ops.filter((_, i) => owned[i]);
-    if (ops.length < record.ops.length) {
+    const { owned, fences } = this.#options.claim(record.paths);
+    let published = record;
+    if (owned.some((mine) => !mine)) {
       // only a write made outside the RPC methods (a worker, the local API) can land on a path another station owns
-      this.#options.log(`not replicated: a ${record.origin} write at ${record.ops.find((_, i) => !owned[i])!.p}, which another station owns`);
+      this.#options.log(`not replicated: a ${record.origin} write at ${record.paths[owned.indexOf(false)]}, which another station owns`);
+      const ops = record.ops.filter((_, i) => owned[i]);
+      if (ops.length === 0) return undefined;
+      published = { ...record, ops, text: recordText(record.v, record.origin, ops) };
     }
-    if (ops.length === 0) return undefined;
     // wall-clock ms with the monotonic clock's fraction: replicas on this machine measure sub-ms lag
-    const text = streamRecordText({ ...record, ops }, this.#recorded, Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000, fences);
+    const text = streamRecordText(published, this.#recorded, Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000, fences);
     this.#recorded = record.v;
     return new Promise<void>((resolve, reject) => {
       const due = performance.now() + (this.#options.confirmMs ?? 5000);
@@ -144,7 +155,7 @@ export class Publisher implements DurableConsumer {
     while (this.#queue.length > 0 && !this.#closed) {
       const batch = this.#take();
       this.#inFlight = batch;
-      const body = Buffer.from(`[${batch.map((p) => p.text).join(',')}]`);
+      const body = Buffer.from(batch.map((p) => p.text).join('\n'));
       const version = batch[batch.length - 1]!.version;
       const parts = splitParts(body, this.#options.maxPayload - 4096);
       for (let i = 0; i < parts.length; i++) {
@@ -201,6 +212,7 @@ export class Publisher implements DurableConsumer {
   async #publish(id: string, data: Uint8Array, part: string | undefined): Promise<void> {
     const h = headers();
     if (part) h.set(PART_HEADER, part);
+    h.set(NEXT_ID_HEADER, String(this.#options.nextId()));
     for (let attempt = 0; !this.#closed; attempt++) {
       try {
         const ack = await this.#js.publish(changesSubject(this.#station), data, {

@@ -1,8 +1,9 @@
 // What travels on a station's change stream: its write records (the store's LogRecord,
-// src/store/ops.ts) with the publishing station's clock, the version of the record before
-// it, and the fences an ownership transfer put on it. Records are published in batches;
-// a batch too big for one NATS message is split into parts.
-import { type LogRecord, recordText } from '../store/ops.js';
+// src/store/records.ts: ops by node id) with the publishing station's clock, the version of
+// the record before it, and the fences an ownership transfer put on it. Records are
+// published in batches, one record per line; a batch too big for one NATS message is
+// split into parts.
+import type { LogRecord } from '../store/records.js';
 
 /** Apply this record only once `station`'s stream has been applied up to `version`. */
 export interface Fence {
@@ -10,7 +11,10 @@ export interface Fence {
   version: number;
 }
 
-export interface StreamRecord extends LogRecord {
+/** A stream record's members besides the record's own ({"v","origin","ops"}). */
+export interface StreamRecord {
+  /** The version of the record. */
+  v: number;
   /** The version of the station's previous published record: a follower that has not reached it missed one. */
   p: number;
   /** The owner's clock (ms since the epoch) when it recorded the write: replication lag is measured from it. */
@@ -18,9 +22,18 @@ export interface StreamRecord extends LogRecord {
   f?: Fence[];
 }
 
-export function streamRecordText(record: LogRecord, previous: number, time: number, fences: Fence[]): string {
+/** A record as its stream carries it: the record's JSON with the stream's members in front. */
+export function streamRecordText(record: Pick<LogRecord, 'text'>, previous: number, time: number, fences: Fence[]): string {
   const extra = fences.length > 0 ? `,"f":${JSON.stringify(fences)}` : '';
-  return `{"p":${previous},"t":${time}${extra},${recordText(record).slice(1)}`;
+  return `{"p":${previous},"t":${time}${extra},${record.text.slice(1)}`;
+}
+
+/** A batch's records, one per line, each with its text (what Tree.applyRecord takes). */
+export function batchRecords(batch: string): { text: string; record: StreamRecord }[] {
+  if (batch.startsWith('[')) {
+    throw new Error('the stream holds records of an earlier Grove (by path, not by id): empty JetStream (or delete the GROVE_* streams) before running this version');
+  }
+  return batch.split('\n').map((text) => ({ text, record: JSON.parse(text) as StreamRecord }));
 }
 
 /** The header naming a message's part of a batch, as "index/count" (absent when it is whole). */

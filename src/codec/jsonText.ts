@@ -18,6 +18,7 @@ export {
   type JsonNumber,
   type JsonScalar,
   type JsonString,
+  JsonDepthError,
   JsonTextError,
   lineColumn,
 } from './jsonTokens.js';
@@ -49,6 +50,15 @@ export interface JsonTextOptions {
   nodix?: boolean;
   /** The deepest nesting of objects and arrays accepted; default 512. */
   maxDepth?: number;
+  /** Unpaired surrogates are refused unless 'keep' (TokenizerOptions.loneSurrogates). */
+  loneSurrogates?: 'refuse' | 'keep';
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether a string holds an unpaired surrogate, which no UTF-8 text can (so no name or str value may). */
+export function holdsLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
 }
 
 /**

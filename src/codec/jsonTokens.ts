@@ -63,6 +63,12 @@ export interface TokenizerOptions {
   base?: number;
   /** Skip a leading byte order mark (RFC 8259 allows one). */
   bom?: boolean;
+  /**
+   * An unpaired surrogate (escaped, or raw in the text) is refused by default: it has no
+   * UTF-8 form, and writing U+FFFD in its place would change the string silently. 'keep'
+   * leaves it in the string, as JSON.parse does, for a caller that refuses it itself.
+   */
+  loneSurrogates?: 'refuse' | 'keep';
   locate: Locate;
 }
 
@@ -82,6 +88,9 @@ export class JsonTextError extends SyntaxError {
     this.column = column;
   }
 }
+
+/** The text nests objects and arrays deeper than the tokenizer's maxDepth allows. */
+export class JsonDepthError extends JsonTextError {}
 
 /** 1-based line and column (in UTF-16 code units) of an offset in a text; only errors need it. */
 export function lineColumn(text: string, offset: number): Position {
@@ -146,6 +155,7 @@ export class JsonTokenizer {
   readonly #nodix: boolean;
   readonly #maxDepth: number;
   readonly #single: boolean;
+  readonly #keepLoneSurrogates: boolean;
   readonly #locate: Locate;
   /** The input not yet consumed: the rest of the last piece, after what an unfinished token carried over. */
   #text = '';
@@ -174,6 +184,7 @@ export class JsonTokenizer {
     this.#single = options.single ?? false;
     this.#base = options.base ?? 0;
     this.#bom = options.bom ?? false;
+    this.#keepLoneSurrogates = options.loneSurrogates === 'keep';
     this.#locate = options.locate;
   }
 
@@ -233,7 +244,7 @@ export class JsonTokenizer {
     const text = this.#text;
     if (pos >= text.length) return 'the end of the input';
     const code = text.codePointAt(pos)!;
-    if (code < 0x20 || code === 0x7f) return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+    if (code < 0x20 || code === 0x7f) return unitName(code);
     return `'${String.fromCodePoint(code)}'`;
   }
 
@@ -345,7 +356,7 @@ export class JsonTokenizer {
       case OPEN_BRACE:
       case OPEN_BRACKET: {
         if (this.#kinds.length === this.#maxDepth) {
-          this.#fail(`nesting is deeper than the limit of ${this.#maxDepth} levels`, pos);
+          throw new JsonDepthError(`nesting is deeper than the limit of ${this.#maxDepth} levels`, this.#offset(pos), this.#locate);
         }
         const isObject = c === OPEN_BRACE;
         this.#kinds.push(isObject ? OBJECT : ARRAY);
@@ -453,8 +464,17 @@ export class JsonTokenizer {
         out += escaped.text;
         pos = runStart = escaped.end;
       } else if (c < 0x20) {
-        const code = c.toString(16).toUpperCase().padStart(4, '0');
-        this.#fail(`control character U+${code} must be escaped in a string`, pos);
+        this.#fail(`control character ${unitName(c)} must be escaped in a string`, pos);
+      } else if (c >= 0xd800 && c <= 0xdfff) {
+        if (c <= 0xdbff && pos + 1 === length && !final) {
+          // whether a low surrogate follows is in the next piece: carry the high one over
+          this.#partial = out + text.slice(runStart, pos);
+          this.#pos = pos;
+          return MORE;
+        }
+        const paired = c <= 0xdbff && isLowSurrogate(text.charCodeAt(pos + 1));
+        if (!paired && !this.#keepLoneSurrogates) this.#loneSurrogate(c, pos);
+        pos += paired ? 2 : 1;
       } else {
         pos++;
       }
@@ -474,10 +494,14 @@ export class JsonTokenizer {
     return this.#scalar({ kind: 'string', value, offset: this.#stringStart }, end);
   }
 
+  #loneSurrogate(unit: number, pos: number): never {
+    this.#fail(`unpaired surrogate ${unitName(unit)} in a string: text must be well-formed Unicode`, pos);
+  }
+
   /**
    * Decodes the escape at `at`, or undefined when the input ends inside it. A surrogate
-   * pair written as two `\u` escapes becomes one character; an unpaired surrogate becomes
-   * U+FFFD, as it would anyway when the string is stored as UTF-8.
+   * pair written as two `\u` escapes becomes one character; an unpaired surrogate is
+   * refused (or kept: TokenizerOptions.loneSurrogates).
    */
   #readEscape(at: number, final: boolean): { text: string; end: number } | undefined {
     const text = this.#text;
@@ -504,10 +528,11 @@ export class JsonTokenizer {
           if (at + 12 > text.length && !final) return undefined;
           if (text.charCodeAt(at + 6) === BACKSLASH && text.charCodeAt(at + 7) === 0x75 /* u */) {
             const low = hexValue(text, at + 8);
-            if (low >= 0xdc00 && low <= 0xdfff) return { text: String.fromCharCode(unit, low), end: at + 12 };
+            if (isLowSurrogate(low)) return { text: String.fromCharCode(unit, low), end: at + 12 };
           }
         }
-        return { text: '\uFFFD', end: at + 6 };
+        if (!this.#keepLoneSurrogates) this.#loneSurrogate(unit, at);
+        return { text: String.fromCharCode(unit), end: at + 6 };
       }
     }
     return this.#fail(`invalid escape '\\${String.fromCodePoint(text.codePointAt(at + 1)!)}' in string`, at);
@@ -563,6 +588,15 @@ export class JsonTokenizer {
     if (pos === digits) this.#expected("a hex digit after '0x'", pos);
     return this.#scalar({ kind: 'number', text: text.slice(start, pos), integer: true, offset: this.#offset(start) }, pos);
   }
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
+/** U+XXXX for a UTF-16 code unit. */
+function unitName(unit: number): string {
+  return `U+${unit.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 function isSpace(c: number): boolean {

@@ -5,7 +5,7 @@
 // checker take them as they come. Also the plain JSON rules (object, list, str, bool,
 // i64/u64, f64, null), which Nodix shares.
 
-import type { JsonNode, JsonScalar } from './jsonText.js';
+import { holdsLoneSurrogate, type JsonNode, type JsonScalar } from './jsonText.js';
 import type { Locate } from './jsonTokens.js';
 import type { ApplicationTypeId, LeafValue, TypeName } from '../types.js';
 import { fitsInteger, floatValue, INTEGER_RANGES, integerValue } from './values.js';
@@ -119,7 +119,9 @@ export function nameProblem(name: string): string | undefined {
   if (name === '') return 'a name must not be empty';
   if (name === '.' || name === '..') return `'${name}' is not a name`;
   if (name.includes('/')) return `name ${JSON.stringify(name)}: '/' separates names in a path`;
-  if (/[\x00-\x1f\x7f]/.test(name)) return `name ${JSON.stringify(name)} contains a control character`;
+  const control = /[\x00-\x1f\x7f-\x9f]/.exec(name)?.[0];
+  if (control !== undefined) return `name ${JSON.stringify(name)} contains a control character (U+${control.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
+  if (holdsLoneSurrogate(name)) return `name ${JSON.stringify(name)} holds an unpaired surrogate, which has no UTF-8 form`;
   // A UTF-16 code unit is at most 3 UTF-8 bytes, so only long names need counting.
   if (name.length > 85) {
     const bytes = Buffer.byteLength(name);

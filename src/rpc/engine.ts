@@ -2,6 +2,7 @@ import type { Ajv, ValidateFunction } from 'ajv';
 import { ErrorCode, RpcError, toRpcError } from './errors.js';
 import { type RpcLimits, limitExceeded, nestsDeeperThan, resolveLimits } from './limits.js';
 import { type OpenRpcDocument, type OpenRpcInfo, openRpcDocument, openRpcDocumentSchema } from './openrpc.js';
+import { type Message, type MessageItem, readMessage } from './json.js';
 import { type RpcId, errorResponse, isObject, readCall, resultResponse } from './protocol.js';
 import { type JsonSchema, type ParamsSchema, createAjv, invalidParams } from './validation.js';
 
@@ -20,9 +21,11 @@ export interface RpcContext {
   readonly connectionId: string;
   /** The bearer token presented, if any; an in-band `auth` call on WebSocket may set it. */
   token?: string;
+  /** The client's network address (HTTP and WebSocket), which rate limits count by. */
+  readonly address?: string;
   readonly log: RpcLogger;
-  /** Pushes a server notification to this caller; present only where the transport can. */
-  readonly notify?: (method: string, params: Record<string, unknown>) => void;
+  /** Pushes a server notification to this caller (params as an object, or already JSON text); present only where the transport can. */
+  readonly notify?: (method: string, params: Record<string, unknown> | RawJson) => void;
   /** Runs `cleanup` when the connection ends (at once if it already has); persistent transports only. */
   readonly onClose?: (cleanup: () => void) => void;
   /** Bytes sent to this caller that the network has not taken yet; persistent transports only. */
@@ -60,12 +63,33 @@ export interface RpcEngineOptions {
   limits?: Partial<RpcLimits>;
   /** Check every result against its schema (a failure is an internal error); for tests and development. */
   validateResults?: boolean;
+  /**
+   * Admits a message of `calls` calls (a batch of 100 is 100) before any of them runs, or
+   * returns the error that refuses every one of them (a rate limit's -32005, whose `data`
+   * may say `retryAfterMs`).
+   */
+  admit?: (calls: number, context: RpcContext) => RpcError | undefined;
 }
+
+/** What an observer learns of each call (engine.onCall). */
+export interface CallRecord {
+  /** The method called; "(unknown)" for a name no method has, "(invalid)" for what is no call (a parse error, a bad request). */
+  readonly method: string;
+  readonly transport: RpcContext['transport'];
+  /** The JSON-RPC error code it was answered with; 0 for a result. */
+  readonly code: number;
+  readonly seconds: number;
+}
+
+export type CallObserver = (call: CallRecord) => void;
 
 /** A serialised response. `errorCode` is set when the whole response is one error object. */
 export interface RpcResponse {
   body: string;
+  /** Set when the whole response is one error object, or when every call was refused by `admit`. */
   errorCode?: number;
+  /** Set when `admit` refused the message and said when to retry. */
+  retryAfterMs?: number;
 }
 
 interface Entry {
@@ -83,12 +107,15 @@ export class RpcEngine {
   readonly #entries = new Map<string, Entry>();
   readonly #info: OpenRpcInfo;
   readonly #validateResults: boolean;
+  readonly #observers = new Set<CallObserver>();
+  readonly #admit: NonNullable<RpcEngineOptions['admit']>;
   #document: OpenRpcDocument | undefined;
 
-  constructor({ info, methods = [], limits, validateResults = false }: RpcEngineOptions) {
+  constructor({ info, methods = [], limits, validateResults = false, admit = () => undefined }: RpcEngineOptions) {
     this.limits = resolveLimits(limits);
     this.#info = info;
     this.#validateResults = validateResults;
+    this.#admit = admit;
     this.#add({
       name: 'rpc.discover',
       summary: 'Describes every method of this service as an OpenRPC document.',
@@ -119,19 +146,45 @@ export class RpcEngine {
     return this.#document;
   }
 
+  /** Calls `observer` after every call, from any transport (metrics); returns what stops it. */
+  onCall(observer: CallObserver): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
+  }
+
   /**
    * Calls a method as a request would: limits, then params validation, then the handler.
    * Throws an RpcError for anything the caller got wrong; other throws are the handler's own.
    */
   async call(method: string, params: unknown, context: RpcContext): Promise<unknown> {
-    const { entry, named } = this.#check(method, params);
-    const result = await entry.definition.handler(named, context);
-    if (this.#validateResults && !entry.validateResult(result instanceof RawJson ? JSON.parse(result.text) : result)) {
-      throw new Error(
-        `${method} returned a result its schema refuses: ${this.#ajv.errorsText(entry.validateResult.errors)}`,
-      );
+    const started = this.#observers.size > 0 ? performance.now() : undefined;
+    let code = 0;
+    try {
+      const { entry, named } = this.#check(method, params);
+      const result = await entry.definition.handler(named, context);
+      if (this.#validateResults && !entry.validateResult(result instanceof RawJson ? JSON.parse(result.text) : result)) {
+        throw new Error(
+          `${method} returned a result its schema refuses: ${this.#ajv.errorsText(entry.validateResult.errors)}`,
+        );
+      }
+      return result;
+    } catch (err) {
+      code = toRpcError(err)?.code ?? ErrorCode.InternalError;
+      throw err;
+    } finally {
+      if (started !== undefined) this.#observe(this.#entries.has(method) ? method : '(unknown)', context, code, started);
     }
-    return result;
+  }
+
+  #observe(method: string, context: RpcContext, code: number, started: number): void {
+    const call = { method, transport: context.transport, code, seconds: (performance.now() - started) / 1000 };
+    for (const observer of this.#observers) observer(call);
+  }
+
+  /** The answer to what is no call at all (a parse error, a bad request), observed as "(invalid)". */
+  #refuse(id: RpcId, error: RpcError, context: RpcContext): RpcResponse {
+    if (this.#observers.size > 0) this.#observe('(invalid)', context, error.code, performance.now());
+    return failure(id, error);
   }
 
   /**
@@ -161,29 +214,37 @@ export class RpcEngine {
    * Resolves to undefined when nothing must be sent back; never rejects.
    */
   async handle(raw: string | Uint8Array, context: RpcContext): Promise<RpcResponse | undefined> {
-    const { maxBodyBytes, maxBatch } = this.limits;
+    const { maxBodyBytes, maxBatch, maxDepth } = this.limits;
+    const refuse = (id: RpcId, error: RpcError) => this.#refuse(id, error, context);
     const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength;
+    let message: Message | undefined;
+    let unread: RpcError | undefined;
     if (size > maxBodyBytes) {
-      return failure(null, limitExceeded('maxBodyBytes', maxBodyBytes, `a request of ${size} bytes is too large`));
+      unread = limitExceeded('maxBodyBytes', maxBodyBytes, `a request of ${size} bytes is too large`);
+    } else {
+      try {
+        message = readMessage(typeof raw === 'string' ? raw : utf8.decode(raw), maxDepth);
+      } catch (err) {
+        if (err instanceof RpcError) unread = err;
+        else unread = new RpcError(ErrorCode.ParseError, `Parse error: ${err instanceof SyntaxError ? err.message : 'the request is not valid UTF-8'}`);
+      }
     }
-    let message: unknown;
-    try {
-      message = JSON.parse(typeof raw === 'string' ? raw : utf8.decode(raw));
-    } catch (err) {
-      const why = err instanceof SyntaxError ? err.message : 'the request is not valid UTF-8';
-      return failure(null, new RpcError(ErrorCode.ParseError, `Parse error: ${why}`));
+    // counted before anything runs, and whether or not it can be read: every message costs
+    const items = message === undefined ? [] : message.batch ? message.items : [message.item];
+    const refusal = this.#admit(Math.max(items.length, 1), context);
+    if (refusal !== undefined) return refused(items, message?.batch ?? false, refusal);
+    if (message === undefined) return refuse(null, unread!);
+    if (!message.batch) return this.#answer(message.item, context);
+    if (items.length === 0) {
+      return refuse(null, new RpcError(ErrorCode.InvalidRequest, 'Invalid Request: a batch must not be empty'));
     }
-    if (!Array.isArray(message)) return this.#answer(message, context);
-    if (message.length === 0) {
-      return failure(null, new RpcError(ErrorCode.InvalidRequest, 'Invalid Request: a batch must not be empty'));
-    }
-    if (message.length > maxBatch) {
-      return failure(null, limitExceeded('maxBatch', maxBatch, `a batch of ${message.length} calls is too large`));
+    if (items.length > maxBatch) {
+      return refuse(null, limitExceeded('maxBatch', maxBatch, `a batch of ${items.length} calls is too large`));
     }
     // Started in order, each call's handler runs up to its first wait before the next one
     // starts, so a batch's writes are applied (and seen by its later reads) in order; their
     // answers are awaited together, so the writes of a batch share one durable commit.
-    const responses = await Promise.all(message.map((item) => this.#answer(item, context)));
+    const responses = await Promise.all(items.map((item) => this.#answer(item, context)));
     const bodies = responses.filter((response) => response !== undefined).map((response) => response.body);
     return bodies.length === 0 ? undefined : { body: `[${bodies.join(',')}]` };
   }
@@ -200,9 +261,10 @@ export class RpcEngine {
     }
   }
 
-  async #answer(item: unknown, context: RpcContext): Promise<RpcResponse | undefined> {
-    const read = readCall(item);
-    if ('error' in read) return failure(read.id, read.error);
+  async #answer(item: MessageItem, context: RpcContext): Promise<RpcResponse | undefined> {
+    if ('error' in item) return this.#refuse(item.id, item.error, context);
+    const read = readCall(item.value);
+    if ('error' in read) return this.#refuse(read.id, read.error, context);
     const { id, method, params } = read.call;
     // a notification is never answered, not even with an error
     const notification = !Object.hasOwn(read.call, 'id');
@@ -224,6 +286,24 @@ export function createRpcEngine(options: RpcEngineOptions): RpcEngine {
 
 function failure(id: RpcId, error: RpcError): RpcResponse {
   return { body: errorResponse(id, error), errorCode: error.code };
+}
+
+/**
+ * The answer to a message `admit` refused: the error for each of its requests, with its id
+ * (notifications get none), or one error with id null for a message that could not be read.
+ */
+function refused(items: readonly MessageItem[], batch: boolean, error: RpcError): RpcResponse | undefined {
+  const retryAfterMs = (error.data as { retryAfterMs?: number } | undefined)?.retryAfterMs;
+  if (items.length === 0) return { ...failure(null, error), retryAfterMs };
+  const ids = items.flatMap((item): RpcId[] => {
+    if ('error' in item) return [item.id];
+    const read = readCall(item.value);
+    if ('error' in read) return [read.id];
+    return Object.hasOwn(read.call, 'id') ? [read.call.id ?? null] : [];
+  });
+  if (ids.length === 0) return undefined;
+  const bodies = ids.map((id) => errorResponse(id, error));
+  return { body: batch ? `[${bodies.join(',')}]` : bodies[0]!, errorCode: error.code, retryAfterMs };
 }
 
 /** Logs a bug with its stack for the operator; the caller learns only that it happened. */

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { RpcEngine } from './engine.js';
 import { ErrorCode, RpcError } from './errors.js';
 import { limitExceeded } from './limits.js';
@@ -39,7 +39,7 @@ export const rpcHttp: FastifyPluginAsync<RpcHttpOptions> = async (app, { engine 
       request.log.error({ err: error }, 'JSON-RPC over HTTP failed');
       rpcError = new RpcError(ErrorCode.InternalError, 'Internal error');
     }
-    return reply.code(status).type('application/json').send(errorResponse(null, rpcError));
+    return sendRpcError(reply, status, rpcError);
   });
 
   app.post('/rpc', { bodyLimit: maxBodyBytes }, async (request, reply) => {
@@ -47,14 +47,23 @@ export const rpcHttp: FastifyPluginAsync<RpcHttpOptions> = async (app, { engine 
       transport: 'http',
       connectionId: `http:${request.id}`,
       token: bearerToken(request.headers.authorization),
+      address: request.ip,
       log: request.log,
     });
     // only notifications: the spec says return nothing, and HTTP says so with 204
     if (response === undefined) return reply.code(204).send();
     if (response.errorCode === ErrorCode.Unauthenticated) reply.code(401).header('www-authenticate', 'Bearer');
+    if (response.retryAfterMs !== undefined) reply.code(429).header('retry-after', Math.ceil(response.retryAfterMs / 1000));
     return reply.type('application/json').send(response.body);
   });
 };
+
+/** Answers an HTTP request with a status and one JSON-RPC error (id null): a request refused before any call. */
+export function sendRpcError(reply: FastifyReply, status: number, error: RpcError): FastifyReply {
+  const retryAfterMs = (error.data as { retryAfterMs?: number } | undefined)?.retryAfterMs;
+  if (retryAfterMs !== undefined) reply.header('retry-after', Math.ceil(retryAfterMs / 1000));
+  return reply.code(status).type('application/json').send(errorResponse(null, error));
+}
 
 /** The token of an `Authorization: Bearer <token>` header. */
 export function bearerToken(header: string | undefined): string | undefined {

@@ -1,21 +1,20 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { RpcEngine } from './engine.js';
-import { rpcHttp } from './http.js';
-import { type MessageRate, rpcWs, websocketOptions } from './ws.js';
+import { bearerToken, rpcHttp, sendRpcError } from './http.js';
+import { rpcWs, websocketOptions } from './ws.js';
 
 export { createRpcEngine, defineMethod, RawJson, RpcEngine } from './engine.js';
 export type { MethodDefinition, RpcContext, RpcEngineOptions, RpcLogger, RpcResponse } from './engine.js';
 export { ErrorCode, RpcError, toRpcError } from './errors.js';
+export { parseExact } from './json.js';
 export { defaultLimits, type RpcLimits } from './limits.js';
 export type { OpenRpcDocument, OpenRpcInfo } from './openrpc.js';
 export type { RpcId } from './protocol.js';
 export type { JsonSchema, ParamsSchema } from './validation.js';
-export { type MessageRate, rpcHttp, rpcWs, websocketOptions };
+export { bearerToken, rpcHttp, rpcWs, sendRpcError, websocketOptions };
 
 export interface RpcServerOptions {
   engine: RpcEngine;
-  /** Per-connection message rate for WebSocket (HTTP requests are limited by @fastify/rate-limit). */
-  messageRate?: MessageRate;
 }
 
 /**

@@ -1,7 +1,12 @@
 import { ErrorCode, RpcError } from './errors.js';
 
+/** A number literal kept as its text: a request id that no JavaScript number writes back the same way. */
+export class ExactNumber {
+  constructor(readonly text: string) {}
+}
+
 /** A request id as JSON-RPC 2.0 allows it; echoed exactly in the response. */
-export type RpcId = string | number | null;
+export type RpcId = string | number | ExactNumber | null;
 
 /** One well-formed request object. `id` is absent for a notification. */
 export interface RpcCall {
@@ -34,16 +39,22 @@ export function readCall(item: unknown): ReadCall {
 }
 
 export function resultResponse(id: RpcId, resultJson: string): string {
-  return `{"jsonrpc":"2.0","result":${resultJson},"id":${JSON.stringify(id)}}`;
+  return `{"jsonrpc":"2.0","result":${resultJson},"id":${idJson(id)}}`;
 }
 
 export function errorResponse(id: RpcId, { code, message, data }: RpcError): string {
+  let error: string;
   try {
-    return JSON.stringify({ jsonrpc: '2.0', error: { code, message, data }, id });
+    error = JSON.stringify({ code, message, data });
   } catch {
     // data a handler attached may not serialise (a BigInt, a cycle); the code and message still do
-    return JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id });
+    error = JSON.stringify({ code, message });
   }
+  return `{"jsonrpc":"2.0","error":${error},"id":${idJson(id)}}`;
+}
+
+function idJson(id: RpcId): string {
+  return id instanceof ExactNumber ? id.text : JSON.stringify(id);
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {
@@ -51,7 +62,7 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function isId(value: unknown): value is RpcId {
-  return value === null || typeof value === 'string' || typeof value === 'number';
+  return value === null || typeof value === 'string' || typeof value === 'number' || value instanceof ExactNumber;
 }
 
 function invalid(id: RpcId, why: string): ReadCall {
@@ -62,5 +73,6 @@ function kind(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value).slice(0, 40)}`;
+  if (typeof value === 'object') return value instanceof ExactNumber ? `number ${value.text.slice(0, 40)}` : 'an object';
+  return `${typeof value} ${(typeof value === 'bigint' ? String(value) : JSON.stringify(value)).slice(0, 40)}`;
 }

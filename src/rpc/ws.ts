@@ -1,21 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import websocket, { type WebsocketPluginOptions } from '@fastify/websocket';
 import type { FastifyPluginAsync } from 'fastify';
-import type { RpcContext, RpcEngine } from './engine.js';
+import { RawJson, type RpcContext, type RpcEngine } from './engine.js';
 import { ErrorCode, RpcError } from './errors.js';
 import { bearerToken } from './http.js';
-import { limitExceeded } from './limits.js';
-import { errorResponse, isObject, type RpcId } from './protocol.js';
+import { errorResponse } from './protocol.js';
 
 export interface RpcWsOptions {
   engine: RpcEngine;
-  /** Messages one connection may send per time window; past it they are refused with -32005. */
-  messageRate?: MessageRate;
-}
-
-export interface MessageRate {
-  max: number;
-  timeWindowMs: number;
 }
 
 /** Messages one connection may have waiting for an answer before it is no longer read. */
@@ -46,7 +38,7 @@ export function websocketOptions(engine: RpcEngine): WebsocketPluginOptions {
  * `GET /ws`: JSON-RPC 2.0 over WebSocket. Each text message is a request, notification or
  * batch, answered on the same socket; handlers can push notifications to the connection.
  */
-export const rpcWs: FastifyPluginAsync<RpcWsOptions> = async (app, { engine, messageRate }) => {
+export const rpcWs: FastifyPluginAsync<RpcWsOptions> = async (app, { engine }) => {
   // an application that registered @fastify/websocket itself keeps its options (and can see
   // app.websocketServer); the engine still refuses an oversize message with -32005 then
   if (!app.hasDecorator('websocketServer')) await app.register(websocket, websocketOptions(engine));
@@ -69,8 +61,10 @@ export const rpcWs: FastifyPluginAsync<RpcWsOptions> = async (app, { engine, mes
       transport: 'ws',
       connectionId: `ws:${randomUUID()}`,
       token: bearerToken(request.headers.authorization),
+      address: request.ip,
       log: request.log,
-      notify: (method, params) => send(JSON.stringify({ jsonrpc: '2.0', method, params })),
+      notify: (method, params) =>
+        send(`{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":${params instanceof RawJson ? params.text : JSON.stringify(params)}}`),
       onClose: (cleanup) => (closed ? runCleanup(cleanup) : cleanups.push(cleanup)),
       // what ws holds for a reader that does not keep up, so subscriptions can stop feeding it
       queuedBytes: () => socket.bufferedAmount,
@@ -80,13 +74,8 @@ export const rpcWs: FastifyPluginAsync<RpcWsOptions> = async (app, { engine, mes
     // that depend on each other (a write, then a read of it)
     let queue = Promise.resolve();
     let waiting = 0;
-    const withinRate = messageRate ? fixedWindow(messageRate) : () => true;
     const answer = async (data: Buffer, isBinary: boolean) => {
       if (isBinary) return send(binaryRefused);
-      if (!withinRate()) {
-        const refusal = rateRefusal(data, messageRate!);
-        return refusal === undefined ? undefined : send(refusal);
-      }
       const response = await engine.handle(data, context);
       if (response !== undefined) send(response.body);
     };
@@ -108,33 +97,3 @@ export const rpcWs: FastifyPluginAsync<RpcWsOptions> = async (app, { engine, mes
     });
   });
 };
-
-/** A counter of messages in the current window: true while under the limit. */
-function fixedWindow({ max, timeWindowMs }: MessageRate): () => boolean {
-  let windowStart = Date.now();
-  let count = 0;
-  return () => {
-    const now = Date.now();
-    if (now - windowStart >= timeWindowMs) {
-      windowStart = now;
-      count = 0;
-    }
-    return ++count <= max;
-  };
-}
-
-/** The -32005 answer to a message over the rate: with its id, nothing for a notification. */
-function rateRefusal(data: Buffer, { max, timeWindowMs }: MessageRate): string | undefined {
-  let id: RpcId = null;
-  try {
-    const message: unknown = JSON.parse(data.toString('utf8'));
-    if (isObject(message)) {
-      if (!Object.hasOwn(message, 'id')) return undefined;
-      if (typeof message.id === 'string' || typeof message.id === 'number') id = message.id;
-    }
-  } catch {
-    // unparseable: answered with id null, as a parse error would be
-  }
-  const error = limitExceeded('rateLimit', max, `rate limit exceeded: at most ${max} messages per ${timeWindowMs} ms on one connection`);
-  return errorResponse(id, error);
-}

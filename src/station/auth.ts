@@ -10,13 +10,15 @@
  *
  *   {
  *     "tokens": {
- *       "<token>": { "name": "alice", "read": ["<path prefix>", ...], "write": ["<path prefix>", ...] }
+ *       "<token>": { "name": "alice", "read": ["<path prefix>", ...], "write": ["<path prefix>", ...], "info": true }
  *     },
  *     "owners": { "<path prefix>": "<secp256k1 public key: 33 or 65 bytes in hex>" }
  *   }
  *
- * Every key is optional; "name" only labels the token in messages (unnamed tokens show a
- * fingerprint, never the token). A prefix covers itself and everything under it, whole names
+ * Every key is optional; "name" labels the token in messages and as the origin of its change
+ * events (an unnamed one is "tokens entry #<n>", a --token "token #<n>": never anything
+ * derived from the token); "info" lets it call station.info and cluster.info, as read access
+ * at the root does. A prefix covers itself and everything under it, whole names
  * only: "users/al" does not cover "users/alice"; "" or "/" is everything, a leading "/" is
  * ignored. Write implies read. A caller may touch a path only inside its prefixes, so a token
  * with "users/alice" may not read or write "users". Owned subtrees may not nest.
@@ -30,7 +32,8 @@
  * signing sha256(canonicalJson({ method, params: <params without signature>, nonce })) with
  * the owner's key; for tree.transact, one signature on the transact's params covers its ops.
  * The nonce must exceed the last one accepted for that owner key (one number per key, in the
- * NonceStore): clients use a timestamp in milliseconds or a persisted counter.
+ * NonceStore): clients use a timestamp in milliseconds or a persisted counter. A
+ * station.migrate of an owned subtree (or of an ancestor of one) is signed the same way.
  */
 export {
   type Access,

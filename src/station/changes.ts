@@ -1,21 +1,22 @@
 // The station's view of the tree's change feed: every change, from any thread, becomes an
 // event in a bounded in-memory log that subscribers read from, live or replayed from a
-// version. A write made through the station is one event (a transaction too) carrying the
-// origin that made it; writes made elsewhere (a worker, the local API) are drained every
-// few milliseconds with origin "local".
+// version. A write made through the station is one record and one event (a transaction
+// too) carrying the origin that made it; writes made elsewhere (a worker, the local API)
+// keep records and events of their own, with origin "local", also when they land while a
+// station write runs. The feed hands each change's texts over once (the value's plain JSON
+// for events, the record op for the log and the cluster); nothing here exports a node again.
 import { GroveError } from '../errors.js';
-import { type LogRecord, opsOf } from '../store/ops.js';
-import type { Change, Tree } from '../tree.js';
-import type { JsonValue } from '../types.js';
-import { leafToJson } from './wire.js';
+import { type LogRecord, recordOf } from '../store/records.js';
+import { type Change, Tree, type TreeSnapshot } from '../tree.js';
 
 export type EventOp = 'set' | 'add' | 'remove' | 'sort' | 'transact';
 
+/** One change as subscribers see it; values are JSON text, sent as they are. */
 export interface ChangeEntry {
   path: string;
   op: Exclude<EventOp, 'transact'>;
-  value?: JsonValue;
-  oldValue?: JsonValue;
+  valueJson?: string;
+  oldValueJson?: string;
 }
 
 export interface ChangeEvent extends Omit<ChangeEntry, 'op'> {
@@ -80,8 +81,8 @@ export interface DurableConsumer {
 interface Subscriber extends Omit<SubscribeOptions, 'since'> {
   readonly path: string;
   readonly listener: ChangeListener;
-  /** The version the subscriber has been told of, by an event or by progress. */
-  told: number;
+  /** The newest version this subscriber knows about, from an event or a progress call. */
+  toldVersion: number;
 }
 
 export class ChangeHub {
@@ -93,13 +94,16 @@ export class ChangeHub {
   /** Every change up to this version has been published. */
   #version = 0;
 
+  /** The tag of this thread's changes: those a write() makes are the call's. */
+  readonly #writer = Tree.writerTag;
+
   constructor(tree: Tree, { logSize = 10_000, logBytes = 64 * 2 ** 20, pollMs = 10, durable = [] }: ChangeHubOptions = {}) {
     this.#tree = tree;
     this.#durable = durable;
-    tree.setFeed(true);
     // a feed already on holds what changed since an earlier hub (a station restarted on this
     // tree) last drained it: those are announced, so replay reaches back to before them
     const pending = this.#take();
+    tree.setFeed(durable.length > 0 ? 'records' : 'events');
     this.#log = new ChangeLog(logSize, logBytes, pending.length > 0 ? pending[0]!.version - 1 : this.#version);
     for (const change of pending) this.#publish(eventOf([change], LOCAL_ORIGIN));
     this.#timer = setInterval(() => this.flush(), pollMs).unref();
@@ -125,10 +129,9 @@ export class ChangeHub {
     } finally {
       const changes = this.#take();
       if (changes.length > 0) {
-        durable = this.#record(changes, origin);
+        durable = this.#commit(changes, origin);
         // a write that threw after changing something is logged as far as it went; no one waits for it
         if (failed) durable?.catch(() => {});
-        this.#publish(eventOf(changes, origin));
       }
     }
     return durable === undefined ? result : durable.then(() => result);
@@ -136,11 +139,25 @@ export class ChangeHub {
 
   /** Announces changes made outside write(), one event each. */
   flush(): void {
-    const changes = this.#take();
-    if (changes.length === 0) return;
-    // writes from elsewhere are logged as one record; no one waits for them to be durable
-    this.#record(changes, LOCAL_ORIGIN)?.catch(() => {});
-    for (const change of changes) this.#publish(eventOf([change], LOCAL_ORIGIN));
+    this.#commit(this.#take(), undefined);
+  }
+
+  /**
+   * The whole tree for a store snapshot, taken with other threads' writes held back: the
+   * changes not yet drained are logged and announced first, so the snapshot holds exactly
+   * the records handed to the store before it.
+   */
+  snapshot(): TreeSnapshot {
+    const snapshot = this.#tree.snapshot();
+    this.#commit(snapshot.changes, undefined);
+    return snapshot;
+  }
+
+  /** The subtrees at `paths` in record form, taken as snapshot() takes the tree (a cluster snapshot). */
+  exportFrozen(paths: string[]): (string | undefined)[] {
+    const { changes, nodes } = this.#tree.exportFrozen(paths);
+    this.#commit(changes, undefined);
+    return nodes;
   }
 
   /**
@@ -154,7 +171,7 @@ export class ChangeHub {
     this.flush();
     if (since !== undefined) this.#checkReplay(since, path);
     const { mayRead } = options;
-    const subscriber: Subscriber = { path, listener, ...options, told: this.#version };
+    const subscriber: Subscriber = { path, listener, ...options, toldVersion: this.#version };
     if (since !== undefined) {
       for (const event of this.#log.after(since)) {
         const view = viewOf(event, path, mayRead);
@@ -195,21 +212,57 @@ export class ChangeHub {
   /**
    * Stops draining the feed, and leaves it on: a station started again on this tree then
    * announces what changed in between. A tree that no station will serve again should
-   * turn it off (tree.setFeed(false)), or its feed keeps growing.
+   * turn it off (tree.setFeed('off')), or its feed keeps growing.
    */
   close(): void {
     clearInterval(this.#timer);
     this.#subscribers.clear();
   }
 
-  /** Hands one call's record to every durable consumer; settles once all hold it. */
-  #record(changes: Change[], origin: string): Promise<void> | undefined {
-    if (this.#durable.length === 0) return undefined;
-    // the ops read the changed nodes now, before anything else changes the tree
-    const record: LogRecord = { v: changes[changes.length - 1]!.version, origin, ops: opsOf(this.#tree, changes) };
-    const pending = this.#durable.map((consumer) => consumer.record(record)).filter((p) => p !== undefined);
+  /**
+   * Logs and announces drained changes. Those this thread made while a write for `origin`
+   * ran are that call's: one event, and one record (split only where another thread's
+   * change falls between, so that replay keeps the order they were made in). Every other
+   * change is a write made elsewhere: a record and an event of its own, origin "local".
+   * Returns once every durable consumer holds the call's records.
+   */
+  #commit(changes: Change[], origin: string | undefined): Promise<void> | undefined {
+    if (changes.length === 0) return undefined;
+    const writer = this.#writer;
+    const isCall = (change: Change) => origin !== undefined && change.writer === writer;
+    // the common case, a call whose changes are all its own: one record, one event
+    if (origin !== undefined && changes.every(isCall)) {
+      const held = this.#record(changes, origin);
+      this.#publish(eventOf(changes, origin));
+      return held;
+    }
+    const pending: Promise<void>[] = [];
+    for (let start = 0; start < changes.length; ) {
+      const call = isCall(changes[start]!);
+      let end = start + 1;
+      while (end < changes.length && isCall(changes[end]!) === call && (call || changes[end]!.writer === changes[start]!.writer)) end++;
+      const held = this.#record(changes.slice(start, end), call ? origin! : LOCAL_ORIGIN);
+      // writes from elsewhere: no one waits for them to be durable
+      if (held) call ? pending.push(held) : held.catch(() => {});
+      start = end;
+    }
+    const mine = changes.filter(isCall);
+    const events = changes.filter((change) => !isCall(change)).map((change) => eventOf([change], LOCAL_ORIGIN));
+    if (mine.length > 0) events.push(eventOf(mine, origin!));
+    events.sort((a, b) => a.version - b.version);
+    for (const event of events) this.#publish(event);
     if (pending.length === 0) return undefined;
     return pending.length === 1 ? pending[0] : Promise.all(pending).then(() => undefined);
+  }
+
+  /** Hands one writer's record to every durable consumer; settles once all hold it. */
+  #record(changes: Change[], origin: string): Promise<void> | undefined {
+    if (this.#durable.length === 0) return undefined;
+    const record = recordOf(changes, origin);
+    if (this.#durable.length === 1) return this.#durable[0]!.record(record);
+    const held = this.#durable.map((consumer) => consumer.record(record)).filter((p) => p !== undefined);
+    if (held.length === 0) return undefined;
+    return held.length === 1 ? held[0] : Promise.all(held).then(() => undefined);
   }
 
   #take(): Change[] {
@@ -245,8 +298,8 @@ export class ChangeHub {
     const { floor } = this.#log;
     for (const subscriber of this.#subscribers) {
       const view = viewOf(event, subscriber.path, subscriber.mayRead);
-      if (view === undefined && (subscriber.told >= floor || subscriber.onProgress === undefined)) continue;
-      subscriber.told = event.version;
+      if (view === undefined && (subscriber.toldVersion >= floor || subscriber.onProgress === undefined)) continue;
+      subscriber.toldVersion = event.version;
       try {
         if (view === undefined) subscriber.onProgress!(event.version);
         else subscriber.listener(view);
@@ -283,7 +336,7 @@ class ChangeLog {
   }
 
   push(event: ChangeEvent): void {
-    const bytes = JSON.stringify(event).length;
+    const bytes = eventBytes(event);
     this.#events.push({ event, bytes });
     this.#bytes += bytes;
     while (this.#events.length - this.#head > this.maxEvents || (this.#bytes > this.maxBytes && this.#head < this.#events.length)) {
@@ -315,30 +368,62 @@ function replayError(message: string, path: string, data: Record<string, number>
   return Object.assign(new GroveError('LIMIT_EXCEEDED', message, path), { data });
 }
 
+const ENTRY_OPS = { set: 'set', add: 'add', replace: 'set', remove: 'remove', sort: 'sort' } as const;
+
 /** A change as subscribers see it: a replaced subtree is a 'set' at its path. */
-function entryOf(change: Change): ChangeEntry {
-  const { op, path, node, replaced } = change;
-  const entry: ChangeEntry =
-    op === 'set'
-      ? { path, op, value: leafToJson(change.value ?? null), oldValue: leafToJson(change.oldValue ?? null) }
-      : op === 'add'
-        ? { path, op, value: node.toJSON() }
-        : op === 'replace'
-          ? { path, op: 'set', value: node.toJSON(), oldValue: replaced!.toJSON() }
-          : op === 'remove'
-            ? { path, op, oldValue: node.toJSON() }
-            : { path, op };
-  node.release();
-  replaced?.release();
-  return entry;
+function entryOf({ path, op, valueJson, oldValueJson }: Change): ChangeEntry {
+  return { path, op: ENTRY_OPS[op], valueJson, oldValueJson };
 }
 
 /** One event for changes in version order: it takes the last one's version. */
 function eventOf(changes: Change[], origin: string): ChangeEvent {
-  const version = changes[changes.length - 1]!.version;
+  const last = changes[changes.length - 1]!;
+  if (changes.length === 1) {
+    const { path, op, valueJson, oldValueJson, version } = last;
+    return { path, op: ENTRY_OPS[op], valueJson, oldValueJson, version, origin };
+  }
   const entries = changes.map(entryOf);
-  if (entries.length === 1) return { ...entries[0]!, version, origin };
-  return { path: commonPrefix(entries.map((e) => e.path)), op: 'transact', version, origin, changes: entries };
+  return { path: commonPrefix(entries.map((e) => e.path)), op: 'transact', version: last.version, origin, changes: entries };
+}
+
+/**
+ * About the bytes of an event's JSON, without writing it (the log's bound on what it keeps;
+ * the text itself is made only when a subscriber is sent the event).
+ */
+function eventBytes(event: ChangeEvent): number {
+  const entry = (e: ChangeEntry) => 32 + e.path.length + (e.valueJson?.length ?? 0) + (e.oldValueJson?.length ?? 0);
+  let bytes = entry(event as ChangeEntry) + 40 + event.origin.length;
+  for (const change of event.changes ?? []) bytes += entry(change);
+  return bytes;
+}
+
+/** The JSON text of an event's members, written once per event and kept with it. */
+const eventTexts = new WeakMap<ChangeEvent, string>();
+
+function entryJson({ path, op, valueJson, oldValueJson }: ChangeEntry): string {
+  return `"path":${JSON.stringify(path)},"op":"${op}"${valueJson === undefined ? '' : `,"value":${valueJson}`}${
+    oldValueJson === undefined ? '' : `,"oldValue":${oldValueJson}`
+  }`;
+}
+
+/**
+ * The event as a JSON object's members ({"path","op","value","oldValue","version",
+ * "origin","changes"} without the braces), made once per event: a notification puts its
+ * own members before them.
+ */
+export function eventMembers(event: ChangeEvent): string {
+  let text = eventTexts.get(event);
+  if (text === undefined) {
+    text = `${entryJson(event as ChangeEntry)},"version":${event.version},"origin":${JSON.stringify(event.origin)}`;
+    if (event.changes) text += `,"changes":[${event.changes.map((change) => `{${entryJson(change)}}`).join(',')}]`;
+    eventTexts.set(event, text);
+  }
+  return text;
+}
+
+/** The event as JSON text. */
+export function eventJson(event: ChangeEvent): string {
+  return `{${eventMembers(event)}}`;
 }
 
 /**
@@ -363,7 +448,7 @@ function hidden(change: { path: string }, path: string, mayRead: ((path: string)
 }
 
 function withoutValues<T extends ChangeEntry | ChangeEvent>(change: T): T {
-  const { value: _value, oldValue: _oldValue, ...rest } = change;
+  const { valueJson: _value, oldValueJson: _oldValue, ...rest } = change;
   return rest as T;
 }
 

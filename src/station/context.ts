@@ -4,7 +4,7 @@ import type { TypeRegistry } from '../abstractTypes.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { RpcEngine } from '../rpc/index.js';
 import type { Tree } from '../tree.js';
-import type { Authorizer } from './auth.js';
+import type { Authorizer, Identity } from './auth.js';
 import type { ChangeHub } from './changes.js';
 
 export interface StationLimits {
@@ -36,4 +36,9 @@ export interface StationContext {
   readonly cluster?: Cluster;
   /** Open WebSocket connections and SSE streams. */
   connections(): number;
+  /**
+   * Who presents `token` from `address` (the Authorizer's answer), with failed
+   * authentications counted against the address and refused past its limit (src/station/rates.ts).
+   */
+  identify(caller: { token?: string; address?: string }): Identity;
 }

@@ -12,6 +12,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { applicationTypeId } from '../codec/nodixTypes.js';
 import { native } from '../native.js';
 import { handleOf, type Node } from '../node.js';
+import { jsonFormatIndex } from '../tree.js';
 import { toRpcError } from '../rpc/index.js';
 import { isStructured, isTypeName, type TypeName } from '../types.js';
 import type { StationContext } from './context.js';
@@ -19,6 +20,8 @@ import { normalise } from './methods/tree.js';
 
 /** Subtrees of at most this many nodes are written in one call of the core's exporter. */
 const WHOLE_NODES = 4096;
+const PLAIN = jsonFormatIndex('plain', 'export');
+const TYPED = jsonFormatIndex('typed', 'export');
 /** Text is handed to the connection in pieces of about this many characters. */
 const PIECE_CHARS = 1 << 16;
 
@@ -152,7 +155,7 @@ function open(node: Node, typed: boolean, frames: Frame[]): string {
   const type = node.type;
   const structured = !isTypeName(type) || isStructured(type as TypeName);
   if (!structured || node.childCount === 0 || node.size <= WHOLE_NODES) {
-    const text = native.exportJSON(handleOf(node, 'export'), '', typed);
+    const text = native.exportJSON(handleOf(node, 'export'), '', typed ? TYPED : PLAIN);
     if (frames.length > 0) node.release();
     return text;
   }

@@ -2,26 +2,28 @@
 // SSE (GET /events), the browser client at /client.js, with auth, limits, rate limiting
 // and CORS as configured.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 
 import type { AbstractType } from '../abstractTypes.js';
 import { Cluster, type ClusterOptions } from '../cluster/cluster.js';
-import { createRpcEngine, ErrorCode, RpcError, type RpcLimits, rpcServer, websocketOptions } from '../rpc/index.js';
+import { createRpcEngine, RpcError, type RpcLimits, rpcServer, websocketOptions } from '../rpc/index.js';
+import { packageRoot, packageVersion } from '../packageRoot.js';
 import { Tree } from '../tree.js';
 import { loadAuthConfig } from './auth.js';
 import { ChangeHub, type DurableConsumer } from './changes.js';
 import { type FsyncPolicy, Store, StoreError } from '../store/store.js';
 import { defaultStationLimits, type StationContext, type StationLimits } from './context.js';
 import { counterType, loadDemo } from './demo.js';
+import { componentLog, type Logger, type LogLevel, StationLogController, stationLogger } from './logging.js';
+import { monitoring } from './monitoring.js';
 import { stationMethods } from './methods/station.js';
+import { allowedRequests, originGuard } from './origin.js';
+import { CallerLimits, type RateLimit, requestRateLimit } from './rates.js';
 import { eventsRoute } from './sse.js';
 import { exportRoute } from './export.js';
 import { NODIX_RECORD_TYPES } from '../codec/nodixTypes.js';
@@ -38,12 +40,26 @@ export interface StationOptions {
   rulesFile?: string;
   demo?: boolean;
   stationId?: string;
-  logger?: boolean;
+  /** Where the station logs: a pino logger, or a level for JSON lines on stderr (default: warn). */
+  logger?: Logger | LogLevel;
   limits?: Partial<StationLimits & RpcLimits>;
-  /** Requests per client (IP) per time window, or false for none. Default 1000 a second. */
-  rateLimit?: { max: number; timeWindowMs: number } | false;
-  /** Origins allowed to call from a browser on another origin; default none. */
+  /**
+   * Calls per caller (its token when it presents a known one, else its client address) per
+   * time window, or false for none; a batch of 100 counts 100 (README "Security"). Default
+   * 1000 a second.
+   */
+  rateLimit?: RateLimit | false;
+  /** Failed authentications (unknown tokens) per client address per time window, or false for none. Default 20 a minute. */
+  authFailureLimit?: RateLimit | false;
+  /** Origins allowed to call from a browser on another origin; default none (README "Security"). */
   corsOrigins?: string[];
+  /** Host names the station answers to besides IP addresses, localhost, its listen host and --advertise's (README "Security"). */
+  allowedHosts?: string[];
+  /**
+   * Addresses (or CIDR ranges) of reverse proxies in front of the station, whose
+   * X-Forwarded-For is believed: rate limits then count the client's address, not the proxy's.
+   */
+  trustProxy?: string[];
   /** Abstract types whose operations node.invoke runs (the demo adds "counter"). */
   types?: AbstractType[];
   /** Change events kept for resuming subscriptions; default 10,000. */
@@ -86,24 +102,22 @@ const DEFAULT_CHANGE_LOG_BYTES = 4 * 2 ** 20;
 /** The RPC error a write gets when the store cannot make it durable. */
 export const STORE_FAILED = -32007;
 
-const here = dirname(fileURLToPath(import.meta.url));
-const packageRoot = [join(here, '..', '..'), join(here, '..', '..', '..')].find((dir) => {
-  try {
-    return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === 'grove';
-  } catch {
-    return false;
-  }
-})!;
-const packageVersion: string = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')).version;
-
 /** Builds a station without listening (tests use it with inject or listen themselves). */
 export async function createStation(options: StationOptions = {}): Promise<Station> {
+  const allowed = allowedRequests({
+    cors: options.corsOrigins,
+    listen: options.host ?? '127.0.0.1',
+    advertise: options.cluster?.advertise,
+    allowHosts: options.allowedHosts,
+  });
   const tree = options.tree ?? Tree.create();
   const types = tree.types;
+  const log = stationLogger(options.logger);
+  const storeLog = options.storeOptions?.log ?? componentLog(log, 'store');
   // Nodix's record types, so that nodes imported with them are found by their names (once per tree)
   for (const type of NODIX_RECORD_TYPES) if (types.byName(type.name) === undefined) types.register(type);
   for (const type of [...(options.demo ? [counterType] : []), ...(options.types ?? [])]) types.register(type);
-  const opened = options.data ? Store.open(options.data, tree, { fsync: options.fsync, repair: options.repair, ...options.storeOptions }) : undefined;
+  const opened = options.data ? Store.open(options.data, tree, { fsync: options.fsync, repair: options.repair, ...options.storeOptions, log: storeLog }) : undefined;
   const store = opened?.store;
   // demo data goes only into an empty store; it is then snapshotted below
   const loadedDemo = options.demo === true && (opened === undefined || opened.recovery.empty);
@@ -112,10 +126,12 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   const rpcLimits = Object.fromEntries(Object.entries({ maxBodyBytes, maxBatch, maxDepth }).filter(([, v]) => v !== undefined));
   const limits = { ...defaultStationLimits, ...stationLimits };
   const auth = loadAuthConfig({ tokens: options.tokens ?? [], rulesFile: options.rulesFile });
-  const id = options.stationId ?? randomUUID().slice(0, 8);
+  // the station keeps its id in its data directory: a restart is the same station
+  const id = options.stationId ?? store?.station?.id ?? randomUUID().slice(0, 8);
+  if (store && store.station?.id !== id) store.setStation({ id });
   let cluster: Cluster | undefined;
   try {
-    cluster = options.cluster && (await Cluster.connect(tree, { ...options.cluster, stationId: id }));
+    cluster = options.cluster && (await Cluster.connect(tree, { log: componentLog(log, 'cluster'), ...options.cluster, stationId: id }));
   } catch (error) {
     await store?.close();
     throw error;
@@ -123,13 +139,22 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   const durable = [...(store ? [durableConsumer(store)] : []), ...(cluster ? [cluster.publisher] : [])];
   const hub = new ChangeHub(tree, { logSize: options.changeLogSize, logBytes: options.changeLogBytes ?? DEFAULT_CHANGE_LOG_BYTES, durable });
   if (store) {
-    store.onFailure = () => reloadDurable(store, tree, hub);
-    if (loadedDemo) await store.snapshot(tree, () => hub.flush());
+    store.onFailure = () => reloadDurable(store, tree, hub, storeLog);
+    if (loadedDemo) await store.snapshot(() => hub.snapshot());
   }
   const snapshots = store && setInterval(() => {
-    if (store.snapshotDue) store.snapshot(tree, () => hub.flush()).catch((error) => (options.storeOptions?.log ?? console.error)(`snapshot failed: ${(error as Error).message}`));
+    if (store.snapshotDue) store.snapshot(() => hub.snapshot()).catch((error) => storeLog(`snapshot failed: ${(error as Error).message}`));
   }, 1000).unref();
-  const app = Fastify({ logger: options.logger ?? false });
+  // typed as fastify's own logger, so that app stays a plain FastifyInstance
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    logController: new StationLogController(),
+    ...(options.trustProxy?.length ? { trustProxy: options.trustProxy } : {}),
+  });
+  const callers = new CallerLimits(auth, {
+    calls: options.rateLimit ?? { max: 1000, timeWindowMs: 1000 },
+    authFailures: options.authFailureLimit ?? { max: 20, timeWindowMs: 60_000 },
+  });
   const streams = new Set<unknown>();
   const context: StationContext = {
     id,
@@ -143,10 +168,12 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     types,
     cluster,
     connections: () => (app.websocketServer?.clients.size ?? 0) + streams.size,
+    identify: (caller) => callers.identify(caller),
   };
   const engine = createRpcEngine({
     info: { title: 'Grove station', version: packageVersion, description: 'A typed object tree over JSON-RPC 2.0.' },
     limits: rpcLimits,
+    admit: (calls, context) => callers.admit(calls, context),
   });
   (context as { engine: typeof engine }).engine = engine;
   for (const method of stationMethods(context)) engine.register(method);
@@ -160,28 +187,21 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     throw error;
   }
 
-  if (options.corsOrigins && options.corsOrigins.length > 0) await app.register(cors, { origin: options.corsOrigins });
-  const rate = options.rateLimit ?? { max: 1000, timeWindowMs: 1000 };
-  if (rate !== false) {
-    await app.register(rateLimit, {
-      max: rate.max,
-      timeWindow: rate.timeWindowMs,
-      errorResponseBuilder: (_request, { max, after }) =>
-        Object.assign(
-          new RpcError(
-            ErrorCode.LimitExceeded,
-            `rate limit exceeded: at most ${max} requests per ${rate.timeWindowMs} ms from one client; retry in ${after}`,
-            { limit: 'rateLimit', max },
-          ),
-          { statusCode: 429 },
-        ),
-    });
-  }
-  // Registered here rather than inside rpcServer so that app.websocketServer counts connections.
+  // Registered here rather than inside rpcServer so that app.websocketServer counts connections;
+  // and first, so that a /ws upgrade the hooks below refuse has its socket closed after the answer.
   await app.register(websocket, websocketOptions(engine));
-  await app.register(rpcServer, { engine, messageRate: rate === false ? undefined : { max: rate.max, timeWindowMs: rate.timeWindowMs } });
+  await app.register(originGuard, { allowed });
+  // fastify's own 404 logs the whole URL, with any ?token= in it
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0];
+    return reply.code(404).send({ message: `Route ${request.method}:${path} not found`, error: 'Not Found', statusCode: 404 });
+  });
+  await app.register(requestRateLimit, { limits: callers });
+  if (options.corsOrigins && options.corsOrigins.length > 0) await app.register(cors, { origin: options.corsOrigins });
+  await app.register(rpcServer, { engine });
   await app.register(eventsRoute, { station: context, streams });
   await app.register(exportRoute, { station: context });
+  await app.register(monitoring, { station: context, store });
   await app.register(fastifyStatic, { root: join(packageRoot, 'dist', 'src', 'client'), prefix: '/client/' });
   app.get('/client.js', (_request, reply) => reply.type('text/javascript').send("export * from './client/index.js';\n"));
   // The explorer (web/): its index.html at "/", its other files beside it.
@@ -244,18 +264,26 @@ function durableConsumer(store: Store): DurableConsumer {
  * After a write failed to become durable: puts the tree back to what the disk holds, so that
  * no write that was not acknowledged stays visible (subscribers see the undoing as changes).
  */
-function reloadDurable(store: Store, tree: Tree, hub: ChangeHub): void {
+function reloadDurable(store: Store, tree: Tree, hub: ChangeHub, log: (line: string) => void): void {
   const scratch = Tree.create();
   try {
     store.durableState(scratch);
-    const text = scratch.exportJSON('', 'typed');
+    // the nodes come back with their ids (the record form), in place of what the root holds
+    const durable = tree.readChildren(scratch.exportJSON('', 'store'));
     store.suspended(() => {
       hub.flush();
-      tree.importJSON('', text, { format: 'typed', replace: true });
+      for (const child of tree.root.children()) {
+        tree.root.remove(child);
+        child.release();
+      }
+      for (const child of durable) {
+        tree.root.append(child);
+        child.release();
+      }
       hub.flush();
     });
   } catch (error) {
-    console.error(`grove store: could not reload the tree from ${store.dir}: ${(error as Error).message}`);
+    log(`could not reload the tree from ${store.dir}: ${(error as Error).message}`);
   } finally {
     scratch.close();
   }

@@ -6,8 +6,9 @@ import type { ServerResponse } from 'node:http';
 
 import type { FastifyPluginAsync } from 'fastify';
 
-import { toRpcError } from '../rpc/index.js';
-import type { Subscription } from './changes.js';
+import { GroveError } from '../errors.js';
+import { bearerToken, toRpcError } from '../rpc/index.js';
+import { eventJson, type Subscription } from './changes.js';
 import type { StationContext } from './context.js';
 import { MAX_QUEUED_BYTES, readerOf } from './methods/station.js';
 import { normalise } from './methods/tree.js';
@@ -33,8 +34,8 @@ export const eventsRoute: FastifyPluginAsync<{ station: StationContext; streams:
     },
     async (request, reply) => {
       const query = request.query as { path: string; since?: number; token?: string };
-      const header = request.headers.authorization;
-      const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : query.token;
+      // EventSource cannot send headers, so a browser gives the token in the URL (never logged: maskToken, src/station/logging.ts)
+      const token = bearerToken(request.headers.authorization) ?? query.token;
       const lastEventId = Number(request.headers['last-event-id']);
       const since = Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : query.since;
       // Replayed events arrive before the stream is open: they wait here until it is.
@@ -42,19 +43,22 @@ export const eventsRoute: FastifyPluginAsync<{ station: StationContext; streams:
       let send = (text: string) => void pending.push(text);
       let subscription: Subscription;
       try {
-        const identity = station.auth.authenticate(token);
+        wellEncoded(request.url);
+        const identity = station.identify({ token, address: request.ip });
         const path = normalise(station, query.path);
         station.auth.check(identity, 'read', path);
-        subscription = station.hub.subscribe(path, (event) => send(frame('tree.changed', event, event.version)), {
+        subscription = station.hub.subscribe(path, (event) => send(frame('tree.changed', eventJson(event), event.version)), {
           since,
           mayRead: readerOf(identity),
           // its id moves the reader's Last-Event-ID on, so a quiet stream can resume from the log
-          onProgress: (version) => send(frame('progress', { version }, version)),
+          onProgress: (version) => send(frame('progress', `{"version":${version}}`, version)),
         });
       } catch (err) {
         const error = toRpcError(err);
         if (error === undefined) throw err;
-        const status = error.code === -32006 ? 401 : error.code === -32004 ? 403 : 400;
+        const retryAfterMs = (error.data as { retryAfterMs?: number } | undefined)?.retryAfterMs;
+        if (retryAfterMs !== undefined) reply.header('retry-after', Math.ceil(retryAfterMs / 1000));
+        const status = error.code === -32006 ? 401 : error.code === -32004 ? 403 : retryAfterMs !== undefined ? 429 : 400;
         return reply.code(status).send({ error: { code: error.code, message: error.message, data: error.data } });
       }
       reply.hijack();
@@ -67,7 +71,7 @@ export const eventsRoute: FastifyPluginAsync<{ station: StationContext; streams:
         // a reader this slow resumes from the log: EventSource reconnects with Last-Event-ID
         subscription.close();
         const message = `over ${MAX_QUEUED_BYTES} bytes of events were waiting to be read; reconnect from the last id seen`;
-        raw.end(frame('subscriptionEnded', { reason: 'slow', message }));
+        raw.end(frame('subscriptionEnded', JSON.stringify({ reason: 'slow', message })));
       };
       streams.add(raw);
       const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS).unref();
@@ -80,6 +84,21 @@ export const eventsRoute: FastifyPluginAsync<{ station: StationContext; streams:
   );
 };
 
-function frame(name: string, data: object, id?: number): string {
-  return `${id === undefined ? '' : `id: ${id}\n`}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+/**
+ * Throws INVALID_ARGUMENT for a query whose percent-encoding is not UTF-8 (the query parser
+ * would keep such an escape as its literal text: "%ED%B0%80", a lone surrogate, would name a
+ * node "%ED%B0%80" instead of being refused as names with one are).
+ */
+function wellEncoded(url: string): void {
+  const query = url.indexOf('?');
+  try {
+    if (query !== -1) decodeURIComponent(url.slice(query + 1));
+  } catch {
+    throw new GroveError('INVALID_ARGUMENT', 'the query of /events is not valid percent-encoded UTF-8: encode each parameter with encodeURIComponent');
+  }
+}
+
+/** One SSE frame; `data` is JSON text (an event's is made once, for every reader). */
+function frame(name: string, data: string, id?: number): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}event: ${name}\ndata: ${data}\n\n`;
 }

@@ -3,6 +3,7 @@
 // read, without a plan in between (an upload sends ~1 MB of them a call), and stay
 // detached until the caller appends them: a bad node anywhere fails the call with nothing
 // added.
+import { stringifyExact } from '../codec/exactJson.js';
 import { readDocument } from '../codec/import.js';
 import { locateIn } from '../codec/jsonText.js';
 import type { NodeSink, PlanType } from '../codec/plan.js';
@@ -18,7 +19,7 @@ export function typedNodes(tree: Tree, value: unknown, name: string | undefined,
   const nodes = Array.isArray(value) ? value : [value];
   if (nodes.length === 0) throw new GroveError('INVALID_ARGUMENT', 'an empty array adds nothing: give at least one typed node');
   // as a list's items: a name "" is one the tree generates, as tree.add does without a name
-  const text = JSON.stringify({ name: '', type: 'list', children: nodes });
+  const text = stringifyExact({ name: '', type: 'list', children: nodes });
   const builder = new DetachedBuilder(tree);
   try {
     const reader = readDocument('typed', builder, { locate: locateIn(text) });

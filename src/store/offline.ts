@@ -2,7 +2,7 @@
 // directory is locked for the duration, so a station cannot be using it at the same time.
 import type { ImportFormat } from '../codec/import.js';
 import { Tree } from '../tree.js';
-import { opsOf } from './ops.js';
+import { recordOf } from './records.js';
 import { Store } from './store.js';
 
 const quiet = () => {};
@@ -28,19 +28,12 @@ export async function importIntoDataDir(dir: string, path: string, text: string,
   try {
     const { store } = Store.open(dir, tree, { log: quiet });
     try {
-      tree.setFeed(true);
+      tree.setFeed('records');
       const { nodes, version } = tree.importJSON(path, text, { format });
       const changes = tree.takeChanges();
-      try {
-        await store.record({ v: changes[changes.length - 1]!.version, origin: 'import', ops: opsOf(tree, changes) });
-      } finally {
-        for (const change of changes) {
-          change.node.release();
-          change.replaced?.release();
-        }
-      }
-      tree.setFeed(false);
-      await store.snapshot(tree);
+      if (changes.length > 0) await store.record(recordOf(changes, 'import'));
+      tree.setFeed('off');
+      await store.snapshot(() => tree.snapshot());
       return { nodes, version };
     } finally {
       await store.close();

@@ -3,10 +3,25 @@
 import { closeSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync, writev } from 'node:fs';
 import { join } from 'node:path';
 
-import type { Change, Tree } from '../tree.js';
-import { encodeRecord, fsyncDir, listDir, lockDir, readSegment, readSnapshot, segmentName, snapshotBytes, snapshotName, StoreError } from './log.js';
-import { loadSnapshot } from './load.js';
-import { applyRecord, type LogRecord } from './ops.js';
+import { GroveError } from '../errors.js';
+import type { Tree } from '../tree.js';
+import {
+  type DirMeta,
+  encodeRecord,
+  FORMAT,
+  fsyncDir,
+  listDir,
+  lockDir,
+  readMeta,
+  readSegment,
+  readSnapshot,
+  segmentName,
+  snapshotBytes,
+  snapshotName,
+  StoreError,
+  writeMeta,
+} from './log.js';
+import type { LogRecord } from './records.js';
 
 export { StoreError } from './log.js';
 
@@ -23,6 +38,13 @@ export interface StoreOptions {
   log?: (line: string) => void;
   /** Tests: called before each write and fsync of the log; throwing fails it like the disk would. */
   inject?: (phase: 'write' | 'fsync') => void;
+}
+
+/** What a snapshot writes: the tree's body (every node with id and version) and its counters, taken together. */
+export interface SnapshotCapture {
+  body: string;
+  version: number;
+  nextId: number;
 }
 
 export interface RecoveryInfo {
@@ -68,6 +90,8 @@ export class Store {
   #failedLimit: { seq: number; end: number } | undefined;
   /** Called after a failed write's effects must be undone: the station reloads the tree. */
   onFailure?: (error: StoreError) => void;
+  /** Called after each batch is durable (metrics): its records and bytes, and the fdatasync's time (none with fsync off). */
+  onBatch?: (batch: { records: number; bytes: number; syncSeconds?: number }) => void;
 
   private constructor(dir: string, options: StoreOptions) {
     this.dir = dir;
@@ -88,9 +112,30 @@ export class Store {
       this.#unlock = () => {};
       this.#readOnly = failure(error, dir);
     }
+    try {
+      this.#meta = readMeta(dir);
+    } catch (error) {
+      if (!unwritable(error)) {
+        this.#unlock();
+        throw error;
+      }
+      this.#meta = { format: FORMAT };
+    }
   }
 
   #readOnly: StoreError | undefined;
+  #meta: DirMeta;
+
+  /** The station that keeps its tree here, as grove.json says: its id and, in a cluster, its id range. */
+  get station(): DirMeta['station'] {
+    return this.#meta.station;
+  }
+
+  /** Records the station's id and id range in grove.json (durably), so that a restart keeps them. */
+  setStation(station: NonNullable<DirMeta['station']>): void {
+    this.#meta = { ...this.#meta, station };
+    writeMeta(this.dir, this.#meta);
+  }
 
   /** Opens (creating) a data directory and rebuilds its tree into `tree`, which should be empty. */
   static open(dir: string, tree: Tree, options: StoreOptions = {}): { store: Store; recovery: RecoveryInfo } {
@@ -116,10 +161,12 @@ export class Store {
 
   #recover(tree: Tree): RecoveryInfo {
     const started = performance.now();
+    // ids of this station's range that the log gave out move the counter past them
+    tree.idRange = this.#meta.station?.idRange ?? 0;
     const state = readState(this.dir, tree, this.#options.repair, this.#options.log);
     tree.advanceVersion(state.version);
     // recovery's own changes are not news
-    for (const change of tree.takeChanges()) release(change);
+    tree.takeChanges();
     // appends go on in the last segment (a torn tail cut off), or in a new one after a repair
     const seq = state.reuse?.seq ?? state.nextSegment;
     try {
@@ -194,11 +241,11 @@ export class Store {
   }
 
   /**
-   * Logs one write call's record (ops.ts opsOf); resolves when it is durable (per the fsync
-   * policy), rejects with a StoreError when it cannot be.
+   * Logs one write call's record (store/records.ts); resolves when it is durable (per the
+   * fsync policy), rejects with a StoreError when it cannot be.
    */
   record(record: LogRecord): Promise<void> | undefined {
-    if (this.#suspended > 0 || record.ops.length === 0) return undefined;
+    if (this.#suspended > 0) return undefined;
     if (this.#failed || this.#closed) return Promise.reject(this.#failed ?? new StoreError('the store is closed'));
     const bytes = encodeRecord(record);
     this.#sinceSnapshot += bytes.length;
@@ -263,10 +310,11 @@ export class Store {
       if (error || written !== total) {
         return fail(error ?? Object.assign(new Error(`a short write (${written} of ${total} bytes)`), { code: 'ENOSPC' }));
       }
-      const done = () => {
+      const done = (syncSeconds?: number) => {
         segment.durable += total;
         for (const pending of batch) pending.resolve();
         if (this.#segment !== segment && !this.#queue.some((p) => p.segment === segment)) closeSync(segment.fd);
+        this.onBatch?.({ records: batch.length, bytes: total, syncSeconds });
         this.#drain();
       };
       if (this.#options.fsync === 'off') return done();
@@ -275,7 +323,8 @@ export class Store {
       } catch (error) {
         return fail(error);
       }
-      fdatasync(segment.fd, (syncError) => (syncError ? fail(syncError) : done()));
+      const syncStarted = performance.now();
+      fdatasync(segment.fd, (syncError) => (syncError ? fail(syncError) : done((performance.now() - syncStarted) / 1000)));
     });
   }
 
@@ -286,21 +335,21 @@ export class Store {
   }
 
   /**
-   * Takes a snapshot: starts a new segment, exports the tree (a synchronous copy at this
-   * point of the log), waits for the older segments to be durable, writes the snapshot to
-   * a temp file, fsyncs and renames it, then deletes the segments and snapshots it covers.
-   * Writes go on meanwhile, into the new segment. `prepare` runs first (the hub's flush).
+   * Takes a snapshot: `capture` exports the tree with the writes of other threads held back,
+   * and hands the records of every change not yet logged to record() (the change hub's
+   * snapshot), so that the snapshot holds exactly the records of the segments before the
+   * next one; then a new segment is started, and, while writes go on into it, the older
+   * segments are awaited, the snapshot is written to a temp file, fsynced and renamed, and
+   * the segments and snapshots it covers are deleted.
    */
-  snapshot(tree: Tree, prepare?: () => void): Promise<void> {
+  snapshot(capture: () => SnapshotCapture): Promise<void> {
     if (this.#snapshotting) return this.#snapshotting;
     if (this.#failed || this.#closed) return Promise.reject(this.#failed ?? new StoreError('the store is closed'));
-    prepare?.();
+    const { body, version, nextId } = capture();
     const next = this.#openSegment(this.#segment!.seq + 1);
     const old = this.#segment!;
     this.#segment = next;
     this.#sinceSnapshot = 0;
-    const version = tree.version;
-    const body = tree.exportJSON('', 'typed');
     if (!this.#writing && !this.#queue.some((p) => p.segment === old)) closeSync(old.fd);
     const run = async () => {
       await this.#idle();
@@ -308,7 +357,7 @@ export class Store {
       const temp = join(this.dir, 'snapshot.tmp');
       const fd = openSync(temp, 'w');
       try {
-        writeFileSync(fd, snapshotBytes(version, next.seq, body));
+        writeFileSync(fd, snapshotBytes(version, nextId, next.seq, body));
         fsyncSync(fd);
       } finally {
         closeSync(fd);
@@ -347,11 +396,6 @@ export class Store {
     }
     this.#unlock();
   }
-}
-
-function release(change: Change): void {
-  change.node.release();
-  change.replaced?.release();
 }
 
 function unwritable(error: unknown): boolean {
@@ -403,7 +447,13 @@ export function readState(
   if (snapshots.length > 0) {
     const file = join(dir, snapshotName(snapshots.at(-1)!));
     const { header, body } = readSnapshot(file);
-    loadSnapshot(tree, body);
+    try {
+      tree.loadSnapshot(body);
+    } catch (error) {
+      throw new StoreError(`snapshot ${file} cannot be loaded: ${(error as Error).message}`, file);
+    }
+    tree.advanceIds(header.nextId);
+    tree.advanceVersion(header.version);
     version = header.version;
     firstSegment = header.segment;
     snapshot = header.version;
@@ -419,9 +469,33 @@ export function readState(
     let bytes = readFileSync(file);
     if (limit && seq === limit.seq) bytes = bytes.subarray(0, limit.end);
     const read = readSegment(bytes);
-    for (const record of read.records) {
-      applyRecord(tree, record);
-      version = Math.max(version, record.v);
+    for (const { payload, offset } of read.records) {
+      let v: number;
+      try {
+        // ops the snapshot holds already are skipped: it holds every op up to its version
+        v = tree.applyRecord(payload, { after: snapshot ?? 0 });
+      } catch (error) {
+        if (!(error instanceof GroveError)) throw error;
+        const why = `${file} at offset ${offset} holds a record that cannot be replayed (${error.message})`;
+        if (!repair) {
+          throw new StoreError(
+            `the log cannot be replayed: ${why}. Its checksum is good, so this is a bug in Grove, not damage: keep the ` +
+              'directory for a report. Start with --repair to keep everything before that record and drop the rest (back up the directory first)',
+            file,
+            offset,
+          );
+        }
+        // the record may have applied in part: read the directory again, up to it
+        log(`repair: ${why}; keeping the ${records} records before it, dropping the rest`);
+        truncateSync(file, offset);
+        for (const later of live.slice(i + 1)) renameSync(join(dir, segmentName(later)), join(dir, `${segmentName(later)}.dropped`));
+        for (const child of tree.root.children()) {
+          tree.root.remove(child);
+          child.release();
+        }
+        return readState(dir, tree, repair, log, limit);
+      }
+      version = Math.max(version, v);
       records++;
     }
     logBytes += read.end;

@@ -26,9 +26,9 @@ export interface RpcReply {
 /** Calls one method and resolves to its response object, whatever it says. */
 export type Caller = (method: string, params?: unknown) => Promise<RpcReply>;
 
-/** A station on 127.0.0.1 and a free port; rate limiting is off unless asked for. */
+/** A station on 127.0.0.1 and a free port; rate limits (calls and failed authentications) are off unless asked for. */
 export function openStation(options: StationOptions = {}): Promise<Station> {
-  return startStation({ host: '127.0.0.1', port: 0, rateLimit: false, ...options });
+  return startStation({ host: '127.0.0.1', port: 0, rateLimit: false, authFailureLimit: false, ...options });
 }
 
 /** Writes a rules file into a temporary directory, removed after the test file's tests. */
@@ -94,19 +94,21 @@ export function httpCaller(url: string, token?: string): Caller {
 export class WsClient {
   /** Server notifications (tree.changed), in arrival order. */
   readonly notifications: any[] = [];
-  readonly #replies: any[] = [];
-  readonly #waiting: Array<(reply: any) => void> = [];
+  /** Replies not yet taken, as the text the station sent. */
+  readonly #replies: string[] = [];
+  readonly #waiting: Array<(reply: string) => void> = [];
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      const message = JSON.parse(data.toString());
+      const text = data.toString();
+      const message = JSON.parse(text);
       if (message !== null && typeof message === 'object' && 'method' in message) {
         this.notifications.push(message);
         return;
       }
       const waiter = this.#waiting.shift();
-      if (waiter) waiter(message);
-      else this.#replies.push(message);
+      if (waiter) waiter(text);
+      else this.#replies.push(text);
     });
   }
 
@@ -136,14 +138,19 @@ export class WsClient {
    * station.info belongs to `raw`.
    */
   async exchange(raw: string | Uint8Array): Promise<any[]> {
+    return (await this.exchangeRaw(raw)).map((text) => JSON.parse(text));
+  }
+
+  /** As exchange(), but the replies are the texts the station sent, to see exactly what it wrote. */
+  async exchangeRaw(raw: string | Uint8Array): Promise<string[]> {
     this.socket.send(raw, { binary: false });
     const sentinel = `sentinel-${++nextId}`;
     this.socket.send(JSON.stringify({ jsonrpc: '2.0', id: sentinel, method: 'station.info' }));
-    const replies: any[] = [];
+    const replies: string[] = [];
     for (;;) {
-      const reply = await this.#next();
-      if (reply?.id === sentinel) return replies;
-      replies.push(reply);
+      const text = await this.#nextText();
+      if (JSON.parse(text)?.id === sentinel) return replies;
+      replies.push(text);
     }
   }
 
@@ -155,8 +162,12 @@ export class WsClient {
     });
   }
 
-  #next(): Promise<any> {
-    if (this.#replies.length > 0) return Promise.resolve(this.#replies.shift());
+  async #next(): Promise<any> {
+    return JSON.parse(await this.#nextText());
+  }
+
+  #nextText(): Promise<string> {
+    if (this.#replies.length > 0) return Promise.resolve(this.#replies.shift()!);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no WebSocket reply within 10 s')), 10_000);
       this.#waiting.push((reply) => {

@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { LOG_LEVELS } from '../../station/logLevels.js';
+import type { Logger } from '../../station/logging.js';
 import { type CommandSpec, choiceOption, expectPositionals, helpOption, integerOption, stringOption, UsageError } from '../command.js';
 
 const DEFAULT_PORT = 7070;
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_DATA = './data';
 const DEFAULT_RATE_LIMIT = 1000;
+const DEFAULT_LOG_LEVEL = 'info';
+const DEFAULT_AUTH_FAILURES = 20;
 
 export const serveCommand: CommandSpec = {
   name: 'serve',
@@ -14,70 +18,130 @@ export const serveCommand: CommandSpec = {
     'Runs a station until interrupted (Ctrl-C or SIGTERM close it gracefully).',
     'With tokens, every call must carry one as a bearer token; without, anyone who can',
     'reach the port may read and write. It prints its URL once it is listening.',
+    'Web pages of other origins may not call it (--cors lets one in), and it answers only',
+    'to IP addresses, localhost, its --host, --advertise and --allow-host names (README "Security").',
     'The tree is kept in a data directory (default ./data): a write is acknowledged only',
     'once it is in the write-ahead log on disk, and a restart rebuilds the tree from it.',
     'With --demo, demo data is loaded only into an empty store.',
     'With --cluster, the station joins the stations sharing that NATS JetStream: each',
     'replicates the whole tree, and a write for a subtree another station owns is',
     'forwarded to it (README "Cluster"). Without it, no NATS is needed.',
+    'It logs JSON lines to stderr (each with a timestamp and level; --log-level debug adds',
+    'every request) and serves /healthz, /readyz and /metrics (Prometheus) for operators.',
   ].join('\n'),
   arguments: [],
   options: [
-    { name: 'port', short: 'p', value: 'N', description: `TCP port; 0 picks a free one (default: ${DEFAULT_PORT})` },
+    { name: 'port', short: 'p', value: 'N', env: 'GROVE_PORT', description: `TCP port; 0 picks a free one (default: ${DEFAULT_PORT})` },
     {
       name: 'host',
       value: 'HOST',
+      env: 'GROVE_HOST',
       description: `interface to listen on; 0.0.0.0 for every one (default: ${DEFAULT_HOST})`,
     },
     {
       name: 'token',
       value: 'T',
       multiple: true,
-      description: 'accept this bearer token; repeatable ($GROVE_TOKEN adds one)',
+      env: 'GROVE_TOKEN',
+      description: 'accept this bearer token; repeatable (the variable: comma-separated)',
     },
     {
       name: 'rules',
       value: 'FILE',
+      env: 'GROVE_RULES',
       description: 'per-path read/write rules for each token (default: tokens may do anything)',
     },
-    { name: 'demo', description: 'load demo data into the tree (only when the store is empty)' },
-    { name: 'data', value: 'DIR', description: `data directory for the write-ahead log and snapshots (default: ${DEFAULT_DATA})` },
-    { name: 'memory', description: 'keep the tree in memory only: nothing is written to disk' },
+    { name: 'demo', env: 'GROVE_DEMO', description: 'load demo data into the tree (only when the store is empty)' },
+    { name: 'data', value: 'DIR', env: 'GROVE_DATA', description: `data directory for the write-ahead log and snapshots (default: ${DEFAULT_DATA})` },
+    { name: 'memory', env: 'GROVE_MEMORY', description: 'keep the tree in memory only: nothing is written to disk' },
     {
       name: 'fsync',
       value: 'always|batch|off',
+      env: 'GROVE_FSYNC',
       description: 'always: fsync every write; batch: concurrent writes share one fsync; off: leave it to the OS (default: batch)',
     },
-    { name: 'repair', description: 'start even if the log is damaged in the middle, keeping everything before the damage' },
+    { name: 'repair', env: 'GROVE_REPAIR', description: 'start even if the log is damaged in the middle, keeping everything before the damage' },
     {
       name: 'cors',
       value: 'ORIGIN',
       multiple: true,
-      description: 'let pages from this origin call the station; repeatable (default: same origin only)',
+      env: 'GROVE_CORS',
+      description: 'let pages from this origin (scheme://host[:port]) call the station; repeatable (default: same origin only)',
     },
-    { name: 'rate-limit', value: 'N', description: 'requests (and WebSocket messages) per second per client; 0 for none (default: 1000)' },
-    { name: 'station-id', value: 'ID', description: 'this station\'s network-unique id: letters, digits, _ or - (default: generated)' },
+    {
+      name: 'allow-host',
+      value: 'NAME',
+      multiple: true,
+      env: 'GROVE_ALLOW_HOST',
+      description: 'answer requests for this host name too (a DNS name the station is reached by); repeatable',
+    },
+    {
+      name: 'trust-proxy',
+      value: 'ADDRESS',
+      multiple: true,
+      env: 'GROVE_TRUST_PROXY',
+      description: 'a reverse proxy in front (an address or CIDR range) whose X-Forwarded-For names the client; repeatable',
+    },
+    {
+      name: 'rate-limit',
+      value: 'N',
+      env: 'GROVE_RATE_LIMIT',
+      description: `calls per second per token (or client address), a batch counting each call; 0 for none (default: ${DEFAULT_RATE_LIMIT})`,
+    },
+    {
+      name: 'auth-failures',
+      value: 'N',
+      env: 'GROVE_AUTH_FAILURES',
+      description: `unknown tokens per minute per client address before it is refused for the rest of the minute; 0 for none (default: ${DEFAULT_AUTH_FAILURES})`,
+    },
+    {
+      name: 'station-id',
+      value: 'ID',
+      env: 'GROVE_STATION_ID',
+      description: 'this station\'s network-unique id: letters, digits, _ or - (default: generated; kept in the data directory)',
+    },
     {
       name: 'cluster',
       value: 'URL',
       multiple: true,
+      env: 'GROVE_CLUSTER',
       description: 'join the cluster on this NATS server (nats://host:port; repeatable, or comma-separated)',
     },
-    { name: 'advertise', value: 'URL', description: 'the URL other stations and clients reach this one at (default: the URL it listens on)' },
-    { name: 'lease', value: 'MS', description: 'how long an owner may be silent before a replica takes over its subtrees (default: 3000)' },
-    { name: 'replicas', value: 'N', description: 'JetStream replicas of the streams and buckets, up to the NATS cluster size (default: 1)' },
-    { name: 'log', description: 'log every request to stderr' },
+    {
+      name: 'advertise',
+      value: 'URL',
+      env: 'GROVE_ADVERTISE',
+      description: 'the URL other stations and clients reach this one at (default: the URL it listens on)',
+    },
+    {
+      name: 'lease',
+      value: 'MS',
+      env: 'GROVE_LEASE',
+      description: 'how long an owner may be silent before a replica takes over its subtrees (default: 3000)',
+    },
+    {
+      name: 'replicas',
+      value: 'N',
+      env: 'GROVE_REPLICAS',
+      description: 'JetStream replicas of the streams and buckets, up to the NATS cluster size (default: 1)',
+    },
+    {
+      name: 'log-level',
+      value: 'LEVEL',
+      env: 'GROVE_LOG_LEVEL',
+      description: `${LOG_LEVELS.join(', ')}; debug adds a line per request (default: ${DEFAULT_LOG_LEVEL})`,
+    },
     helpOption,
   ],
   examples: [
     'grove serve --demo',
-    'GROVE_TOKEN=s3cret grove serve --host 0.0.0.0 --port 8080 --rules rules.json',
+    'GROVE_TOKEN=s3cret grove serve --host 0.0.0.0 --port 8080 --rules rules.json --allow-host grove.example.com',
+    'GROVE_DATA=/var/lib/grove GROVE_LOG_LEVEL=warn grove serve',
     'grove serve --cluster nats://127.0.0.1:4222 --station-id a --port 7071 --data ./data-a',
   ],
   run: async (args) => {
     expectPositionals(args.positionals, [], 0);
-    const tokens = [...((args.values.token as string[] | undefined) ?? [])];
-    if (process.env.GROVE_TOKEN) tokens.push(process.env.GROVE_TOKEN);
+    const tokens = (args.values.token as string[] | undefined) ?? [];
     const port = integerOption(args, 'port', 0, 65535) ?? DEFAULT_PORT;
     const rulesFile = stringOption(args, 'rules');
     const memory = args.values.memory === true;
@@ -86,6 +150,8 @@ export const serveCommand: CommandSpec = {
     const data = memory ? false : (dataOption ?? DEFAULT_DATA);
     const fsync = choiceOption(args, 'fsync', ['always', 'batch', 'off'], 'batch');
     const rateLimit = integerOption(args, 'rate-limit', 0, 1_000_000_000) ?? DEFAULT_RATE_LIMIT;
+    const logLevel = choiceOption(args, 'log-level', LOG_LEVELS, DEFAULT_LOG_LEVEL);
+    const authFailures = integerOption(args, 'auth-failures', 0, 1_000_000_000) ?? DEFAULT_AUTH_FAILURES;
     if (rulesFile !== undefined) checkReadable(rulesFile);
     const clusterServers = ((args.values.cluster as string[] | undefined) ?? []).flatMap((url) => url.split(',')).filter((url) => url !== '');
     const clusterOnly = ['advertise', 'lease', 'replicas'].filter((name) => args.values[name] !== undefined);
@@ -101,6 +167,8 @@ export const serveCommand: CommandSpec = {
           };
     // loaded here, not at the top: the other commands need neither the addon nor fastify
     const { startStation } = await import('../../station/server.js');
+    const { createLogger } = await import('../../station/logging.js');
+    const logger = createLogger(logLevel);
     const station = await startStation({
       host: stringOption(args, 'host') ?? DEFAULT_HOST,
       port,
@@ -110,16 +178,20 @@ export const serveCommand: CommandSpec = {
       stationId: stringOption(args, 'station-id'),
       corsOrigins: (args.values.cors as string[] | undefined) ?? [],
       rateLimit: rateLimit === 0 ? false : { max: rateLimit, timeWindowMs: 1000 },
-      logger: args.values.log === true,
+      logger,
+      authFailureLimit: authFailures === 0 ? false : { max: authFailures, timeWindowMs: 60_000 },
+      allowedHosts: (args.values['allow-host'] as string[] | undefined) ?? [],
+      trustProxy: (args.values['trust-proxy'] as string[] | undefined) ?? [],
       data,
       fsync,
       repair: args.values.repair === true,
       cluster,
     });
-    if (station.store) process.stderr.write(`grove store in ${station.store.dir} (fsync ${fsync}), at version ${station.tree.version}\n`);
-    if (station.context.cluster) process.stderr.write(`grove cluster: station ${station.context.id} joined via ${clusterServers.join(', ')}\n`);
+    if (station.store) logger.info({ dir: station.store.dir, fsync, version: station.tree.version }, 'store opened');
+    if (station.context.cluster) logger.info({ station: station.context.id, servers: clusterServers }, 'joined the cluster');
+    // the one line on stdout, for scripts that start a station and wait for its URL
     process.stdout.write(`grove station listening on ${station.url}\n`);
-    await closeOnSignal(() => station.close());
+    await closeOnSignal(() => station.close(), logger);
   },
 };
 
@@ -132,7 +204,7 @@ function checkReadable(file: string): void {
 }
 
 /** Resolves once the first SIGINT or SIGTERM has closed the station; a second one ends at once. */
-function closeOnSignal(close: () => Promise<void>): Promise<void> {
+function closeOnSignal(close: () => Promise<void>, logger: Logger): Promise<void> {
   return new Promise((resolve, reject) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGINT', stop);
@@ -140,7 +212,7 @@ function closeOnSignal(close: () => Promise<void>): Promise<void> {
       const now = () => process.exit(1);
       process.once('SIGINT', now);
       process.once('SIGTERM', now);
-      process.stderr.write(`${signal}: closing the station (send it again to stop at once)\n`);
+      logger.info({ signal }, 'closing the station (send the signal again to stop at once)');
       close().then(resolve, reject);
     };
     process.on('SIGINT', stop);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { isPlainObject } from './canonicalJson.js';
 import { AuthError, RulesError } from './errors.js';
-import { isWithin, normalizePath, pathProblem } from './paths.js';
+import { isWithin, parsePath } from './paths.js';
 import { type Owner, type RulesFile, parseRules, tokenProblem } from './rules.js';
 import { isNonce, isSignatureHex, isValidWriteSignature, writeDigest } from './signature.js';
 import { reachedOwners, writeOps } from './writes.js';
@@ -12,12 +12,19 @@ export type Access = 'read' | 'write';
 
 /** Who is calling, as authenticate found it; `read` includes everything in `write`. */
 export interface Identity {
+  /**
+   * What events and messages call the caller: the token's name in the rules, else where it
+   * was given ("token #2": the second --token; "tokens entry #3": the rules file's third),
+   * "open" for anyone on an open station. Never anything derived from the token itself.
+   */
   readonly name: string;
   /** The bearer token presented; undefined for the anonymous caller of an open station. */
   readonly token: string | undefined;
   /** Normalized path prefixes; "" is everything. */
   readonly read: readonly string[];
   readonly write: readonly string[];
+  /** May call station.info and cluster.info: given `"info": true`, or read access at the root. */
+  readonly info: boolean;
 }
 
 /** The last nonce accepted per owner key. A Map will do; a persistent store also survives restarts. */
@@ -47,7 +54,7 @@ export interface WriteCall {
   params: Readonly<Record<string, unknown>>;
 }
 
-const anonymous: Identity = Object.freeze({ name: 'anonymous', token: undefined, read: [''], write: [''] });
+const anonymous: Identity = Object.freeze({ name: 'open', token: undefined, read: [''], write: [''], info: true });
 
 /** The station's authorization: who a token is, what it may read and write, and owner signatures. */
 export class Authorizer {
@@ -64,20 +71,17 @@ export class Authorizer {
     }
     const parsed = parseRules(rules, source);
     const grants = [
-      ...[...new Set(tokens)].map((token) => ({ token, name: undefined, read: [''], write: [''] })),
+      ...[...new Set(tokens)].map((token, index) => ({ token, name: `token #${index + 1}`, read: [''], write: [''], info: true })),
       ...parsed.tokens,
     ];
     const seen = new Set<string>();
-    this.#tokens = grants.map(({ token, name, read, write }) => {
+    this.#tokens = grants.map(({ token, name, read, write, info }) => {
       if (seen.has(token)) {
-        const entry = name === undefined ? 'an unnamed tokens entry' : `tokens entry "${name}"`;
-        throw new RulesError(`${source}: the token of ${entry} is also given by --token, which grants everything`);
+        throw new RulesError(`${source}: the token of ${name} is also given by --token, which grants everything`);
       }
       seen.add(token);
-      const digest = tokenDigest(token);
-      // a fingerprint, never the token, names an unnamed token in messages and logs
-      const identity = { name: name ?? `token ${digest.toString('hex').slice(0, 8)}`, token, read, write };
-      return { digest, identity: Object.freeze(identity) };
+      const identity = { name, token, read, write, info: info || read.includes('') };
+      return { digest: tokenDigest(token), identity: Object.freeze(identity) };
     });
     this.open = this.#tokens.length === 0;
     this.#owners = parsed.owners;
@@ -110,14 +114,21 @@ export class Authorizer {
 
   /** Throws FORBIDDEN unless `identity` may `access` `path` (a path under one of its prefixes). */
   check(identity: Identity, access: Access, path: string): void {
-    const target = normalizePath(path);
-    const problem = pathProblem(target);
-    if (problem !== undefined) throw new AuthError('INVALID_ARGUMENT', problem, path);
+    const target = parsePath(path);
     const prefixes = access === 'read' ? identity.read : identity.write;
     if (prefixes.some((prefix) => isWithin(target, prefix))) return;
     const granted = prefixes.length === 0 ? `it has no ${access} access` : `it may ${access} ${quoteAll(prefixes)}`;
     const message = `token "${identity.name}" may not ${access} "${path}": ${granted}`;
     throw new AuthError('FORBIDDEN', message, path);
+  }
+
+  /** Throws FORBIDDEN unless `identity` may see what the station is and who it knows (`what`: the method). */
+  checkInfo(identity: Identity, what: string): void {
+    if (identity.info) return;
+    throw new AuthError(
+      'FORBIDDEN',
+      `token "${identity.name}" may not call ${what}: give it "info": true in the rules file, or read access to the root`,
+    );
   }
 
   /**

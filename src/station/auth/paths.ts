@@ -1,5 +1,7 @@
 // Paths as DESIGN "The node" reads them: names joined by "/", the root is "", a leading "/"
 // is ignored. Rules and requests go through the same reading, so the two cannot disagree.
+import { nameProblem } from '../../codec/plan.js';
+import { AuthError } from './errors.js';
 
 /** The path without its optional leading "/". */
 export function normalizePath(path: string): string {
@@ -7,17 +9,43 @@ export function normalizePath(path: string): string {
 }
 
 /**
- * Why a normalized path is no path at all, or undefined when it is one. The tree refuses
- * such paths too; refusing them here as well means a lenient reading elsewhere ("a/../b",
- * "a//b", "a/") can never slip past a prefix check.
+ * Why a normalized path is no path at all, or undefined when it is one: an empty name, "." or
+ * "..", or a name the tree refuses (DESIGN "The node": control characters, unpaired
+ * surrogates, over 255 bytes). The tree refuses such paths too; refusing them here as well
+ * means a lenient reading elsewhere ("a/../b", "a//b", "a/") can never slip past a prefix
+ * check, and a path no write could make is refused by reads (and subscriptions) alike.
  */
 export function pathProblem(path: string): string | undefined {
   if (path === '') return undefined;
-  for (const name of path.split('/')) {
+  let start = 0;
+  // a name of printable ASCII (nearly every one) holds no control character or surrogate:
+  // of the rule for names, only its length is left to check
+  let plain = true;
+  for (let i = 0; i <= path.length; i++) {
+    const c = i === path.length ? SLASH : path.charCodeAt(i);
+    if (c !== SLASH) {
+      if (c < 0x20 || c > 0x7e) plain = false;
+      continue;
+    }
+    const name = path.slice(start, i);
     if (name === '') return `path "${path}" has an empty name`;
     if (name === '.' || name === '..') return `path "${path}" has the name "${name}", which is refused`;
+    const problem = plain && name.length <= 255 ? undefined : nameProblem(name);
+    if (problem !== undefined) return `path ${JSON.stringify(path)}: ${problem}`;
+    start = i + 1;
+    plain = true;
   }
   return undefined;
+}
+
+const SLASH = 0x2f;
+
+/** A path as a request gives it, normalized; throws INVALID_ARGUMENT, naming it, when it is no path. */
+export function parsePath(raw: string): string {
+  const path = normalizePath(raw);
+  const problem = pathProblem(path);
+  if (problem !== undefined) throw new AuthError('INVALID_ARGUMENT', problem, raw);
+  return path;
 }
 
 /** Whether `path` is `prefix` or lies under it; whole names only: "users/al" does not cover "users/alice". */

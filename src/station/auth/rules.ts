@@ -15,14 +15,18 @@ export interface TokenRule {
   name?: string;
   read?: string[];
   write?: string[];
+  /** May call station.info and cluster.info (read access at the root may anyway). */
+  info?: boolean;
 }
 
 /** One token's grants, prefixes normalized ("" is everything); `read` includes `write`. */
 export interface TokenGrant {
   token: string;
-  name: string | undefined;
+  /** The rule's name, else "tokens entry #<n>". */
+  name: string;
   read: string[];
   write: string[];
+  info: boolean;
 }
 
 /** A subtree owned by a key, which must sign every write that reaches it. */
@@ -62,8 +66,8 @@ function parseTokens(tokens: unknown, fail: Fail): TokenGrant[] {
   return Object.entries(tokens).map(([token, rule], index) => {
     // never the token itself: error messages end up in logs
     const entry = `tokens entry #${index + 1}`;
-    if (!isPlainObject(rule)) fail(`${entry} must be an object with "name", "read" and "write"`);
-    const { name } = rule;
+    if (!isPlainObject(rule)) fail(`${entry} must be an object with "name", "read", "write" and "info"`);
+    const { name, info = false } = rule;
     if (name !== undefined && (typeof name !== 'string' || name === '')) {
       fail(`${entry}: "name" must be a non-empty string`);
     }
@@ -71,13 +75,14 @@ function parseTokens(tokens: unknown, fail: Fail): TokenGrant[] {
     const problem = tokenProblem(token);
     if (problem !== undefined) fail(`${label}: ${problem}`);
     for (const key of Object.keys(rule)) {
-      if (key !== 'name' && key !== 'read' && key !== 'write') {
-        fail(`${label}: unknown key "${key}" (expected "name", "read" and "write")`);
+      if (key !== 'name' && key !== 'read' && key !== 'write' && key !== 'info') {
+        fail(`${label}: unknown key "${key}" (expected "name", "read", "write" and "info")`);
       }
     }
+    if (typeof info !== 'boolean') fail(`${label}: "info" must be true or false`);
     const write = parsePrefixes(rule.write, `${label}: "write"`, fail);
     const read = [...new Set([...parsePrefixes(rule.read, `${label}: "read"`, fail), ...write])];
-    return { token, name, read, write };
+    return { token, name: (name as string | undefined) ?? entry, read, write, info };
   });
 }
 

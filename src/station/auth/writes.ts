@@ -2,7 +2,7 @@
 // or remove by writing at one of their ancestors.
 import { isPlainObject } from './canonicalJson.js';
 import { AuthError } from './errors.js';
-import { childToward, isWithin, normalizePath, pathProblem } from './paths.js';
+import { childToward, isWithin, parsePath } from './paths.js';
 import type { Owner } from './rules.js';
 
 /** One write a call makes, at a normalized path. */
@@ -29,10 +29,7 @@ export function writeOps(method: string, params: Readonly<Record<string, unknown
     });
   }
   if (typeof params.path !== 'string') throw invalid(`${where}.path must be a string`);
-  const path = normalizePath(params.path);
-  const problem = pathProblem(path);
-  if (problem !== undefined) throw invalid(problem, params.path);
-  return [{ method, path, params }];
+  return [{ method, path: parsePath(params.path), params }];
 }
 
 /** An owned subtree a call reaches, and the first of its writes that does. */

@@ -25,7 +25,7 @@ export function clusterMethods(station: StationContext, cluster: Cluster): Metho
         required: ['station', 'connected', 'peers', 'owners', 'replication'],
       },
       handler: (_params, context) => {
-        station.auth.authenticate(context.token);
+        station.auth.checkInfo(station.identify(context), 'cluster.info');
         return cluster.info();
       },
     },
@@ -34,7 +34,11 @@ export function clusterMethods(station: StationContext, cluster: Cluster): Metho
       summary: 'Moves the subtree at a path to another station of the cluster, which owns it from then on; no write is lost or doubled.',
       params: {
         type: 'object',
-        properties: { path, to: { type: 'string', minLength: 1, maxLength: 64 } },
+        properties: {
+          path,
+          to: { type: 'string', minLength: 1, maxLength: 64 },
+          signature: { type: 'object', description: 'Required where a key owns the subtree: { nonce, sig } over method, params and nonce, as for writes.' },
+        },
         required: ['path', 'to'],
         additionalProperties: false,
       },
@@ -44,10 +48,12 @@ export function clusterMethods(station: StationContext, cluster: Cluster): Metho
         required: ['path', 'from', 'to', 'version'],
       },
       handler: (params: { path: string; to: string }, context) => {
+        // moving a subtree rewrites who may write it: it takes write access to all of it, and
+        // the owner's signature where a key owns it or a subtree under it; checked before routing
         const at = normalise(station, params.path);
-        return cluster.route('station.migrate', { ...params, path: at }, context, () => {
-          // moving a subtree rewrites who may write it: it takes write access to all of it
-          station.auth.check(station.auth.authenticate(context.token), 'write', at);
+        station.auth.check(station.identify(context), 'write', at);
+        return cluster.route('station.migrate', params, context, () => {
+          station.auth.verifyWrite({ method: 'station.migrate', params });
           return cluster.migrate(at, params.to);
         });
       },

@@ -1,10 +1,10 @@
 // The station's own methods: who it is (station.info), in-band auth for WebSocket
 // clients, subscriptions, and node.invoke of abstract-type operations.
 import { GroveError } from '../../errors.js';
-import { type MethodDefinition, type RpcContext } from '../../rpc/index.js';
+import { type MethodDefinition, RawJson, type RpcContext } from '../../rpc/index.js';
 import type { Identity } from '../auth.js';
 import { isWithin } from '../auth/paths.js';
-import type { Subscription } from '../changes.js';
+import { eventMembers, type Subscription } from '../changes.js';
 import type { StationContext } from '../context.js';
 import { leafToJson } from '../wire.js';
 import { clusterMethods } from './cluster.js';
@@ -35,7 +35,7 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
         required: ['id', 'version', 'uptime', 'treeVersion', 'nodes', 'connections', 'peers'],
       },
       handler: (_params, context) => {
-        station.auth.authenticate(context.token);
+        station.auth.checkInfo(station.identify(context), 'station.info');
         const { cluster } = station;
         return {
           id: station.id,
@@ -55,7 +55,7 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
       params: { type: 'object', properties: { token: { type: 'string', minLength: 1 } }, required: ['token'], additionalProperties: false },
       result: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
       handler: (params: { token: string }, context) => {
-        const identity = station.auth.authenticate(params.token);
+        const identity = station.identify({ token: params.token, address: context.address });
         context.token = params.token;
         return { name: identity.name };
       },
@@ -103,7 +103,11 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
       },
       result: {},
       handler: (params: { path: string; method: string; args?: unknown }, context) => {
-        const run = () => invoke(station, params, context);
+        // authenticated before routing, as every call is (tree.ts define)
+        const identity = station.identify(context);
+        const at = normalise(station, params.path);
+        station.auth.check(identity, 'write', at);
+        const run = () => invoke(station, identity, at, params);
         return station.cluster ? station.cluster.route('node.invoke', params, context, run) : run();
       },
     },
@@ -112,13 +116,9 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
 }
 
 /** node.invoke on this station: the node's abstract-type operation, as one write. */
-function invoke(station: StationContext, params: { path: string; method: string; args?: unknown }, context: RpcContext): unknown {
-  const identity = station.auth.authenticate(context.token);
-  const at = normalise(station, params.path);
-  station.auth.check(identity, 'write', at);
+function invoke(station: StationContext, identity: Identity, at: string, params: { path: string; method: string; args?: unknown }): unknown {
   station.auth.verifyWrite({ method: 'node.invoke', params });
-  const origin = identity.token === undefined ? context.connectionId : identity.name;
-  return station.hub.write(origin, () => {
+  return station.hub.write(identity.name, () => {
     const node = station.tree.node(at);
     try {
       const result = station.types.invoke(node, params.method, params.args ?? null) ?? null;
@@ -158,7 +158,7 @@ class Subscriptions {
 
   open(rawPath: string, since: number | undefined, context: RpcContext) {
     const station = this.#station;
-    const identity = station.auth.authenticate(context.token);
+    const identity = station.identify(context);
     const at = normalise(station, rawPath);
     station.auth.check(identity, 'read', at);
     const { notify, onClose, queuedBytes } = context;
@@ -174,8 +174,9 @@ class Subscriptions {
       );
     }
     const id = `s${++this.#next}`;
-    const send = (method: string, params: object) => {
-      if (queuedBytes === undefined || queuedBytes() <= MAX_QUEUED_BYTES) return notify(method, { subscription: id, ...params });
+    // params: the notification's members after the subscription's id, as JSON (an event's are made once, for every subscriber)
+    const send = (method: string, members: string) => {
+      if (queuedBytes === undefined || queuedBytes() <= MAX_QUEUED_BYTES) return notify(method, new RawJson(`{"subscription":"${id}",${members}}`));
       const unread = `over ${MAX_QUEUED_BYTES} bytes of notifications this connection has not read yet`;
       // still replaying: the subscribe fails, and the hub never starts it
       if (!mine.has(id)) throw new GroveError('LIMIT_EXCEEDED', `the replay stopped with ${unread}; read the subtree again instead`, at);
@@ -186,11 +187,11 @@ class Subscriptions {
       context.log.error({ err: error, subscription: id }, 'a subscription failed to send a change');
       notify('tree.subscriptionEnded', { subscription: id, reason: 'error', message: 'the station failed to send a change' });
     };
-    const subscription = station.hub.subscribe(at, (event) => send('tree.changed', event), {
+    const subscription = station.hub.subscribe(at, (event) => send('tree.changed', eventMembers(event)), {
       since,
       mayRead: readerOf(identity),
       // a quiet subscription learns how far it is up to date, so it can resume from the log
-      onProgress: (version) => send('tree.progress', { version }),
+      onProgress: (version) => send('tree.progress', `"version":${version}`),
       onEnd,
     });
     mine.set(id, subscription);

@@ -1,6 +1,7 @@
 // The tree.* methods of DESIGN's JSON-RPC table. Each is defined once: its params schema
 // validates at the boundary and documents it in rpc.discover. Writes run inside the change
 // hub, so each call (a transaction too) is one change event with the caller as origin.
+import { stringifyExact } from '../../codec/exactJson.js';
 import { planText } from '../../codec/import.js';
 import { PlanError } from '../../codec/plan.js';
 import { GroveError } from '../../errors.js';
@@ -18,6 +19,7 @@ import {
   typeMatches,
 } from '../../types.js';
 import { writeOps } from '../auth.js';
+import { parsePath } from '../auth/paths.js';
 import type { StationContext } from '../context.js';
 import { leafToJson } from '../wire.js';
 import { typedNodes } from '../typedNodes.js';
@@ -77,21 +79,21 @@ function define(station: StationContext, method: TreeMethod<any>): MethodDefinit
     params: { type: 'object', properties: params, required: [...method.required], additionalProperties: false },
     result: method.result,
     handler: (raw: Record<string, unknown>, context: RpcContext) => {
+      // who calls, and whether they may, comes first: a stranger learns nothing of the cluster
+      const identity = station.identify(context);
+      const call: Call = { station, origin: identity.name, context };
+      if (method.access === 'read') {
+        const at = normalise(station, String(raw.path ?? ''));
+        station.auth.check(identity, 'read', at);
+        if (raw.minVersion === undefined) return method.run(raw, call);
+        return reached(station, at, raw.minVersion as number).then(() => method.run(raw, call));
+      }
+      for (const op of writeOps(method.name, raw)) station.auth.check(identity, 'write', op.path);
       const run = () => {
-        const identity = station.auth.authenticate(context.token);
-        if (method.access === 'read') {
-          station.auth.check(identity, 'read', normalise(station, String(raw.path ?? '')));
-        } else {
-          for (const op of writeOps(method.name, raw)) station.auth.check(identity, 'write', op.path);
-          station.auth.verifyWrite({ method: method.name, params: raw });
-        }
-        const call: Call = { station, origin: identity.token === undefined ? context.connectionId : identity.name, context };
-        if (method.access === 'read') return method.run(raw, call);
+        station.auth.verifyWrite({ method: method.name, params: raw });
         return station.hub.write(call.origin, () => method.run(raw, call));
       };
-      if (method.access === 'write') return station.cluster ? station.cluster.route(method.name, raw, context, run) : run();
-      if (raw.minVersion === undefined) return run();
-      return reached(station, normalise(station, String(raw.path ?? '')), raw.minVersion as number).then(run);
+      return station.cluster ? station.cluster.route(method.name, raw, context, run) : run();
     },
   };
 }
@@ -106,9 +108,13 @@ async function reached(station: StationContext, path: string, version: number): 
   station.hub.assertReached(version, path);
 }
 
-/** A path without its leading '/', checked against the path depth limit. */
+/**
+ * A path as every method reads it, written or read alike (parsePath: without its leading
+ * '/', refused when a name in it is empty, "." or ".." or one no node may have), and checked
+ * against the path depth limit.
+ */
 export function normalise(station: StationContext, raw: string): string {
-  const path = raw.startsWith('/') ? raw.slice(1) : raw;
+  const path = parsePath(raw);
   const depth = path === '' ? 0 : path.split('/').length;
   if (depth > station.limits.maxPathDepth) {
     throw new GroveError(
@@ -196,7 +202,7 @@ function nodeAt<T>(station: StationContext, path: string, use: (node: Node) => T
 function setAt(station: StationContext, path: string, value: unknown, type: string | undefined, format = 'plain'): number {
   checkValue(station, path, value, format);
   if (path === '') return replaceRoot(station, value, type, format);
-  if (format === 'typed') return importing(path, () => station.tree.importJSON(path, JSON.stringify(value), { format: 'typed' })).version;
+  if (format === 'typed') return importing(path, () => station.tree.importJSON(path, stringifyExact(value), { format: 'typed' })).version;
   const resolved = typeOf(station, type);
   return station.tree.set(path, decodeValue(value, leafType(resolved), path), resolved);
 }
@@ -206,7 +212,7 @@ function replaceRoot(station: StationContext, value: unknown, type: string | und
   if (type !== undefined && type !== 'object') {
     throw new GroveError('TYPE_MISMATCH', `the root is an object, not a ${type}: set a path under it`, '');
   }
-  const text = JSON.stringify(value);
+  const text = stringifyExact(value);
   return importing('', () => station.tree.importJSON('', text, { format: format === 'typed' ? 'typed' : 'plain', replace: true })).version;
 }
 
@@ -413,12 +419,6 @@ function copyInto(parent: Node, source: Node, release = false): void {
   }
 }
 
-function exists(station: StationContext, path: string): boolean {
-  const node = station.tree.tryNode(path);
-  node?.release();
-  return node !== undefined;
-}
-
 const TREE_METHODS: TreeMethod<any>[] = [
   method({
     name: 'tree.get',
@@ -464,7 +464,7 @@ const TREE_METHODS: TreeMethod<any>[] = [
       const at = normalise(station, p.path);
       checkValue(station, at, p.value);
       // the whole value is checked first, so that a bad member fails before any is written
-      importing(at, () => planText(JSON.stringify(p.value), 'plain'));
+      importing(at, () => planText(stringifyExact(p.value), 'plain'));
       for (const [name, member] of Object.entries(p.value)) station.tree.set(at === '' ? name : `${at}/${name}`, member);
       return { version: station.tree.version };
     },
@@ -479,15 +479,16 @@ const TREE_METHODS: TreeMethod<any>[] = [
     run: (p: { path: string; value: unknown; name?: string; type?: string; format?: string }, { station }: Call) => {
       const at = normalise(station, p.path);
       checkValue(station, at, p.value, p.format, depthOf(at) + 1);
-      // built detached first, so that a bad name or value fails before a missing parent is created;
-      // typed: one typed node, or an array of them appended in order (the result names the last)
+      // built detached first, so that a bad name or value fails before anything changes; a
+      // missing parent is made with the first, in the same change. Typed: one typed node, or
+      // an array of them appended in order (the result names the last)
       const type = p.format === 'typed' ? undefined : typeOf(station, p.type);
       const children = p.format === 'typed'
         ? importing(at, () => typedNodes(station.tree, p.value, p.name, p.type))
         : [station.tree.createNode(p.name, type, decodeValue(p.value, leafType(type), at))];
       try {
-        if (!exists(station, at)) station.tree.set(at, {});
-        const version = nodeAt(station, at, (parent) => children.reduce((_, child) => parent.append(child), 0));
+        let version = 0;
+        for (const child of children) version = station.tree.append(at, child);
         const last = children[children.length - 1]!;
         return { name: last.name, id: last.id, version };
       } finally {
