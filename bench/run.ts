@@ -4,7 +4,8 @@
 //
 // The suites follow issue 8's list; item 5 gathers the suites of other issues (SIMD
 // kernels: arrays, RPC: rpc, the write-ahead log: store, the cluster over NATS JetStream:
-// cluster, which needs nats-server), each added to SUITES below. A suite is a Suite
+// cluster, which needs nats-server; import and export of big documents: documents), each
+// added to SUITES below. A suite is a Suite
 // (report.ts) whose rows compare with baselines measured in the same run.
 import { parseArgs } from 'node:util';
 
@@ -13,13 +14,25 @@ import { appendsSuite } from './suites/appends.js';
 import { arraysSuite } from './suites/arrays.js';
 import { clusterSuite } from './suites/cluster.js';
 import { concurrencySuite } from './suites/concurrency.js';
+import { documentsSuite } from './suites/documents.js';
 import { lookupsSuite } from './suites/lookups.js';
 import { memorySuite } from './suites/memory.js';
 import { rpcSuite } from './suites/rpc.js';
 import { sharingSuite } from './suites/sharing.js';
 import { storeSuite } from './suites/store.js';
 
-const SUITES: Suite[] = [concurrencySuite, sharingSuite, lookupsSuite, memorySuite, arraysSuite, rpcSuite, storeSuite, appendsSuite, clusterSuite];
+const SUITES: Suite[] = [
+  concurrencySuite,
+  sharingSuite,
+  lookupsSuite,
+  memorySuite,
+  arraysSuite,
+  rpcSuite,
+  storeSuite,
+  appendsSuite,
+  clusterSuite,
+  documentsSuite,
+];
 
 const { values } = parseArgs({
   options: {

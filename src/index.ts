@@ -11,7 +11,18 @@ export {
   type SharedTree,
   Tree,
 } from './tree.js';
-export { type ImportFormat, JsonTextError, PlanError } from './codec/index.js';
+export {
+  type DocumentOptions,
+  type DocumentReader,
+  type ImportFormat,
+  JsonTextError,
+  type NodeSink,
+  NODIX_RECORD_TYPES,
+  type NodixFlaw,
+  NodixWriter,
+  PlanError,
+  readDocument,
+} from './codec/index.js';
 export {
   type AbstractType,
   type MemberSchema,

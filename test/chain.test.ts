@@ -97,7 +97,7 @@ describe('Base58Check', () => {
     '7USRzBXAnmck8fX9HmW7RAb4qt92VFX6soCnts9s74wxm4gguVhtG5of8fZGbNPJA83irHVY6bCos',
     '1DGezo7BfVebZxAbNT3XGujdeHyNNBF3vnficYoTSp4PfK2QaML9bHzAMxke3wdKdHYWmsMTJVu',
     '2D12DqDZKwCxxkzs1ZATJWvgJGhQ4cFi3WrizQ5zLAyhN5HxuAJ1yMYaJp8GuYsTLLxTAz6otCfb', '8AFJzuTujXjw1Z6M3fWhQ1ujDW7zsV4ePeVjVo7D1egERqSW9nZ',
-    '163Q17qLbTCue8YY3AvjpUhotuaodLm2uqMhpYirsKjVqnxJRWTEoywMVY3NbBAHuhAJ2cF9GAZ', '2MnmgiRH4eGLyLc9eAqStzk7dFgBjFtUCtu',
+    '163Q17qLbTCue8YY3AvjpUhotuaodLm2uqMhpYirsKjVqnxJRWTEoywMVY3NbBAHuhAJ2cF9GAZ',
     '461QQ2sYWxU7H2PV4oBwJGNch8XVTYYbZxU', '2UCtv53VttmQYkVU4VMtXB31REvQg4ABzs41AEKZ8UcB7DAfVzdkV9JDErwGwyj5AUHLkmgZeobs',
     'cSNjAsnhgtiFMi6MtfvgscMB2Cbhn2v1FUYfviJ1CdjfidvmeW6mn', 'gmsow2Y6EWAFDFE1CE4Hd3Tpu2BvfmBfG1SXsuRARbnt1WjkZnFh1qGTiptWWbjsq2Q6qvpgJVj',
     'nksUKSkzS76v8EsSgozXGMoQFiCoCHzCVajFKAXqzK5on9ZJYVHMD5CKwgmX3S3c7M1U3xabUny',
@@ -107,6 +107,24 @@ describe('Base58Check', () => {
     expect(() => decodeAddress(text)).toThrow(GroveError);
     // The core reads "" as an unset address (what a new address node holds).
     if (text !== '') expect(() => convert(text, 'address')).toThrow(/cannot convert str .* to address/);
+  });
+
+  it('takes any version byte, naming Bitcoin\'s, as the address type does', () => {
+    // Nodix's own addresses (nodix.node: pubKeyVersion 0x19), and one of Bitcoin Core's
+    // invalid samples that is invalid only for Bitcoin (version 0xC3)
+    for (const [address, version] of [
+      ['B8mPBEg2XbYSUwEh5a7yrfehvMNijpAm1P', 0x19],
+      ['BH6o52jv2SjzCfmQmKRACFEAxooo2UF47A', 0x19],
+      ['2MnmgiRH4eGLyLc9eAqStzk7dFgBjFtUCtu', 0xc3],
+    ] as const) {
+      expect(decodeAddress(address)).toEqual({ version, hash: expect.any(Uint8Array) });
+      expect(convert(address, 'address')).toBe(address);
+    }
+    expect(decodeAddress('3CMNFxN1oHBc4R1EpboAL5yzHGgE611Xou')).toMatchObject({ version: 0x05, name: 'p2sh' });
+    expect(decodeAddress('mo9ncXisMeAoXwqcV5EWuyncbmCcQN4rVs').name).toBe('testnetP2pkh');
+    const key = Uint8Array.from(Buffer.from('0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798', 'hex'));
+    expect(decodeAddress(addressFromPublicKey(key, 0x19))).toMatchObject({ version: 0x19 });
+    expect(() => addressFromPublicKey(key, 256)).toThrow(/an address version is a byte/);
   });
 
   it('refuses a wrong checksum and a version outside those asked for', () => {

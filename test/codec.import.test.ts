@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { importInto, type BuildTarget } from '../src/codec/import.js';
-import { PlanError } from '../src/codec/plan.js';
-import type { LeafValue, TypeName } from '../src/types.js';
+import { PlanError, type PlanType } from '../src/codec/plan.js';
+import { isStructured, isTypeName, type LeafValue } from '../src/types.js';
 
 /** A stand-in for the tree's Node that records what was built and which handles are open. */
 class FakeNode implements BuildTarget {
@@ -11,11 +11,11 @@ class FakeNode implements BuildTarget {
   constructor(
     readonly handles: { open: number; failAfter?: number },
     readonly name: string | undefined,
-    readonly type: TypeName,
+    readonly type: PlanType,
     readonly value?: LeafValue,
   ) {}
 
-  add(name: string | undefined, type: TypeName, value?: LeafValue): FakeNode {
+  add(name: string | undefined, type: PlanType, value?: LeafValue): FakeNode {
     if (this.released) throw new Error('add on a released handle');
     if (this.handles.failAfter !== undefined && this.handles.failAfter-- === 0) throw new Error('tree refused the node');
     const child = new FakeNode(this.handles, name, type, value);
@@ -35,10 +35,10 @@ function target(failAfter?: number): FakeNode {
   return new FakeNode({ open: 0, failAfter }, '', 'object');
 }
 
-type Shape = { name: string | undefined; type: TypeName; value?: LeafValue; children?: Shape[] };
+type Shape = { name: string | undefined; type: PlanType; value?: LeafValue; children?: Shape[] };
 
 function shape(node: FakeNode): Shape {
-  if (node.type === 'object' || node.type === 'list') {
+  if (!isTypeName(node.type) || isStructured(node.type)) {
     return { name: node.name, type: node.type, children: node.children.map(shape) };
   }
   return { name: node.name, type: node.type, value: node.value };
@@ -92,15 +92,22 @@ describe('importInto', () => {
     ]);
   });
 
-  it('imports a Nodix script and reports its declared name and type', () => {
+  it('imports a Nodix script as one child per definition, each with its declared type', () => {
     const root = target();
-    const result = importInto(root, 'let NODE_BITCORE_NODE SelfNode = `{ (NODE_GFX_INT)"version":60018, "p2p":{} }`', {
+    const result = importInto(root, 'let NODE_BITCORE_NODE SelfNode = `{ (NODE_GFX_INT)"version":60018, "p2p":{} }`\nlet NODE_GFX_INT one = 1', {
       format: 'nodix',
     });
-    expect(result).toEqual({ nodes: 2, name: 'SelfNode', type: 'object' });
+    expect(result).toEqual({ nodes: 4, name: undefined, type: 'object' });
     expect(shape(root).children).toEqual([
-      { name: 'version', type: 'u32', value: 60018 },
-      { name: 'p2p', type: 'object', children: [] },
+      {
+        name: 'SelfNode',
+        type: '0xFB000001',
+        children: [
+          { name: 'version', type: 'u32', value: 60018 },
+          { name: 'p2p', type: 'object', children: [] },
+        ],
+      },
+      { name: 'one', type: 'u32', value: 1 },
     ]);
   });
 

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { planText } from '../src/codec/import.js';
 import { JsonTextError } from '../src/codec/jsonText.js';
-import { NODIX_TYPES } from '../src/codec/nodixTypes.js';
+import { applicationTypeId, NODIX_RECORDS, nodixNames } from '../src/codec/nodixTypes.js';
 import { PlanError, type PlanNode } from '../src/codec/plan.js';
-import { isTypeName } from '../src/types.js';
+import { isApplicationTypeId, isTypeName } from '../src/types.js';
+
+/** The id typed JSON gives a Nodix record type. */
+function record(name: string): string {
+  return applicationTypeId(NODIX_RECORDS.find((r) => r.name === name)!.id);
+}
 
 function planError(text: string, format: 'plain' | 'nodix'): PlanError {
   try {
@@ -142,45 +148,82 @@ describe('Nodix definitions', () => {
   });
 
   it('plans the SelfNode definition from nodix.md, its NODE_NET_IP as an ipv4', () => {
-    const addr = planText(SELF_NODE, 'nodix').root.children![3].children![1];
+    const addr = planText(SELF_NODE, 'nodix').root.children![0].children![3].children![1];
     expect(addr).toEqual({ name: 'addr', type: 'ipv4', value: '127.0.0.1' });
   });
 
-  it('plans the SelfNode definition, with the declared type and name on the top level', () => {
+  it('plans a script as an object of its definitions, each with its declared type and name', () => {
     const plan = planText(SELF_NODE.replace('(NODE_NET_IP)', ''), 'nodix');
     expect(plan).toEqual({
-      size: 8,
+      size: 9,
       root: {
-        name: 'SelfNode',
+        name: undefined,
         type: 'object',
         children: [
-          { name: 'user_agent', type: 'str', value: 'nodix' },
-          { name: 'version', type: 'u32', value: 60018 },
-          { name: 'uPnP', type: 'bool', value: true },
           {
-            name: 'p2p_addr',
-            type: 'object',
+            name: 'SelfNode',
+            type: record('NODE_BITCORE_NODE'),
             children: [
-              { name: 'services', type: 'i64', value: 0 },
-              { name: 'addr', type: 'str', value: '127.0.0.1' },
-              { name: 'port', type: 'u16', value: 8000 },
+              { name: 'user_agent', type: 'str', value: 'nodix' },
+              { name: 'version', type: 'u32', value: 60018 },
+              { name: 'uPnP', type: 'bool', value: true },
+              {
+                name: 'p2p_addr',
+                type: record('NODE_BITCORE_ADDR'),
+                children: [
+                  { name: 'services', type: 'u64', value: 0 },
+                  { name: 'addr', type: 'str', value: '127.0.0.1' },
+                  { name: 'port', type: 'u16', value: 8000 },
+                ],
+              },
+              { name: 'mempool', type: record('NODE_BITCORE_TX_LIST'), children: [] },
             ],
           },
-          { name: 'mempool', type: 'list', children: [] },
         ],
       },
     });
   });
 
-  it('uses Nodix defaults without an annotation: 64-bit integers, f32 reals, hex literals', () => {
-    const children = planText('{"magic": 0xD9BEFECA, "neg": -1, "r": 0.1, "u": 18446744073709551615, "n": [null]}', 'nodix')
+  it('reads every definition of a script, bare numbers and strings too, and passes over page code', () => {
+    const script = [
+      'let NODE_MODULE_DEF\tvec = `{"order":0, "file" : "modz/vec3.tpo"}`',
+      'let NODE_GFX_INT ping_nonce = 1',
+      'let NODE_BITCORE_VSTR http_service_name =  "http_service" ',
+      'handler on_ping(node,payload) = ` node_adx.queue_pong_message(node,payload.nonce) success `',
+      'event {"cmd=newblock"} newblock_event(node, payload) = `\n push data< payload.block;\n`',
+      'let NODE_BITCORE_HASH root_app_hash = 0',
+      'let NODE_BITCORE_WALLET_ADDR root_app_addr = 0',
+      'let NODE_BITCORE_VSTR http_service = `{}`',
+      'let NODE_BITCORE_HASH_LIST  hash_list = `[]`',
+    ].join('\r\n');
+    expect(planText(script, 'nodix').root.children).toEqual([
+      {
+        name: 'vec',
+        type: record('NODE_MODULE_DEF'),
+        children: [
+          { name: 'order', type: 'u64', value: 0 },
+          { name: 'file', type: 'str', value: 'modz/vec3.tpo' },
+        ],
+      },
+      { name: 'ping_nonce', type: 'u32', value: 1 },
+      { name: 'http_service_name', type: 'vstr', value: 'http_service' },
+      { name: 'root_app_hash', type: 'hash', value: '0'.repeat(64) },
+      { name: 'root_app_addr', type: 'address', value: '' },
+      { name: 'http_service', type: 'vstr', value: '' },
+      { name: 'hash_list', type: record('NODE_BITCORE_HASH_LIST'), children: [] },
+    ]);
+  });
+
+  it('uses Nodix defaults without an annotation: 64-bit unsigned unless negative, f32 reals, hex literals', () => {
+    const children = planText('{"magic": 0xD9BEFECA, "neg": -1, "r": 0.1, "u": 18446744073709551615, "n": [null], "z": -0}', 'nodix')
       .root.children!;
     expect(children).toEqual([
-      { name: 'magic', type: 'i64', value: 0xd9befeca },
+      { name: 'magic', type: 'u64', value: 0xd9befeca },
       { name: 'neg', type: 'i64', value: -1 },
       { name: 'r', type: 'f32', value: Math.fround(0.1) },
       { name: 'u', type: 'u64', value: 18446744073709551615n },
       { name: 'n', type: 'list', children: [{ name: undefined, type: 'null', value: null }] },
+      { name: 'z', type: 'u64', value: 0 },
     ]);
   });
 
@@ -211,9 +254,9 @@ describe('Nodix definitions', () => {
       ['data', 'bytes', new Uint8Array([0x00, 0xff, 0xa0])],
       ['obj', 'object', undefined],
       ['arr', 'list', undefined],
-      ['hdr', 'object', undefined],
-      ['hashes', 'list', undefined],
-      ['addr scan list', 'list', undefined],
+      ['hdr', record('NODE_BITCORE_BLK_HDR'), undefined],
+      ['hashes', record('NODE_BITCORE_HASH_LIST'), undefined],
+      ['addr scan list', record('NODE_BITCORE_WALLET_ADDR_LIST'), undefined],
     ]);
   });
 
@@ -225,14 +268,26 @@ describe('Nodix definitions', () => {
       tx_hash: `"${'ab'.repeat(32)}"`, pubkey: `"02${'11'.repeat(32)}"`, address: '"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"',
       vstr: '"v"', der_sig: '""',
     };
-    for (const [nodixName, type] of NODIX_TYPES) {
+    const names = nodixNames();
+    for (const [nodixName, type] of names) {
+      if (isApplicationTypeId(type)) {
+        const json = NODIX_RECORDS.find((r) => r.name === nodixName)!.json === 'object' ? '{"a": 1}' : '[1]';
+        expect(only(`{(${nodixName})"k": ${json}}`, 'nodix').type).toBe(type);
+        continue;
+      }
       expect(isTypeName(type)).toBe(true);
-      expect(only(`{(${nodixName})"k": ${samples[type] ?? '1'}}`, 'nodix').type).toBe(type);
+      const sample = nodixName === 'NODE_MD5_HASH' ? `"${'ab'.repeat(16)}"` : (samples[type] ?? '1');
+      expect(only(`{(${nodixName})"k": ${sample}}`, 'nodix').type).toBe(type);
     }
+    // every record type of libbase's type_hash.h has a name here (its *_crc defines)
+    const header = readFileSync(new URL('../../shared/data/nodix/type_hash.h', import.meta.url), 'utf8');
+    const known = new Set(names.map(([name]) => name));
+    const missing = [...header.matchAll(/#define (NODE_\w+)_crc/g)].map((m) => m[1]!).filter((name) => !known.has(name));
+    expect(missing).toEqual([]);
   });
 
   it.each([
-    ['{\n  (NODE_MODULE_DEF)"sign_mod": {}}', 'unknown Nodix type (NODE_MODULE_DEF) (at /sign_mod, line 2, column 3)'],
+    ['{\n  (NODE_MODULE_DEFS)"sign_mod": {}}', 'unknown Nodix type (NODE_MODULE_DEFS) (at /sign_mod, line 2, column 3)'],
     ['{(constructor)"a": 1}', 'unknown Nodix type (constructor) (at /a, line 1, column 2)'],
     [
       '{"pos": {(NODE_RT_VEC3)"at": [1, 2]}}',
@@ -264,7 +319,11 @@ describe('Nodix definitions', () => {
     ['{(NODE_GFX_DATA)"d": "abc"}', '(NODE_GFX_DATA)"d": bytes must be an even number of hex digits (at /d, line 1, column 22)'],
     ['{(NODE_GFX_DATA)"d": "zz"}', '(NODE_GFX_DATA)"d": bytes must be an even number of hex digits (at /d, line 1, column 22)'],
     ['{(NODE_GFX_OBJECT)"o": []}', '(NODE_GFX_OBJECT)"o" must be an object for object, not an array (at /o, line 1, column 24)'],
-    ['{(NODE_BITCORE_TX_LIST)"m": {}}', '(NODE_BITCORE_TX_LIST)"m" must be an array for list, not an object (at /m, line 1, column 29)'],
+    ['{(NODE_BITCORE_TX_LIST)"m": {}}', '(NODE_BITCORE_TX_LIST)"m" must be an array for NODE_BITCORE_TX_LIST, not an object (at /m, line 1, column 29)'],
+    ['{(NODE_MODULE_DEF)"m": [1]}', '(NODE_MODULE_DEF)"m" must be an object for NODE_MODULE_DEF, not an array (at /m, line 1, column 24)'],
+    ['{(NODE_GFX_STR)"s": {"a": 1}}', '(NODE_GFX_STR)"s" must be a string for str, not an object (at /s, line 1, column 21)'],
+    ['{(NODE_MD5_HASH)"m": "00"}', '(NODE_MD5_HASH)"m": an MD5 hash is 16 bytes, not 1 (at /m, line 1, column 22)'],
+    ['{(NODE_GFX_SHORT)"s": 0, (NODE_BITCORE_HASH)"h": 1}', '(NODE_BITCORE_HASH)"h" must be a string for hash, not 1 (at /h, line 1, column 50)'],
     ['{"a": [{"b": 1e39}]}', 'number 1e39 is too large for f32 (at /a/0/b, line 1, column 14)'],
     ['"text"', 'a Nodix definition is an object or an array (at the top level, line 1, column 1)'],
   ])('rejects %j', (text, message) => {
@@ -272,34 +331,37 @@ describe('Nodix definitions', () => {
   });
 
   it('accepts the script form with any whitespace and applies the declared type', () => {
-    expect(planText('\n let\tNODE_JSON_ARRAY  items=`[1, 2]`\n', 'nodix').root).toEqual({
-      name: 'items',
-      type: 'list',
-      children: [
-        { name: undefined, type: 'i64', value: 1 },
-        { name: undefined, type: 'i64', value: 2 },
-      ],
-    });
-    expect(planText('let NODE_GFX_OBJECT configuration = `\n{\n\t"magic":0xD9BEFECA\n}`', 'nodix').root).toEqual({
-      name: 'configuration',
-      type: 'object',
-      children: [{ name: 'magic', type: 'i64', value: 0xd9befeca }],
-    });
+    expect(planText('\n let\tNODE_JSON_ARRAY  items=`[1, 2]`\n', 'nodix').root.children).toEqual([
+      {
+        name: 'items',
+        type: 'list',
+        children: [
+          { name: undefined, type: 'u64', value: 1 },
+          { name: undefined, type: 'u64', value: 2 },
+        ],
+      },
+    ]);
+    expect(planText('let NODE_GFX_OBJECT configuration = `\n{\n\t"magic":0xD9BEFECA\n}`', 'nodix').root.children).toEqual([
+      { name: 'configuration', type: 'object', children: [{ name: 'magic', type: 'u64', value: 0xd9befeca }] },
+    ]);
   });
 
   it('checks the declared type against the definition', () => {
     expect(planError('let NODE_BITCORE_TX_LIST mempool = `{}`', 'nodix').message).toBe(
-      '(NODE_BITCORE_TX_LIST)"mempool" must be an array for list, not an object (at the top level, line 1, column 37)',
+      '(NODE_BITCORE_TX_LIST)"mempool" must be an array for NODE_BITCORE_TX_LIST, not an object (at /mempool, line 1, column 37)',
     );
     expect(planError('let NODE_GFX_INT n = `{}`', 'nodix').message).toMatch(/^\(NODE_GFX_INT\)"n" must be an integer/);
     expect(planError('let NODE_NET_IP ip = `[]`', 'nodix').message).toBe(
-      '(NODE_NET_IP)"ip" must be a string for ipv4, not an array (at the top level, line 1, column 23)',
+      '(NODE_NET_IP)"ip" must be a string for ipv4, not an array (at /ip, line 1, column 23)',
+    );
+    expect(planError('let NODE_BITCORE_VSTR v = `{"a": 1}`', 'nodix').message).toBe(
+      '(NODE_BITCORE_VSTR)"v" must be a string for vstr, not an object (at /v, line 1, column 28)',
     );
   });
 
   it('reports positions in the script, not in the extracted JSON', () => {
     expect(planError('let NODE_GFX_OBJECT c = `{\n  (NODE_GFX_SHORT)"port": -1}`', 'nodix').message).toBe(
-      '(NODE_GFX_SHORT)"port": -1 is out of range for u16 (0 to 65535) (at /port, line 2, column 27)',
+      '(NODE_GFX_SHORT)"port": -1 is out of range for u16 (0 to 65535) (at /c/port, line 2, column 27)',
     );
     expect(() => planText('let NODE_GFX_OBJECT c = `{"a" 1}`', 'nodix')).toThrow(
       "expected ':' after key but found '1' at line 1, column 31",
@@ -311,10 +373,9 @@ describe('Nodix definitions', () => {
     ['  let NODE_GFX_OBJECT c = {}', 'expected a definition of the form let TYPE name = `{ ... }` at line 1, column 3'],
     ['let NODE_GFX_OBJECT c = `{}', "expected '`' to close the definition at line 1, column 28"],
     ['let NODE_GFX_OBJECT c = `{} x`', "expected '`' to close the definition at line 1, column 29"],
-    [
-      'let NODE_GFX_OBJECT a = `{}`\nlet NODE_GFX_OBJECT b = `{}`',
-      'expected the end of the input: import reads one definition at line 2, column 1',
-    ],
+    ['let NODE_GFX_OBJECT a = `{}`\nproc p() = code', 'expected a definition (let TYPE name = `...`) or a block of script code (KIND name = `...`) at line 2, column 1'],
+    ['let NODE_GFX_OBJECT a = `{}`\n{}', 'expected a definition (let TYPE name = `...`) or a block of script code (KIND name = `...`) at line 2, column 1'],
+    ['page index = `never closed', "this block of script code has no closing '`' at line 1, column 1"],
   ])('rejects the malformed script %j', (text, message) => {
     let error: unknown;
     try {

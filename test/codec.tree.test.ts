@@ -43,12 +43,15 @@ describe('import into the tree', () => {
     expect(types.map(({ name, type }) => [name, type])).toEqual([
       ['big', 'u64'],
       ['l', 'list'],
+      ['SelfNode', '0xFB000001'],
+    ]);
+    expect(tree.node('SelfNode').children().map(({ name, type }) => [name, type])).toEqual([
       ['version', 'u32'],
       ['d', 'bytes'],
       ['f', 'f32'],
     ]);
     expect(tree.value('big')).toBe(18446744073709551615n);
-    expect(tree.value('f')).toBe(Math.fround(1.1));
+    expect(tree.value('SelfNode/f')).toBe(Math.fround(1.1));
   });
 });
 

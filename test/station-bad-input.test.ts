@@ -213,7 +213,7 @@ describe.each(transports)('values and paths past the limits over %s, leaving the
   it('refuses params nested deeper than 64 with -32005', async () => {
     await leavesTreeAlone(async () => {
       const error = errorOf(await call('tree.set', { path: 'deep', value: nested(65) }), LimitExceeded);
-      expect(error.data).toEqual({ limit: 'maxDepth', max: 64 });
+      expect(error.data).toEqual({ limit: 'maxDepth', max: 64, path: 'deep' });
       errorOf(await call('tree.add', { path: 'deep', value: [nested(64)] }), LimitExceeded);
     });
   });

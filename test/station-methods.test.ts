@@ -247,6 +247,27 @@ describe.each(transports)('station methods over %s', (_, connect) => {
       await fails('tree.set', { path: 'set/guarded/under', value: 1 }, TypeMismatch);
       await fails('tree.get', { path: 'set/x' }, NotFound);
     });
+
+    it('answers a value its type cannot hold with -32002 and the path, however the type is given', async () => {
+      // not strict DER: R has excess padding (BIP66)
+      const padded = '300702020001020101';
+      const cases: Array<[string, Record<string, unknown>]> = [
+        ['tree.set', { path: 'set/codes/n', value: 300, type: 'u8' }],
+        ['tree.set', { path: 'set/codes/n', value: { name: 'n', type: 'u8', value: 300 }, format: 'typed' }],
+        ['tree.add', { path: 'set/codes/n', value: { name: 'x', type: 'u8', value: 300 }, format: 'typed' }],
+        ['tree.set', { path: '/set/codes/s', value: padded, type: 'der_sig' }],
+        ['tree.set', { path: 'set/codes/s', value: { name: 's', type: 'der_sig', value: padded }, format: 'typed' }],
+        ['tree.add', { path: 'set/codes/s', value: [{ name: 'x', type: 'der_sig', value: padded }], format: 'typed' }],
+        ['tree.cas', { path: 'set/counted', expect: 3, value: 'three' }],
+      ];
+      await ok('tree.set', { path: 'set/counted', value: 3 });
+      for (const [method, params] of cases) {
+        const error = await fails(method, params, TypeMismatch);
+        expect(error.data, `${method} ${JSON.stringify(params)}: ${error.message}`).toMatchObject({
+          path: String(params.path).replace(/^\//, ''),
+        });
+      }
+    });
   });
 
   describe('tree.patch', () => {
@@ -297,6 +318,36 @@ describe.each(transports)('station methods over %s', (_, connect) => {
       await ok('tree.add', { path: 'add3', value: 2, name: 'twin' });
       expect((await ok('tree.list', { path: 'add3' })).total).toBe(2);
       expect(await ok('tree.get', { path: 'add3/twin' })).toBe(1);
+    });
+
+    it('adds typed JSON: one node, or several in order, naming the last', async () => {
+      await ok('tree.set', { path: 'add4', value: [] });
+      const one = await ok('tree.add', { path: 'add4', format: 'typed', value: { name: '', type: 'u8', value: 7 } });
+      expect(one.name).toBe(`#${one.id}`);
+      const many = await ok('tree.add', {
+        path: 'add4',
+        format: 'typed',
+        value: [
+          { name: '', type: 'list', children: [{ name: '', type: 'u64', value: '18446744073709551615' }] },
+          { name: 'named', type: 'vec3', value: [1, 2, 3] },
+        ],
+      });
+      expect(many).toEqual({ name: 'named', id: expect.any(Number), version: expect.any(Number) });
+      expect(await ok('tree.get', { path: 'add4' })).toEqual([7, ['18446744073709551615'], [1, 2, 3]]);
+      const types = (await ok('tree.list', { path: 'add4' })).children.map((child: { type: string }) => child.type);
+      expect(types).toEqual(['u8', 'list', 'vec3']);
+    });
+
+    it('refuses typed JSON it cannot build, adding none of it', async () => {
+      await ok('tree.set', { path: 'add5', value: [1] });
+      const good = { name: '', type: 'u8', value: 1 };
+      const bad = (value: unknown, code: number) => fails('tree.add', { path: 'add5', format: 'typed', value }, code);
+      expect((await bad([good, { name: '', type: 'u8', value: 300 }], TypeMismatch)).message).toMatch(/300 is out of range for u8/);
+      expect((await bad([good, { name: '', type: 'nope', value: 1 }], InvalidParams)).message).toMatch(/unknown type "nope"/);
+      expect((await bad([], InvalidParams)).message).toMatch(/an empty array adds nothing/);
+      const named = await fails('tree.add', { path: 'add5', format: 'typed', value: good, name: 'x' }, InvalidParams);
+      expect(named.message).toMatch(/the value carries its own name and type/);
+      expect(await ok('tree.get', { path: 'add5' })).toEqual([1]);
     });
 
     it('refuses to add under a leaf', async () => {

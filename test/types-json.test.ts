@@ -167,24 +167,24 @@ describe('Nodix import', () => {
       (NODE_BITCORE_WALLET_ADDR)"addr": "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", (NODE_BITCORE_VINT)"vint": 0xFD,
       (NODE_BITCORE_VSTR)"vstr": "/nodix/", (NODE_BITCORE_ECDSA_SIG)"sig": "${SIGNATURE}"
     }\``;
-    tree.importJSON('all', definition, { format: 'nodix' });
-    const types = Object.fromEntries(tree.node('all').children().map((n) => [n.name, n.type]));
+    tree.importJSON('script', definition, { format: 'nodix' });
+    const types = Object.fromEntries(tree.node('script/all').children().map((n) => [n.name, n.type]));
     expect(types).toEqual({
       int: 'u32', sint: 'i32', bint: 'u64', int64: 'u64', sbint: 'i64', sint64: 'i64', short: 'u16', bool: 'bool',
       str: 'str', float: 'f32', double: 'f64', null: 'null', data: 'bytes', color: 'vec4uc', rect: 'rect', ip: 'ipv4',
       v2: 'vec2', v3: 'vec3', m: 'mat3x3', floats: 'f32array', ints: 'i32array', hash: 'hash', block: 'block_hash',
       tx: 'tx_hash', key: 'pubkey', addr: 'address', vint: 'vint', vstr: 'vstr', sig: 'der_sig',
     });
-    expect(tree.value('all/v3')).toEqual([Math.fround(0.1), Math.fround(0.2), Math.fround(0.3)]);  // f32, as C's (float)strtod
-    expect(tree.value('all/ints')).toEqual(new Int32Array([-1, 16]));
-    expect(tree.node('all/block').as('bytes')).toEqual(new Uint8Array(Buffer.from(GENESIS_HASH, 'hex').reverse()));
-    expect(tree.value('all/vint')).toBe(0xfd);
+    expect(tree.value('script/all/v3')).toEqual([Math.fround(0.1), Math.fround(0.2), Math.fround(0.3)]);  // f32, as C's (float)strtod
+    expect(tree.value('script/all/ints')).toEqual(new Int32Array([-1, 16]));
+    expect(tree.node('script/all/block').as('bytes')).toEqual(new Uint8Array(Buffer.from(GENESIS_HASH, 'hex').reverse()));
+    expect(tree.value('script/all/vint')).toBe(0xfd);
   });
 
   it('names an unknown annotation and where it is', () => {
-    const text = '{"a": 1,\n  (NODE_BITCORE_SCRIPT)"script": "00"}';
+    const text = '{"a": 1,\n  (NODE_BITCORE_SCRIPTS)"script": "00"}';
     expect(() => tree.importJSON('x', text, { format: 'nodix' })).toThrow(
-      'unknown Nodix type (NODE_BITCORE_SCRIPT) (at /script, line 2, column 3)',
+      'unknown Nodix type (NODE_BITCORE_SCRIPTS) (at /script, line 2, column 3)',
     );
   });
 

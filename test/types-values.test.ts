@@ -124,7 +124,7 @@ const LOSSY: [TypeName, LeafValue, TypeName, string][] = [
   ['str', `05${'11'.repeat(64)}`, 'pubkey', 'a public key is 33 bytes starting 0x02 or 0x03, or 65 bytes starting 0x04'],
   ['str', '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb', 'address', 'the Base58Check checksum does not match'],
   ['str', '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfN0', 'address', 'a character outside the Base58 alphabet'],
-  ['bytes', hex('0162e907b15cbf27d5425399ebf6f0fb50ebb88f18'), 'address', 'the version byte is not one of an address'],
+  ['bytes', hex('0162e907b15cbf27d5425399ebf6f0fb50ebb88f'), 'address', 'an address is a version byte and a 20-byte hash'],
   ['bytes', hex('fdfc00'), 'vint', 'CompactSize non-canonical: a shorter encoding exists'],
   ['bytes', hex('fe00000100ff'), 'vint', 'bytes follow the CompactSize'],
   ['i64', -1, 'vint', 'out of range 0..18446744073709551615'],

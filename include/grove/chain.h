@@ -24,8 +24,9 @@ const char* parse_base58(std::string_view text, std::string& bytes);
 std::string to_base58check(std::string_view payload);
 const char* parse_base58check(std::string_view text, std::string& payload);
 
-// An address payload: a version byte (0x00 P2PKH, 0x05 P2SH, 0x6F and 0xC4 their testnet
-// forms) and a 20-byte hash160.
+// An address payload: a version byte and a 20-byte hash160. Any version byte is taken, as
+// every chain picks its own (Bitcoin 0x00 P2PKH, 0x05 P2SH, 0x6F and 0xC4 their testnet
+// forms; Nodix 0x19).
 const char* address_problem(std::string_view payload);
 
 // CompactSize: one byte below 0xFD, else 0xFD, 0xFE or 0xFF and a 2, 4 or 8-byte

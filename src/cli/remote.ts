@@ -25,6 +25,7 @@ export const tokenOption: OptionSpec = {
 
 export interface Remote {
   readonly url: string;
+  readonly token: string | undefined;
   readonly client: GroveClient;
   /** The positionals after the URL. */
   readonly positionals: readonly string[];
@@ -49,7 +50,7 @@ function connect(args: ParsedArgs): Remote {
   const url = explicit ? first : process.env.GROVE_URL || DEFAULT_URL;
   const token = stringOption(args, 'token');
   const client = createClient({ url, token, transport: 'http', timeoutMs: TIMEOUT_MS });
-  return { url, client, positionals: explicit ? rest : args.positionals };
+  return { url, token, client, positionals: explicit ? rest : args.positionals };
 }
 
 /** A path as the station takes it: no leading or trailing "/". */

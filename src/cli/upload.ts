@@ -1,14 +1,20 @@
-// Uploads a planned document over JSON-RPC in requests a station accepts (DESIGN "Limits":
-// a 1 MiB body, 100 calls a batch). A subtree that fits in one request travels whole, as
-// typed JSON (a leaf as its value and type); one that does not is sent as its empty
-// container followed by its children, recursively. Calls are packed into batches and the
-// batches sent one after another, so the station applies them in document order.
+// Uploads a document over JSON-RPC as it is read, in requests a station accepts (DESIGN
+// "Limits": a 1 MiB body, 100 calls a batch). Nodes arrive in document order (a NodeSink)
+// and wait as typed JSON text in a buffer; once the outermost node still waiting would no
+// longer fit in one request, it is sent empty and its children follow it: the ones read so
+// far, and the rest as they come, appended a request's worth at a time with tree.add. A
+// subtree that fits travels whole. So memory holds about two requests' worth, whatever
+// the document's size, and the station applies the calls in document order.
+//
+// The same uploader runs first with no station (a dry run) to check that every node can
+// be sent (no leaf too big for a request, no path that would lead elsewhere) before
+// anything is written.
 
-import type { GroveClient, RpcParams } from '../client/index.js';
-import type { PlanNode } from '../codec/plan.js';
-import { isTypeName } from '../types.js';
+import { typedJsonValue } from '../codec/jsonValues.js';
+import type { NodeSink, PlanType } from '../codec/plan.js';
+import { isTypeName, type LeafValue } from '../types.js';
+import type { RawCall } from './bulk.js';
 import { joinPath } from './remote.js';
-import { jsonBytes, toTypedJson, TypedJsonMeasure, typedValue } from './typedJson.js';
 
 export interface UploadLimits {
   /** Bytes of JSON per HTTP request; under the station's body limit, with room to spare. */
@@ -18,166 +24,364 @@ export interface UploadLimits {
 
 export const DEFAULT_LIMITS: UploadLimits = { maxRequestBytes: 900_000, maxBatchCalls: 100 };
 
+// {"jsonrpc":"2.0","id":12345,"method":"tree.add","params":{"path":,"value":,"format":"typed"}}
+// and the batch's comma, rounded up; the path is added per call
+const CALL_FRAME_BYTES = 128;
+// a name the station generates: "#" and an id
+const GENERATED_NAME_BYTES = 24;
+
+/** A path known now, or once an answer names a node on it (a list item's generated name). */
+class PathRef {
+  #value: string | undefined;
+
+  constructor(
+    value?: string,
+    private readonly parent?: PathRef,
+    private readonly name?: string,
+  ) {
+    this.#value = value;
+  }
+
+  get value(): string | undefined {
+    if (this.#value !== undefined || this.parent === undefined) return this.#value;
+    const parent = this.parent.value;
+    return parent === undefined ? undefined : joinPath(parent, this.name!);
+  }
+
+  /** The answer named the node. */
+  resolve(value: string): void {
+    this.#value = value;
+  }
+
+  /** Its UTF-8 length, or a bound on it while it is not known. */
+  get bytes(): number {
+    const value = this.value;
+    if (value !== undefined) return Buffer.byteLength(value);
+    return this.parent === undefined ? GENERATED_NAME_BYTES : this.parent.bytes + 1 + Buffer.byteLength(this.name!);
+  }
+
+  /** For messages: the path, or what it will be. */
+  toString(): string {
+    return this.value ?? `${this.parent?.toString() ?? '(a list item)'}/${this.name}`;
+  }
+}
+
+interface Call {
+  readonly method: 'tree.set' | 'tree.add';
+  readonly path: PathRef;
+  /** The value's JSON text: a typed node, or (tree.add) an array of them. */
+  readonly value: string;
+  readonly bytes: number;
+  /** Nodes the call creates below the target, for progress. */
+  readonly nodes: number;
+  /** tree.add of an unnamed node: its path, which the answer names. */
+  readonly creates?: PathRef;
+}
+
+/** A finished node's typed JSON, waiting to be sent. */
+interface Written {
+  readonly name: string;
+  readonly text: string;
+  readonly bytes: number;
+  readonly nodes: number;
+}
+
+/** A container of the document that is still open: its children are still being read. */
+interface Frame {
+  readonly name: string;
+  /** `{"name":...,"type":...,"children":[`, closed by `]}`. */
+  readonly head: string;
+  /** Its children so far while it waits (after it is sent, they go to a run). */
+  children: Written[];
+  /** Bytes of its typed JSON so far, as if closed now; nodes of its subtree so far. */
+  bytes: number;
+  nodes: number;
+  /** Once sent: where it is, and its children's names (a path finds the first of a name); the root replaces by name. */
+  sent?: { path: PathRef; names: Set<string> | undefined };
+}
+
+/** A sent container's children read since its last call, appended together in its next one. */
+interface Run {
+  readonly frame: Frame;
+  readonly texts: string[];
+  /** Bytes of the array of them. */
+  bytes: number;
+  nodes: number;
+}
+
+/** Sends a batch of calls; answers their results in order, or throws the first failure (`failedCall`: its index). */
+export type Sender = (calls: readonly RawCall[]) => Promise<unknown[]>;
+
+/**
+ * Sends nothing, answering each call as a station would: the uploader's dry run. Its
+ * generated names are as long as any (ids up to 2^53), so that no path of the real upload
+ * is longer, and no node it sends whole can need splitting there.
+ */
+export const dryRun: Sender = async (calls) => calls.map(() => ({ name: `#${Number.MAX_SAFE_INTEGER}`, id: 0, version: 0 }));
+
 export interface UploadResult {
   /** Nodes created below the target. */
   readonly nodes: number;
   readonly requests: number;
+  /** The document was one value (a typed JSON leaf), set at the target. */
+  readonly value: boolean;
 }
 
-// {"jsonrpc":"2.0","method":"tree.set","params":{"path":,"value":,"format":"typed"},"id":123456789}
-// and the batch's comma, rounded up; the path and name are added per call
-const CALL_FRAME_BYTES = 128;
-
-interface QueuedCall {
-  readonly method: 'tree.set' | 'tree.add';
-  readonly params: RpcParams;
-  readonly bytes: number;
-  /** Nodes this call creates, for progress. */
-  readonly nodes: number;
-}
-
-/** Where a node goes: set at a path, or appended to a parent (unnamed list items, repeated names). */
-type Destination = { readonly path: string } | { readonly parent: string; readonly name: string | undefined };
-
-export class Upload {
-  readonly #measure = new TypedJsonMeasure();
-  #queue: QueuedCall[] = [];
-  #queuedBytes = 0;
+export class Upload implements NodeSink {
+  readonly #target: string;
+  readonly #send: Sender;
+  readonly #limits: UploadLimits;
+  readonly #onProgress: (nodes: number) => void;
+  readonly #frames: Frame[] = [];
+  /** The index of the outermost frame not sent yet (its subtree is what waits), or -1. */
+  #bufferRoot = -1;
+  #run: Run | undefined;
+  readonly #queue: Call[] = [];
+  #inFlight: Promise<void> | undefined;
   #sent = 0;
   #requests = 0;
+  #value = false;
 
-  constructor(
-    private readonly client: GroveClient,
-    private readonly limits: UploadLimits,
-    /** Hears the count of nodes sent after every request. */
-    private readonly onProgress: (sent: number) => void,
-  ) {}
-
-  /** Replaces the node at `path` with `root` and everything below it; once per Upload. */
-  async run(root: PlanNode, path: string): Promise<UploadResult> {
-    // the target node is replaced, not imported: count only the nodes below it
-    this.#sent = -1;
-    await this.#send({ ...root, name: path.split('/').pop() }, { path });
-    await this.#flush();
-    return { nodes: this.#sent, requests: this.#requests };
+  /**
+   * Replaces the node at `target` with the document; at the root (always an object), the
+   * document's members replace those of the same name and the others stay.
+   */
+  constructor(target: string, send: Sender, limits: UploadLimits, onProgress: (nodes: number) => void = () => {}) {
+    this.#target = target;
+    this.#send = send;
+    this.#limits = limits;
+    this.#onProgress = onProgress;
   }
 
-  async #send(node: PlanNode, destination: Destination): Promise<void> {
-    const { bytes, nodes } = this.#measure.of(node);
-    if (this.#fits(bytes, destination)) {
-      await this.#enqueue(destination, node, bytes, nodes);
+  open(name: string | undefined, type: PlanType): void {
+    const top = this.#frames.length === 0;
+    if (top && this.#target === '' && type !== 'object') {
+      throw new Error(`the root is an object, and the document holds a ${type}: import it under a path instead`);
+    }
+    const own = top ? this.#targetName() : (name ?? '');
+    const head = `{"name":${JSON.stringify(own)},"type":${JSON.stringify(type)},"children":[`;
+    const frame: Frame = { name: own, head, children: [], bytes: Buffer.byteLength(head) + 2, nodes: 1 };
+    if (top && this.#target === '') {
+      // the root is there already: its members are set one by one
+      frame.sent = { path: new PathRef(''), names: undefined };
+    } else if (this.#bufferRoot === -1) {
+      this.#bufferRoot = this.#frames.length;
+    }
+    this.#frames.push(frame);
+    this.#spillWhileTooBig();
+  }
+
+  leaf(name: string | undefined, type: PlanType, value: LeafValue): void {
+    const top = this.#frames.length === 0;
+    const own = top ? this.#targetName() : (name ?? '');
+    const json = JSON.stringify(typedJsonValue(value, isTypeName(type) ? type : undefined));
+    const text = `{"name":${JSON.stringify(own)},"type":${JSON.stringify(type)},"value":${json}}`;
+    const written = { name: own, text, bytes: Buffer.byteLength(text), nodes: 1 };
+    if (!top) return this.#child(written);
+    if (this.#target === '') {
+      throw new Error(`the root is an object, and the document holds a ${type} value: import it under a path instead`);
+    }
+    const path = new PathRef(this.#target);
+    this.#checkFits(written.bytes, path, this.#target);
+    this.#value = true;
+    this.#queue.push({ method: 'tree.set', path, value: text, bytes: this.#callBytes(path, written.bytes), nodes: 0 });
+  }
+
+  close(): void {
+    const frame = this.#frames.pop()!;
+    if (frame.sent !== undefined) {
+      if (this.#run?.frame === frame) this.#endRun();
       return;
     }
-    const where = 'path' in destination ? destination.path : joinPath(destination.parent, node.name ?? '(unnamed)');
-    if (node.children === undefined) {
-      throw new Error(
-        `the value at ${where === '' ? 'the root' : where} is ${bytes} bytes of typed JSON, ` +
-          'more than one request may carry' +
-          ` (--max-request ${this.limits.maxRequestBytes}; a station takes at most 1 MiB unless configured otherwise)`,
-      );
+    if (this.#bufferRoot === this.#frames.length) this.#bufferRoot = -1;
+    const text = `${frame.head}${frame.children.map((child) => child.text).join(',')}]}`;
+    if (this.#frames.length > 0) return this.#child({ name: frame.name, text, bytes: frame.bytes, nodes: frame.nodes });
+    // the whole document fits in one call
+    const path = new PathRef(this.#target);
+    this.#queue.push({ method: 'tree.set', path, value: text, bytes: this.#callBytes(path, frame.bytes), nodes: frame.nodes - 1 });
+  }
+
+  /**
+   * Sends what waits, a batch at a time, with one batch in flight while reading goes on.
+   * The reader awaits it after each piece it reads, so that memory stays bounded.
+   */
+  async pump(): Promise<void> {
+    while (this.#batchReady()) await this.#sendNext();
+  }
+
+  /** Sends everything left, once the document has been read. */
+  async finish(): Promise<UploadResult> {
+    while (this.#queue.length > 0) await this.#sendNext();
+    await this.#inFlight;
+    return { nodes: this.#sent, requests: this.#requests, value: this.#value };
+  }
+
+  #targetName(): string {
+    return this.#target.slice(this.#target.lastIndexOf('/') + 1);
+  }
+
+  /** A finished child of the innermost open frame: into the frame's buffer, or on its way if the frame was sent. */
+  #child(child: Written): void {
+    const parent = this.#frames[this.#frames.length - 1]!;
+    if (parent.sent !== undefined) return this.#toSent(parent, child);
+    if (parent.children.length > 0) parent.bytes++;
+    parent.children.push(child);
+    parent.bytes += child.bytes;
+    parent.nodes += child.nodes;
+    this.#spillWhileTooBig();
+  }
+
+  /** A finished child of a sent frame: set on its own (a member of the root), or into the frame's run. */
+  #toSent(parent: Frame, child: Written): void {
+    const sent = parent.sent!;
+    if (sent.names === undefined) {
+      // a member of the root replaces the member of its name
+      const path = new PathRef(child.name);
+      this.#checkFits(child.bytes, path, child.name);
+      this.#queue.push({ method: 'tree.set', path, value: child.text, bytes: this.#callBytes(path, child.bytes), nodes: child.nodes });
+      return;
     }
-    if ('parent' in destination && destination.name !== undefined) {
-      throw new Error(
-        `${where} is too big for one request, so it must be sent in pieces, but an earlier sibling ` +
-          'has the same name and its path would lead there instead',
-      );
+    this.#checkFits(child.bytes + 2, sent.path, `${sent.path}/${child.name || '(unnamed)'}`);
+    sent.names.add(detached(child.name));
+    let run = this.#run;
+    if (run !== undefined && (run.frame !== parent || run.bytes + 1 + child.bytes > this.#room(sent.path))) {
+      this.#endRun();
+      run = undefined;
     }
-    await this.#enqueueContainer(destination, node, 1);
-    const path = 'path' in destination ? destination.path : await this.#addedPath(destination.parent);
-    await this.#sendChildren(node, path);
+    if (run === undefined) run = this.#run = { frame: parent, texts: [], bytes: 1, nodes: 0 };
+    run.texts.push(child.text);
+    run.bytes += child.bytes + 1;
+    run.nodes += child.nodes;
   }
 
-  async #sendChildren(node: PlanNode, path: string): Promise<void> {
-    const named = new Set<string>();
-    for (const child of node.children ?? []) {
-      // a path finds the first child of a name: later ones, and unnamed list items, are appended
-      const addressable = child.name !== undefined && !named.has(child.name);
-      if (child.name !== undefined) named.add(child.name);
-      await this.#send(child, addressable ? { path: joinPath(path, child.name!) } : { parent: path, name: child.name });
+  /** Sends the waiting frames that no longer fit in one call, outermost first. */
+  #spillWhileTooBig(): void {
+    while (this.#bufferRoot !== -1) {
+      let bytes = 0;
+      for (let i = this.#bufferRoot; i < this.#frames.length; i++) bytes += this.#frames[i]!.bytes + 1;
+      const parent = this.#frames[this.#bufferRoot - 1];
+      const room = this.#room(parent?.sent?.path ?? new PathRef(this.#target));
+      if (bytes + 2 <= room) return;
+      this.#spill(this.#frames[this.#bufferRoot]!, parent);
+      this.#bufferRoot = this.#bufferRoot + 1 < this.#frames.length ? this.#bufferRoot + 1 : -1;
     }
   }
 
-  /** Sends the queue, which ends with a tree.add, and returns the path of the node it added. */
-  async #addedPath(parent: string): Promise<string> {
-    const results = await this.#flush();
-    return joinPath(parent, (results[results.length - 1] as { name: string }).name);
-  }
-
-  #fits(valueBytes: number, destination: Destination): boolean {
-    return 2 + this.#callBytes(destination, valueBytes) <= this.limits.maxRequestBytes;
-  }
-
-  #callBytes(destination: Destination, valueBytes: number): number {
-    const address =
-      'path' in destination
-        ? jsonBytes(destination.path)
-        : jsonBytes(destination.parent) + (destination.name === undefined ? 0 : jsonBytes(destination.name) + 8);
-    return CALL_FRAME_BYTES + address + valueBytes;
-  }
-
-  #enqueueContainer(destination: Destination, node: PlanNode, nodes: number): Promise<void> {
-    const container = { ...node, children: [] };
-    return this.#enqueue(destination, container, jsonBytes(toTypedJson(container)), nodes);
-  }
-
-  /** Queues the call that creates `node` and its subtree; `bytes` is its typed JSON's size. */
-  async #enqueue(destination: Destination, node: PlanNode, bytes: number, nodes: number): Promise<void> {
-    const callBytes = this.#callBytes(destination, bytes);
-    const { maxBatchCalls, maxRequestBytes } = this.limits;
-    const full = this.#queue.length === maxBatchCalls || 2 + this.#queuedBytes + callBytes > maxRequestBytes;
-    if (full) await this.#flush();
-    // the wire's leaf encodings are typed JSON's, so a leaf needs only its type beside it
-    const content =
-      node.children === undefined
-        ? { value: typedValue(node.value ?? null, isTypeName(node.type) ? node.type : undefined), type: node.type }
-        : { value: toTypedJson(node), format: 'typed' };
-    const params =
-      'path' in destination
-        ? { path: destination.path, ...content }
-        : { path: destination.parent, name: destination.name, ...content };
-    this.#queue.push({ method: 'path' in destination ? 'tree.set' : 'tree.add', params, bytes: callBytes, nodes });
-    this.#queuedBytes += callBytes;
-  }
-
-  /** Sends the queued calls as one batch; the first failure stops the upload. */
-  async #flush(): Promise<unknown[]> {
-    const calls = this.#queue;
-    if (calls.length === 0) return [];
-    this.#queue = [];
-    this.#queuedBytes = 0;
-    let settled: PromiseSettledResult<unknown>[];
-    for (;;) {
-      settled = await this.client.batch((batch) => {
-        for (const { method, params } of calls) void batch.call(method, params);
-      });
-      this.#requests++;
-      // the station refused the whole batch, before running any of it, for its rate limit: wait as told
-      const wait = rateLimitWait(settled);
-      if (wait === undefined) break;
-      await new Promise((resolve) => setTimeout(resolve, wait));
+  /** Sends `frame` empty, and its children read so far after it, and takes it as sent. */
+  #spill(frame: Frame, parent: Frame | undefined): void {
+    const header = `${frame.head}]}`;
+    const bytes = Buffer.byteLength(header);
+    let path: PathRef;
+    if (parent === undefined || parent.sent!.names === undefined) {
+      // the top replaces the target, a member of the root replaces its namesake
+      path = new PathRef(parent === undefined ? this.#target : frame.name);
+      this.#queue.push({ method: 'tree.set', path, value: header, bytes: this.#callBytes(path, bytes), nodes: parent === undefined ? 0 : 1 });
+    } else {
+      const sent = parent.sent!;
+      if (this.#run?.frame === parent) this.#endRun();
+      if (frame.name !== '' && sent.names!.has(frame.name)) {
+        throw new Error(
+          `${sent.path}/${frame.name} is too big for one request, so it must be sent in pieces, but an earlier ` +
+            'sibling has the same name and its path would lead there instead',
+        );
+      }
+      sent.names!.add(detached(frame.name));
+      path = frame.name === '' ? new PathRef() : new PathRef(undefined, sent.path, frame.name);
+      const add: Call = { method: 'tree.add', path: sent.path, value: `[${header}]`, bytes: this.#callBytes(sent.path, bytes + 2), nodes: 1 };
+      this.#queue.push(frame.name === '' ? { ...add, creates: path } : add);
     }
-    const failed = settled.findIndex((outcome) => outcome.status === 'rejected');
-    if (failed !== -1) {
-      const reason = (settled[failed] as PromiseRejectedResult).reason as Error;
-      const { method, params } = calls[failed];
-      const path = params.path === '' ? 'the root' : String(params.path);
-      const what = method === 'tree.add' ? `a child of ${path}` : path;
-      const written = Math.max(0, this.#sent);
-      throw new Error(`${reason.message}\n  while writing ${what}, after ${written} nodes had been written`);
+    const children = frame.children;
+    frame.sent = { path, names: new Set() };
+    frame.children = [];
+    frame.bytes = bytes;
+    for (const child of children) this.#toSent(frame, child);
+  }
+
+  /** Queues the run's tree.add, if it holds anything. */
+  #endRun(): void {
+    const run = this.#run;
+    this.#run = undefined;
+    if (run === undefined || run.texts.length === 0) return;
+    const path = run.frame.sent!.path;
+    this.#queue.push({ method: 'tree.add', path, value: `[${run.texts.join(',')}]`, bytes: this.#callBytes(path, run.bytes), nodes: run.nodes });
+  }
+
+  /** The most bytes of value one call to `path` may carry. */
+  #room(path: PathRef): number {
+    return this.#limits.maxRequestBytes - 2 - CALL_FRAME_BYTES - path.bytes;
+  }
+
+  #checkFits(bytes: number, path: PathRef, where: string): void {
+    if (bytes <= this.#room(path)) return;
+    throw new Error(
+      `the value at ${where === '' ? 'the root' : where} is ${bytes} bytes of typed JSON, more than one request may carry` +
+        ` (--max-request ${this.#limits.maxRequestBytes}; a station takes at most 1 MiB unless configured otherwise)`,
+    );
+  }
+
+  #callBytes(path: PathRef, valueBytes: number): number {
+    return CALL_FRAME_BYTES + path.bytes + valueBytes;
+  }
+
+  /** Whether the queue's front makes a full batch: the next call would not fit, or must wait for an answer. */
+  #batchReady(): boolean {
+    let bytes = 2;
+    for (let i = 0; i < this.#queue.length; i++) {
+      const call = this.#queue[i]!;
+      if (i === this.#limits.maxBatchCalls || bytes + call.bytes > this.#limits.maxRequestBytes) return true;
+      if (i > 0 && call.path.value === undefined) return true;
+      bytes += call.bytes + 1;
     }
-    this.#sent += calls.reduce((sum, call) => sum + call.nodes, 0);
-    this.onProgress(this.#sent);
-    return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value);
+    return false;
+  }
+
+  /** Waits for the batch in flight, then sends the next one without waiting for it. */
+  async #sendNext(): Promise<void> {
+    await this.#inFlight;
+    const batch: Call[] = [];
+    let bytes = 2;
+    while (this.#queue.length > 0 && batch.length < this.#limits.maxBatchCalls) {
+      const call = this.#queue[0]!;
+      if (batch.length > 0 && (bytes + call.bytes > this.#limits.maxRequestBytes || call.path.value === undefined)) break;
+      batch.push(this.#queue.shift()!);
+      bytes += call.bytes + 1;
+    }
+    const sending = this.#sendBatch(batch);
+    // a failure reaches whoever waits next; meanwhile it is not unhandled
+    sending.catch(() => {});
+    this.#inFlight = sending;
+  }
+
+  async #sendBatch(batch: Call[]): Promise<void> {
+    const calls = batch.map(({ method, path, value }) => ({
+      method,
+      params: `{"path":${JSON.stringify(path.value!)},"value":${value},"format":"typed"}`,
+    }));
+    let results: unknown[];
+    try {
+      results = await this.#send(calls);
+    } catch (error) {
+      const { method, path } = batch[(error as { failedCall?: number }).failedCall ?? 0]!;
+      const at = path.value === '' ? 'the root' : path.value!;
+      // the same error, so that what to do about it can still be told from its kind
+      (error as Error).message +=
+        `\n  while writing ${method === 'tree.add' ? `children of ${at}` : at}, after ${this.#sent} nodes had been written`;
+      throw error;
+    }
+    this.#requests++;
+    batch.forEach((call, i) => {
+      call.creates?.resolve(joinPath(call.path.value!, (results[i] as { name: string }).name));
+      this.#sent += call.nodes;
+    });
+    this.#onProgress(this.#sent);
   }
 }
 
-/** The wait a station asked for when it refused every call of a batch for its rate limit (README "Security"), else undefined. */
-function rateLimitWait(settled: readonly PromiseSettledResult<unknown>[]): number | undefined {
-  let wait = 0;
-  for (const outcome of settled) {
-    const data = outcome.status === 'rejected' ? (outcome.reason as { data?: { limit?: unknown; retryAfterMs?: unknown } }).data : undefined;
-    if (data?.limit !== 'rateLimit' || typeof data.retryAfterMs !== 'number') return undefined;
-    wait = Math.max(wait, data.retryAfterMs);
-  }
-  return wait;
+/**
+ * A copy of a name that holds on to nothing else: a name read from the document is a
+ * slice of the piece it came in, and keeping it (a sent container's names stay for as long
+ * as it is open) would keep the whole piece.
+ */
+function detached(name: string): string {
+  return name.length < 13 ? name : (' ' + name).slice(1);
 }

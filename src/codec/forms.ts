@@ -49,7 +49,7 @@ const SPECIAL_FLOATS: ReadonlyMap<string, number> = new Map([
  */
 export function formedValue(value: JsonNode, type: FormedType, typed: boolean, label: string): LeafValue {
   const mismatch = (expected: string) =>
-    new NodeProblem(`${label} must be ${expected} for ${type}, not ${describeValue(value)}`, value.offset);
+    new NodeProblem(`${label} must be ${expected} for ${type}, not ${describeValue(value)}`, value.offset, 'TYPE_MISMATCH');
   let raw: LeafValue;
   if (type === 'vint') {
     raw = vintValue(value, typed, mismatch);
@@ -64,7 +64,7 @@ export function formedValue(value: JsonNode, type: FormedType, typed: boolean, l
   try {
     return native.convertValue(raw, TYPE_IDS[type]);
   } catch (error) {
-    if (error instanceof GroveError) throw new NodeProblem(`${label}: ${error.message}`, value.offset);
+    if (error instanceof GroveError) throw new NodeProblem(`${label}: ${error.message}`, value.offset, 'TYPE_MISMATCH');
     throw error;
   }
 }
@@ -73,12 +73,12 @@ function elementValue(item: JsonNode, element: (typeof ELEMENTS)[keyof typeof EL
   const float = element === 'f32' || element === 'f64';
   if (typed && float && item.kind === 'string' && SPECIAL_FLOATS.has(item.value)) return SPECIAL_FLOATS.get(item.value)!;
   if (item.kind !== 'number' || (!float && !item.integer)) {
-    throw new NodeProblem(`${label} must be ${float ? 'a number' : 'an integer'}, not ${describeValue(item)}`, item.offset);
+    throw new NodeProblem(`${label} must be ${float ? 'a number' : 'an integer'}, not ${describeValue(item)}`, item.offset, 'TYPE_MISMATCH');
   }
   if (!float) return Number(integerValue(item.text));  // a bigint is out of every element range: the check says so
   // f32 elements round as f32 scalars do (C's (float)strtod, as in Nodix).
   const x = floatValue(item.text, element);
-  if (x === undefined) throw new NodeProblem(`${label}: ${item.text} is too large for ${element}`, item.offset);
+  if (x === undefined) throw new NodeProblem(`${label}: ${item.text} is too large for ${element}`, item.offset, 'TYPE_MISMATCH');
   return x;
 }
 
@@ -87,16 +87,16 @@ function vintValue(value: JsonNode, typed: boolean, mismatch: (expected: string)
   if (value.kind === 'number' && value.integer) {
     integer = integerValue(value.text);
     if (typed && typeof integer === 'bigint') {
-      throw new NodeProblem(`${value.text} is beyond 2^53: write it as the string "${value.text}"`, value.offset);
+      throw new NodeProblem(`${value.text} is beyond 2^53: write it as the string "${value.text}"`, value.offset, 'TYPE_MISMATCH');
     }
   } else if (typed && value.kind === 'string' && /^(?:0|[1-9][0-9]*)$/.test(value.value)) {
     integer = integerValue(value.value);
     if (typeof integer === 'number') {
-      throw new NodeProblem(`"${value.value}" is within 2^53: write it as the number ${value.value}`, value.offset);
+      throw new NodeProblem(`"${value.value}" is within 2^53: write it as the number ${value.value}`, value.offset, 'TYPE_MISMATCH');
     }
   } else {
     throw mismatch('an integer');
   }
-  if (!fitsInteger(integer, 'u64')) throw new NodeProblem(`${integer} is out of range for vint (${rangeText('u64')})`, value.offset);
+  if (!fitsInteger(integer, 'u64')) throw new NodeProblem(`${integer} is out of range for vint (${rangeText('u64')})`, value.offset, 'TYPE_MISMATCH');
   return integer;
 }

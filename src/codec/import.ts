@@ -1,15 +1,39 @@
-// Import of JSON text into a node: parse, plan the whole document (so a bad document
-// fails before anything is added), then build it under the target. The import adds the
-// document's top-level children to the target and replaces nothing; callers decide what
-// to clear first.
+// Import of JSON text into a node. readDocument() reads a document in pieces into a
+// NodeSink, checking each node as it comes (the CLI streams files through it); planText()
+// reads a text held whole into a Plan, so that a bad document fails before anything is
+// added, and buildPlan() builds a plan under a target. The import adds the document's
+// top-level children to the target and replaces nothing; callers decide what to clear
+// first.
 
-import { parseJsonText } from './jsonText.js';
-import { parseNodixDefinition, planNodix } from './nodix.js';
-import { planPlain, type Plan, type PlanNode, type PlanType } from './plan.js';
-import { planTyped } from './typed.js';
+import { locateIn } from './jsonText.js';
+import { JsonTokenizer, type Locate } from './jsonTokens.js';
+import { type NodixFlaw, NodixReader } from './nodix.js';
+import { defaultLeaf, NodeProblem, type NodeSink, type Plan, PlanBuilder, PlanError, type PlanNode, type PlanType } from './plan.js';
+import { TypedReader } from './typed.js';
+import { ValueReader, type ValueRule } from './valueReader.js';
 import type { LeafValue } from '../types.js';
 
 export type ImportFormat = 'plain' | 'typed' | 'nodix';
+
+export const IMPORT_FORMATS: readonly ImportFormat[] = ['typed', 'plain', 'nodix'];
+
+/** A document being read, piece by piece. */
+export interface DocumentReader {
+  write(piece: string): void;
+  /** The input is over: throws what is missing if the document is not complete. */
+  end(): void;
+}
+
+export interface DocumentOptions {
+  /** The deepest JSON nesting accepted; default 512. Typed JSON uses two levels per tree level. */
+  maxDepth?: number;
+  /** Finds the line and column of an offset, for errors. */
+  locate: Locate;
+  /** Nodix scripts: definitions to pass over, by index (ones a first reading found flawed). */
+  skip?: ReadonlySet<number>;
+  /** Nodix scripts: hears each flawed definition, which is then passed over; without it the first flaw throws. */
+  onFlaw?: (flaw: NodixFlaw) => void;
+}
 
 /** What an import needs of a node; the tree's Node satisfies it. */
 export interface BuildTarget {
@@ -30,25 +54,48 @@ export interface ImportOptions {
 export interface ImportResult {
   /** Nodes added under the target, at every depth. */
   nodes: number;
-  /** The document's top level: a Nodix `let` definition's name and type, else unnamed. */
+  /** The document's top level (unnamed; a Nodix script is an object of its definitions). */
   name: string | undefined;
   type: PlanType;
 }
 
 const PROGRESS_INTERVAL_MS = 100;
 
-/** Parses and checks a document without touching any tree. */
-export function planText(text: string, format: ImportFormat, maxDepth?: number): Plan {
-  switch (format) {
-    case 'plain':
-      return planPlain(parseJsonText(text, { maxDepth }), text);
-    case 'typed':
-      return planTyped(parseJsonText(text, { maxDepth }), text);
-    case 'nodix':
-      return planNodix(parseNodixDefinition(text, { maxDepth }), text);
-    default:
-      throw new TypeError(`unknown import format ${JSON.stringify(format)}: expected 'plain', 'typed' or 'nodix'`);
+/** Plain JSON: object, list, str, bool, null, integers as i64 (u64 above), reals as f64. */
+const plainRule: ValueRule = {
+  container: (kind) => (kind === 'object' ? 'object' : 'list'),
+  value: (value) => defaultLeaf(value as Parameters<typeof defaultLeaf>[0], 'f64', 'i64'),
+};
+
+/** Reads a document of `format` into `sink` as its pieces are written. */
+export function readDocument(format: ImportFormat, sink: NodeSink, options: DocumentOptions): DocumentReader {
+  if (format === 'nodix') return new NodixReader(sink, options);
+  if (format !== 'plain' && format !== 'typed') {
+    throw new TypeError(`unknown import format ${JSON.stringify(format)}: expected 'plain', 'typed' or 'nodix'`);
   }
+  const reader = format === 'plain' ? new ValueReader(sink, plainRule) : new TypedReader(sink);
+  const tokenizer = new JsonTokenizer(reader, { maxDepth: options.maxDepth, bom: true, locate: options.locate });
+  const guard = (step: () => unknown) => {
+    try {
+      step();
+    } catch (error) {
+      if (error instanceof NodeProblem) throw new PlanError(error.message, error.offset, options.locate, reader.pointer(), error.code);
+      throw error;
+    }
+  };
+  return {
+    write: (piece) => guard(() => tokenizer.write(piece)),
+    end: () => guard(() => tokenizer.end()),
+  };
+}
+
+/** Parses and checks a document held whole, without touching any tree. */
+export function planText(text: string, format: ImportFormat, maxDepth?: number): Plan {
+  const builder = new PlanBuilder();
+  const reader = readDocument(format, builder, { maxDepth, locate: locateIn(text) });
+  reader.write(text);
+  reader.end();
+  return builder.plan();
 }
 
 export function importInto(target: BuildTarget, text: string, options: ImportOptions): ImportResult {

@@ -1,8 +1,12 @@
-// A build plan: the typed tree an import will create, checked in full before the first
-// node is added, so a bad document fails with a position and changes nothing. Also the
-// plain JSON rules (object, list, str, bool, i64/u64, f64, null), which Nodix shares.
+// A document as the nodes an import creates, in document order: readers (plain, typed,
+// Nodix) turn JSON events into node events for a NodeSink, checking each node as it comes,
+// so a bad document fails with a position before anything reads on. PlanBuilder collects
+// the events into a Plan held whole (for texts that fit in memory); the CLI's uploader and
+// checker take them as they come. Also the plain JSON rules (object, list, str, bool,
+// i64/u64, f64, null), which Nodix shares.
 
-import { holdsLoneSurrogate, lineColumn, type JsonArray, type JsonNode, type JsonNumber, type JsonObject } from './jsonText.js';
+import { holdsLoneSurrogate, type JsonNode, type JsonScalar } from './jsonText.js';
+import type { Locate } from './jsonTokens.js';
 import type { ApplicationTypeId, LeafValue, TypeName } from '../types.js';
 import { fitsInteger, floatValue, INTEGER_RANGES, integerValue } from './values.js';
 
@@ -10,12 +14,12 @@ import { fitsInteger, floatValue, INTEGER_RANGES, integerValue } from './values.
 export type PlanType = TypeName | ApplicationTypeId;
 
 export interface PlanNode {
-  /** undefined for unnamed nodes: list items (the tree names them), and the top level unless a Nodix `let` names it. */
+  /** undefined for unnamed nodes: list items (the tree names them), and the top level. */
   name: string | undefined;
   type: PlanType;
   /** Leaves only. */
   value?: LeafValue;
-  /** Object and list nodes only. */
+  /** Structured nodes only. */
   children?: PlanNode[];
 }
 
@@ -26,104 +30,87 @@ export interface Plan {
   size: number;
 }
 
+/** Where a document's nodes go, in document order: each open() is matched by a close(). */
+export interface NodeSink {
+  open(name: string | undefined, type: PlanType): void;
+  leaf(name: string | undefined, type: PlanType, value: LeafValue): void;
+  close(): void;
+}
+
+/**
+ * What is wrong with a document: INVALID_ARGUMENT for its structure (a field, a name, a
+ * type that does not exist), TYPE_MISMATCH for a value its type cannot hold, as a write of
+ * the same value with that type would say.
+ */
+export type PlanErrorCode = 'INVALID_ARGUMENT' | 'TYPE_MISMATCH';
+
 export class PlanError extends Error {
   /** RFC 6901 pointer into the document to the node at fault; "" is the top level. */
   readonly pointer: string;
   readonly offset: number;
   readonly line: number;
   readonly column: number;
+  readonly code: PlanErrorCode;
 
-  constructor(problem: string, source: string, offset: number, pointer: string) {
-    const { line, column } = lineColumn(source, offset);
+  constructor(problem: string, offset: number, locate: Locate, pointer: string, code: PlanErrorCode = 'INVALID_ARGUMENT') {
+    const { line, column } = locate(offset);
     super(`${problem} (at ${pointer === '' ? 'the top level' : pointer}, line ${line}, column ${column})`);
     this.name = 'PlanError';
     this.pointer = pointer;
     this.offset = offset;
     this.line = line;
     this.column = column;
+    this.code = code;
   }
 }
 
-/** A problem in one node; the walk that meets it adds where the node is. */
+/** A problem in one node; the reader that meets it adds where the node is. */
 export class NodeProblem extends Error {
   constructor(
     message: string,
     readonly offset: number,
+    readonly code: PlanErrorCode = 'INVALID_ARGUMENT',
   ) {
     super(message);
   }
 }
 
-/** Decides type and value of one document value; `annotation` is its Nodix `(TYPE)`. */
-export type NodeRule = (
-  value: JsonNode,
-  name: string | undefined,
-  annotation: string | undefined,
-  entryOffset: number,
-) => PlanNode;
+/** Collects a document's node events into a Plan. */
+export class PlanBuilder implements NodeSink {
+  #root: PlanNode | undefined;
+  readonly #open: PlanNode[] = [];
+  #size = 0;
 
-export interface TopLevel {
-  value: JsonNode;
-  name?: string;
-  annotation?: string;
-  /** Where the top level's declaration starts (its annotation, if any). */
-  offset: number;
-}
+  open(name: string | undefined, type: PlanType): void {
+    const node: PlanNode = { name, type, children: [] };
+    this.#add(node);
+    this.#open.push(node);
+  }
 
-/** Plans a plain or Nodix document: `rule` types each value, in document order. */
-export function planDocument(source: string, top: TopLevel, rule: NodeRule): Plan {
-  // Containers being walked, outermost first; `next` is the index of the next child.
-  const frames: { container: JsonObject | JsonArray; plan: PlanNode; next: number }[] = [];
-  try {
-    const root = rule(top.value, top.name, top.annotation, top.offset);
-    let size = 0;
-    if (root.children !== undefined && isContainer(top.value)) {
-      frames.push({ container: top.value, plan: root, next: 0 });
+  leaf(name: string | undefined, type: PlanType, value: LeafValue): void {
+    this.#add({ name, type, value });
+  }
+
+  close(): void {
+    this.#open.pop();
+  }
+
+  plan(): Plan {
+    return { root: this.#root!, size: this.#size };
+  }
+
+  #add(node: PlanNode): void {
+    const parent = this.#open[this.#open.length - 1];
+    if (parent === undefined) {
+      this.#root = node;
+    } else {
+      parent.children!.push(node);
+      this.#size++;
     }
-    while (frames.length > 0) {
-      const frame = frames[frames.length - 1];
-      const container = frame.container;
-      let value: JsonNode;
-      let child: PlanNode;
-      if (container.kind === 'object') {
-        if (frame.next === container.entries.length) {
-          frames.pop();
-          continue;
-        }
-        const entry = container.entries[frame.next++];
-        const problem = nameProblem(entry.key);
-        if (problem !== undefined) throw new NodeProblem(problem, entry.offset);
-        value = entry.value;
-        child = rule(value, entry.key, entry.annotation, entry.offset);
-      } else {
-        if (frame.next === container.items.length) {
-          frames.pop();
-          continue;
-        }
-        value = container.items[frame.next++];
-        child = rule(value, undefined, undefined, value.offset);
-      }
-      frame.plan.children!.push(child);
-      size++;
-      if (child.children !== undefined && isContainer(value)) frames.push({ container: value, plan: child, next: 0 });
-    }
-    return { root, size };
-  } catch (error) {
-    if (!(error instanceof NodeProblem)) throw error;
-    const pointer = frames
-      .map(({ container, next }) =>
-        container.kind === 'object' ? pointerSegment(container.entries[next - 1].key) : `/${next - 1}`,
-      )
-      .join('');
-    throw new PlanError(error.message, source, error.offset, pointer);
   }
 }
 
-export function isContainer(value: JsonNode): value is JsonObject | JsonArray {
-  return value.kind === 'object' || value.kind === 'array';
-}
-
-function pointerSegment(key: string): string {
+export function pointerSegment(key: string): string {
   return '/' + key.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
@@ -143,42 +130,43 @@ export function nameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** Plain JSON: object, list, str, bool, null, integers as i64 (u64 above), reals as f64. */
-export function planPlain(ast: JsonNode, source: string): Plan {
-  return planDocument(source, { value: ast, offset: ast.offset }, (value, name) => defaultNode(value, name, 'f64'));
-}
+/**
+ * How integers without a type are read: plain JSON's i64 (u64 above its maximum), or
+ * Nodix's 64-bit unsigned unless negative (notes/nodix.md).
+ */
+export type IntegerDefault = 'i64' | 'u64';
 
-/** The node a value makes without an annotation; reals become `realType`. */
-export function defaultNode(value: JsonNode, name: string | undefined, realType: 'f32' | 'f64'): PlanNode {
+/** The leaf a scalar makes without an annotation; reals become `realType`. */
+export function defaultLeaf(
+  value: JsonScalar,
+  realType: 'f32' | 'f64',
+  integers: IntegerDefault,
+): { type: TypeName; value: LeafValue } {
   switch (value.kind) {
-    case 'object':
-      return { name, type: 'object', children: [] };
-    case 'array':
-      return { name, type: 'list', children: [] };
     case 'string':
-      return { name, type: 'str', value: value.value };
+      return { type: 'str', value: value.value };
     case 'bool':
-      return { name, type: 'bool', value: value.value };
+      return { type: 'bool', value: value.value };
     case 'null':
-      return { name, type: 'null', value: null };
+      return { type: 'null', value: null };
     case 'number':
-      return value.integer ? defaultInteger(value, name) : floatNode(value, name, realType);
+      return value.integer ? defaultInteger(value.text, value.offset, integers) : floatLeaf(value.text, value.offset, realType);
   }
 }
 
-/** i64, or u64 above i64's maximum (Nodix's 64-bit default, which plain JSON shares). */
-function defaultInteger(literal: JsonNumber, name: string | undefined): PlanNode {
-  const value = integerValue(literal.text);
-  if (fitsInteger(value, 'i64')) return { name, type: 'i64', value };
-  if (fitsInteger(value, 'u64')) return { name, type: 'u64', value };
+function defaultInteger(text: string, offset: number, integers: IntegerDefault): { type: TypeName; value: LeafValue } {
+  const value = integerValue(text);
+  const preferred = integers === 'u64' && value >= 0 ? 'u64' : 'i64';
+  if (fitsInteger(value, preferred)) return { type: preferred, value };
+  if (fitsInteger(value, 'u64')) return { type: 'u64', value };
   const range = `${INTEGER_RANGES.i64[0]} to ${INTEGER_RANGES.u64[1]}`;
-  throw new NodeProblem(`integer ${literal.text} is outside the 64-bit range (${range})`, literal.offset);
+  throw new NodeProblem(`integer ${text} is outside the 64-bit range (${range})`, offset);
 }
 
-function floatNode(literal: JsonNumber, name: string | undefined, type: 'f32' | 'f64'): PlanNode {
-  const value = floatValue(literal.text, type);
-  if (value === undefined) throw new NodeProblem(`number ${literal.text} is too large for ${type}`, literal.offset);
-  return { name, type, value };
+function floatLeaf(text: string, offset: number, type: 'f32' | 'f64'): { type: TypeName; value: LeafValue } {
+  const value = floatValue(text, type);
+  if (value === undefined) throw new NodeProblem(`number ${text} is too large for ${type}`, offset);
+  return { type, value };
 }
 
 /** A value as an error message names it. */

@@ -10,17 +10,10 @@
 // children. The name "" means unnamed: the tree's root, or a list item the tree will
 // name. Reading is strict, and every error names the node by its JSON pointer.
 
-import type { JsonNode, JsonObject } from './jsonText.js';
+import { JsonTreeBuilder, type JsonNode } from './jsonText.js';
+import type { JsonHandler, JsonScalar } from './jsonTokens.js';
 import { formedValue, isFormedType } from './forms.js';
-import {
-  describeValue,
-  nameProblem,
-  NodeProblem,
-  PlanError,
-  type Plan,
-  type PlanNode,
-  type PlanType,
-} from './plan.js';
+import { describeValue, nameProblem, NodeProblem, type NodeSink, type PlanType } from './plan.js';
 import { isApplicationTypeId, isStructured, isTypeName, type LeafValue, type TypeName } from '../types.js';
 import {
   bytesFromBase64,
@@ -40,80 +33,179 @@ const SPECIAL_FLOATS: ReadonlyMap<string, number> = new Map([
 
 const DECIMAL_INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
 
-export function planTyped(ast: JsonNode, source: string): Plan {
-  // Structured nodes being read, outermost first; `next` indexes their "children" array.
-  const frames: { items: JsonNode[]; plan: PlanNode; next: number }[] = [];
-  try {
-    const top = readNode(ast, undefined);
-    let size = 0;
-    if (top.children !== undefined) frames.push({ items: top.children, plan: top.plan, next: 0 });
-    while (frames.length > 0) {
-      const frame = frames[frames.length - 1];
-      if (frame.next === frame.items.length) {
-        frames.pop();
-        continue;
-      }
-      const { plan, children } = readNode(frame.items[frame.next++], frame.plan.type);
-      frame.plan.children!.push(plan);
-      size++;
-      if (children !== undefined && children.length > 0) frames.push({ items: children, plan, next: 0 });
-    }
-    return { root: top.plan, size };
-  } catch (error) {
-    if (!(error instanceof NodeProblem)) throw error;
-    const pointer = frames.map(({ next }) => `/children/${next - 1}`).join('');
-    throw new PlanError(error.message, source, error.offset, pointer);
-  }
+const NODE = 0;
+const CHILDREN = 1;
+
+/** A typed node being read: the fields seen so far. */
+interface NodeFrame {
+  readonly kind: typeof NODE;
+  readonly offset: number;
+  /** The type of the node holding it; undefined at the top. */
+  readonly parentType: PlanType | undefined;
+  name?: JsonNode;
+  type?: JsonNode;
+  value?: JsonNode;
+  /** The field whose value comes next. */
+  field: Field;
+  /** Where "children" starts, once it did: the node was opened in the sink. */
+  children?: number;
+  plan?: { name: string | undefined; type: PlanType };
 }
 
-/** Reads one node; `children` are the JSON nodes of its children, still to be read. */
-function readNode(node: JsonNode, parentType: PlanType | undefined): { plan: PlanNode; children?: JsonNode[] } {
-  if (node.kind !== 'object') {
-    throw new NodeProblem(`a typed JSON node must be an object, not ${describeValue(node)}`, node.offset);
-  }
-  const fields = readFields(node);
-  const typeField = required(fields.type, 'type', node);
-  if (typeField.kind !== 'string') throw new NodeProblem('"type" must be a string', typeField.offset);
-  const type = typeField.value;
-  if (!isTypeName(type) && !isApplicationTypeId(type)) throw new NodeProblem(`unknown type ${JSON.stringify(type)}`, typeField.offset);
-  const name = readName(required(fields.name, 'name', node), parentType);
-
-  if (!isTypeName(type) || isStructured(type)) {
-    if (fields.value !== undefined) {
-      throw new NodeProblem(`type ${type} takes "children", not "value"`, fields.value.offset);
-    }
-    const children = required(fields.children, 'children', node);
-    if (children.kind !== 'array') throw new NodeProblem('"children" must be an array', children.offset);
-    return { plan: { name, type, children: [] }, children: children.items };
-  }
-  if (fields.children !== undefined) {
-    throw new NodeProblem(`type ${type} takes "value", not "children"`, fields.children.offset);
-  }
-  return { plan: { name, type, value: readValue(required(fields.value, 'value', node), type) } };
+/** The "children" array of a structured node; `index` is the item being read. */
+interface ChildrenFrame {
+  readonly kind: typeof CHILDREN;
+  readonly type: PlanType;
+  index: number;
 }
 
-function readFields(node: JsonObject): { name?: JsonNode; type?: JsonNode; value?: JsonNode; children?: JsonNode } {
-  const fields: { name?: JsonNode; type?: JsonNode; value?: JsonNode; children?: JsonNode } = {};
-  for (const { key, value, offset } of node.entries) {
+type Field = 'name' | 'type' | 'value' | 'children';
+
+/**
+ * Typed JSON as node events. A structured node is opened as soon as its "children" begin,
+ * so its "name" and "type" must come before them (as the exporter writes them); fields of
+ * a leaf may come in any order.
+ */
+export class TypedReader implements JsonHandler {
+  readonly #frames: (NodeFrame | ChildrenFrame)[] = [];
+  #collecting: JsonTreeBuilder | undefined;
+
+  constructor(private readonly sink: NodeSink) {}
+
+  /** The JSON pointer of the node being read. */
+  pointer(): string {
+    let pointer = '';
+    for (const frame of this.#frames) if (frame.kind === CHILDREN) pointer += `/children/${frame.index}`;
+    return pointer;
+  }
+
+  beginObject(offset: number): void {
+    if (this.#collecting !== undefined) return this.#collecting.beginObject(offset);
+    const frame = this.#frames[this.#frames.length - 1];
+    if (frame === undefined || frame.kind === CHILDREN) {
+      if (frame !== undefined) frame.index++;
+      this.#frames.push({ kind: NODE, offset, parentType: frame?.type, field: 'name' });
+      return;
+    }
+    this.#fieldValue(frame, offset);
+    this.#collect(frame).beginObject(offset);
+  }
+
+  beginArray(offset: number): void {
+    if (this.#collecting !== undefined) return this.#collecting.beginArray(offset);
+    const frame = this.#frames[this.#frames.length - 1];
+    if (frame === undefined || frame.kind === CHILDREN) {
+      if (frame !== undefined) frame.index++;
+      throw new NodeProblem('a typed JSON node must be an object, not an array', offset);
+    }
+    if (frame.field === 'children') return this.#openChildren(frame, offset);
+    this.#fieldValue(frame, offset);
+    this.#collect(frame).beginArray(offset);
+  }
+
+  key(key: string, annotation: string | undefined, offset: number): void {
+    if (this.#collecting !== undefined) return this.#collecting.key(key, annotation, offset);
+    const frame = this.#frames[this.#frames.length - 1] as NodeFrame;
     if (key !== 'name' && key !== 'type' && key !== 'value' && key !== 'children') {
       throw new NodeProblem(`unknown field ${JSON.stringify(key)}`, offset);
     }
-    if (fields[key] !== undefined) throw new NodeProblem(`duplicate field "${key}"`, offset);
-    fields[key] = value;
+    if (key === 'children' ? frame.children !== undefined : frame[key] !== undefined) {
+      throw new NodeProblem(`duplicate field "${key}"`, offset);
+    }
+    frame.field = key;
   }
-  return fields;
+
+  scalar(value: JsonScalar): void {
+    if (this.#collecting !== undefined) return this.#collecting.scalar(value);
+    const frame = this.#frames[this.#frames.length - 1];
+    if (frame === undefined || frame.kind === CHILDREN) {
+      if (frame !== undefined) frame.index++;
+      throw new NodeProblem(`a typed JSON node must be an object, not ${describeValue(value)}`, value.offset);
+    }
+    this.#fieldValue(frame, value.offset);
+    frame[frame.field as Exclude<Field, 'children'>] = value;
+  }
+
+  end(): void {
+    if (this.#collecting !== undefined) return this.#collecting.end();
+    const frame = this.#frames[this.#frames.length - 1]!;
+    if (frame.kind === CHILDREN) {
+      this.#frames.pop();
+      return;
+    }
+    if (frame.children !== undefined) {
+      this.#frames.pop();
+      this.sink.close();
+      return;
+    }
+    const { name, type } = this.#header(frame);
+    if (isStructuredType(type)) {
+      if (frame.value !== undefined) throw new NodeProblem(`type ${type} takes "children", not "value"`, frame.value.offset);
+      throw new NodeProblem('missing field "children"', frame.offset);
+    }
+    const value = required(frame.value, 'value', frame);
+    const leaf = readValue(value, type as Exclude<TypeName, 'object' | 'list'>);
+    this.#frames.pop();
+    this.sink.leaf(name, type, leaf);
+  }
+
+  /** Checks that the field whose value begins at `offset` takes one. */
+  #fieldValue(frame: NodeFrame, offset: number): void {
+    if (frame.field === 'children') throw new NodeProblem('"children" must be an array', offset);
+    if (frame.field === 'value' && frame.children !== undefined) {
+      throw new NodeProblem(`type ${frame.plan!.type} takes "children", not "value"`, offset);
+    }
+  }
+
+  #collect(frame: NodeFrame): JsonTreeBuilder {
+    const field = frame.field as Exclude<Field, 'children'>;
+    this.#collecting = new JsonTreeBuilder((value) => {
+      this.#collecting = undefined;
+      frame[field] = value;
+    });
+    return this.#collecting;
+  }
+
+  #openChildren(frame: NodeFrame, offset: number): void {
+    for (const field of ['type', 'name'] as const) {
+      if (frame[field] === undefined) {
+        throw new NodeProblem(`"${field}" must come before "children" (as grove export writes them)`, offset);
+      }
+    }
+    const { name, type } = this.#header(frame);
+    if (!isStructuredType(type)) throw new NodeProblem(`type ${type} takes "value", not "children"`, offset);
+    if (frame.value !== undefined) throw new NodeProblem(`type ${type} takes "children", not "value"`, frame.value.offset);
+    frame.children = offset;
+    frame.plan = { name, type };
+    this.sink.open(name, type);
+    this.#frames.push({ kind: CHILDREN, type, index: -1 });
+  }
+
+  /** The node's type and name, checked. */
+  #header(frame: NodeFrame): { name: string | undefined; type: PlanType } {
+    const typeField = required(frame.type, 'type', frame);
+    if (typeField.kind !== 'string') throw new NodeProblem('"type" must be a string', typeField.offset);
+    const type = typeField.value;
+    if (!isTypeName(type) && !isApplicationTypeId(type)) throw new NodeProblem(`unknown type ${JSON.stringify(type)}`, typeField.offset);
+    return { name: readName(required(frame.name, 'name', frame), frame.parentType), type };
+  }
 }
 
-function required(field: JsonNode | undefined, key: string, node: JsonObject): JsonNode {
-  if (field === undefined) throw new NodeProblem(`missing field "${key}"`, node.offset);
+function isStructuredType(type: PlanType): boolean {
+  return !isTypeName(type) || isStructured(type);
+}
+
+function required(field: JsonNode | undefined, key: string, frame: NodeFrame): JsonNode {
+  if (field === undefined) throw new NodeProblem(`missing field "${key}"`, frame.offset);
   return field;
 }
 
 function readName(field: JsonNode, parentType: PlanType | undefined): string | undefined {
   if (field.kind !== 'string') throw new NodeProblem('"name" must be a string', field.offset);
   const name = field.value;
-  // The top level's own name is not used: an import adds its children.
-  if (parentType === undefined || (parentType === 'list' && name === '')) return undefined;
+  // The top level's own name is not used: an import adds its children. In a list, and
+  // in an application type (a Nodix record list), "" is a child the tree names.
+  if (parentType === undefined || (name === '' && (parentType === 'list' || isApplicationTypeId(parentType)))) return undefined;
   const problem = nameProblem(name);
   if (problem !== undefined) throw new NodeProblem(problem, field.offset);
   return name;
@@ -122,7 +214,7 @@ function readName(field: JsonNode, parentType: PlanType | undefined): string | u
 function readValue(value: JsonNode, type: Exclude<TypeName, 'object' | 'list'>): LeafValue {
   if (isFormedType(type)) return formedValue(value, type, true, 'value');
   const mismatch = (expected: string) =>
-    new NodeProblem(`value must be ${expected} for ${type}, not ${describeValue(value)}`, value.offset);
+    new NodeProblem(`value must be ${expected} for ${type}, not ${describeValue(value)}`, value.offset, 'TYPE_MISMATCH');
   switch (type) {
     case 'null':
       if (value.kind !== 'null') throw mismatch('null');
@@ -137,7 +229,7 @@ function readValue(value: JsonNode, type: Exclude<TypeName, 'object' | 'list'>):
       if (value.kind !== 'string') throw mismatch('a base64 string');
       const bytes = bytesFromBase64(value.value);
       if (bytes === undefined) {
-        throw new NodeProblem('bytes must be canonical base64 (padded, standard alphabet)', value.offset);
+        throw new NodeProblem('bytes must be canonical base64 (padded, standard alphabet)', value.offset, 'TYPE_MISMATCH');
       }
       return bytes;
     }
@@ -146,7 +238,7 @@ function readValue(value: JsonNode, type: Exclude<TypeName, 'object' | 'list'>):
       if (value.kind === 'string' && SPECIAL_FLOATS.has(value.value)) return SPECIAL_FLOATS.get(value.value)!;
       if (value.kind !== 'number') throw mismatch('a number, "NaN", "Infinity", "-Infinity" or "-0"');
       const float = floatValue(value.text, type);
-      if (float === undefined) throw new NodeProblem(`${value.text} is too large for ${type}`, value.offset);
+      if (float === undefined) throw new NodeProblem(`${value.text} is too large for ${type}`, value.offset, 'TYPE_MISMATCH');
       return float;
     }
     default:
@@ -160,18 +252,18 @@ function readInteger(value: JsonNode, type: IntegerType): number | bigint {
   if (value.kind === 'number' && value.integer) {
     integer = integerValue(value.text);
     if (typeof integer === 'bigint') {
-      throw new NodeProblem(`${value.text} is beyond 2^53: write it as the string "${value.text}"`, value.offset);
+      throw new NodeProblem(`${value.text} is beyond 2^53: write it as the string "${value.text}"`, value.offset, 'TYPE_MISMATCH');
     }
   } else if (value.kind === 'string' && DECIMAL_INTEGER.test(value.value)) {
     integer = integerValue(value.value);
     if (typeof integer === 'number') {
-      throw new NodeProblem(`"${value.value}" is within 2^53: write it as the number ${value.value}`, value.offset);
+      throw new NodeProblem(`"${value.value}" is within 2^53: write it as the number ${value.value}`, value.offset, 'TYPE_MISMATCH');
     }
   } else {
-    throw new NodeProblem(`value must be an integer for ${type}, not ${describeValue(value)}`, value.offset);
+    throw new NodeProblem(`value must be an integer for ${type}, not ${describeValue(value)}`, value.offset, 'TYPE_MISMATCH');
   }
   if (!fitsInteger(integer, type)) {
-    throw new NodeProblem(`${integer} is out of range for ${type} (${rangeText(type)})`, value.offset);
+    throw new NodeProblem(`${integer} is out of range for ${type} (${rangeText(type)})`, value.offset, 'TYPE_MISMATCH');
   }
   return integer;
 }

@@ -274,7 +274,7 @@ export class RpcEngine {
       const text = result instanceof RawJson ? result.text : (JSON.stringify(result) ?? 'null');
       return notification ? undefined : { body: resultResponse(id ?? null, text) };
     } catch (err) {
-      const error = toRpcError(err) ?? internal(err, method, context);
+      const error = toRpcError(err, pathParam(params)) ?? internal(err, method, context);
       return notification ? undefined : failure(id ?? null, error);
     }
   }
@@ -323,6 +323,12 @@ function byName(definition: MethodDefinition, params: unknown): Record<string, u
     `Invalid params for ${definition.name}: params are taken by name, not by position; ` +
       `send an object${names.length > 0 ? ` with ${names.join(', ')}` : ''}`,
   );
+}
+
+/** A call's `path` param, as the station reads it (a leading "/" is ignored), if it has one. */
+function pathParam(params: unknown): string | undefined {
+  const path = isObject(params) ? params.path : undefined;
+  return typeof path === 'string' ? path.replace(/^\//, '') : undefined;
 }
 
 /** Keeps an echoed client string short enough for a message. */

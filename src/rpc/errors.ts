@@ -39,9 +39,19 @@ const domainCodes: ReadonlyMap<string, number> = new Map([
 /**
  * The RpcError a thrown value stands for, or undefined when it is a bug (an internal error,
  * whose message and stack must not reach the caller). Domain errors keep their message; their
- * `data` members and `path` go into `data`.
+ * `data` members and `path` go into `data`. A server error (the reserved -32000..-32099)
+ * without a path of its own gets `path`, the path of the call it answers (DESIGN: every
+ * server error carries the path in `data`).
  */
-export function toRpcError(err: unknown): RpcError | undefined {
+export function toRpcError(err: unknown, path?: string): RpcError | undefined {
+  const error = asRpcError(err);
+  if (error === undefined || path === undefined || error.code > -32000 || error.code < -32099) return error;
+  const data = isPlainObject(error.data) ? error.data : {};
+  if (typeof data.path === 'string') return error;
+  return new RpcError(error.code, error.message, { ...data, path });
+}
+
+function asRpcError(err: unknown): RpcError | undefined {
   if (err instanceof RpcError) return err;
   if (!(err instanceof Error)) return undefined;
   const { code: name, path, data } = err as Error & { code?: unknown; path?: unknown; data?: unknown };

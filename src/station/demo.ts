@@ -22,8 +22,8 @@ export const counterType: AbstractType = {
   },
 };
 
-const SELF_NODE = `{ "user_agent":"nodix", (NODE_GFX_INT)"version":60018, (NODE_GFX_BOOL)"uPnP":true,
-  (NODE_BITCORE_ADDR)"p2p_addr":{"services":0, (NODE_GFX_SHORT)"port":8000}, (NODE_BITCORE_TX_LIST)"mempool":[] }`;
+const NODIX_SCRIPT = `let NODE_BITCORE_NODE SelfNode = \`{ "user_agent":"nodix", (NODE_GFX_INT)"version":60018, (NODE_GFX_BOOL)"uPnP":true,
+  (NODE_BITCORE_ADDR)"p2p_addr":{"services":0, (NODE_GFX_SHORT)"port":8000}, (NODE_BITCORE_TX_LIST)"mempool":[] }\``;
 
 export function loadDemo(tree: Tree): void {
   tree.set('about', {
@@ -47,7 +47,7 @@ export function loadDemo(tree: Tree): void {
   const readings = tree.root.add('readings', 'list');
   for (let i = 0; i < 10_000; i++) readings.add(undefined, 'f64', Math.round(Math.sin(i / 50) * 1000) / 100).release();
   readings.release();
-  tree.importJSON('nodix/SelfNode', SELF_NODE, { format: 'nodix' });
+  tree.importJSON('nodix', NODIX_SCRIPT, { format: 'nodix' });
   tree.set('counters/visits', { count: 0 }, counterType.id);
   tree.set('counters/visits/count', 0n, 'u64');
 }

@@ -25,6 +25,8 @@ import { stationMethods } from './methods/station.js';
 import { allowedRequests, originGuard } from './origin.js';
 import { CallerLimits, type RateLimit, requestRateLimit } from './rates.js';
 import { eventsRoute } from './sse.js';
+import { exportRoute } from './export.js';
+import { NODIX_RECORD_TYPES } from '../codec/nodixTypes.js';
 
 export interface StationOptions {
   /** The tree to serve; default a new one. */
@@ -63,6 +65,11 @@ export interface StationOptions {
   /** Change events kept for resuming subscriptions; default 10,000. */
   changeLogSize?: number;
   /**
+   * Bytes of change events (as JSON) kept for resuming subscriptions; default 4 MiB, so
+   * that a large import is not held in memory a second time as the events that made it.
+   */
+  changeLogBytes?: number;
+  /**
    * A data directory to keep the tree in (write-ahead log and snapshots, README "Store"),
    * or false / absent for a tree in memory only. The tree is rebuilt from it at start.
    */
@@ -90,6 +97,8 @@ export interface Station {
   close(): Promise<void>;
 }
 
+const DEFAULT_CHANGE_LOG_BYTES = 4 * 2 ** 20;
+
 /** The RPC error a write gets when the store cannot make it durable. */
 export const STORE_FAILED = -32007;
 
@@ -105,6 +114,8 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   const types = tree.types;
   const log = stationLogger(options.logger);
   const storeLog = options.storeOptions?.log ?? componentLog(log, 'store');
+  // Nodix's record types, so that nodes imported with them are found by their names (once per tree)
+  for (const type of NODIX_RECORD_TYPES) if (types.byName(type.name) === undefined) types.register(type);
   for (const type of [...(options.demo ? [counterType] : []), ...(options.types ?? [])]) types.register(type);
   const opened = options.data ? Store.open(options.data, tree, { fsync: options.fsync, repair: options.repair, ...options.storeOptions, log: storeLog }) : undefined;
   const store = opened?.store;
@@ -126,7 +137,7 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     throw error;
   }
   const durable = [...(store ? [durableConsumer(store)] : []), ...(cluster ? [cluster.publisher] : [])];
-  const hub = new ChangeHub(tree, { logSize: options.changeLogSize, durable });
+  const hub = new ChangeHub(tree, { logSize: options.changeLogSize, logBytes: options.changeLogBytes ?? DEFAULT_CHANGE_LOG_BYTES, durable });
   if (store) {
     store.onFailure = () => reloadDurable(store, tree, hub, storeLog);
     if (loadedDemo) await store.snapshot(() => hub.snapshot());
@@ -189,6 +200,7 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   if (options.corsOrigins && options.corsOrigins.length > 0) await app.register(cors, { origin: options.corsOrigins });
   await app.register(rpcServer, { engine });
   await app.register(eventsRoute, { station: context, streams });
+  await app.register(exportRoute, { station: context });
   await app.register(monitoring, { station: context, store });
   await app.register(fastifyStatic, { root: join(packageRoot, 'dist', 'src', 'client'), prefix: '/client/' });
   app.get('/client.js', (_request, reply) => reply.type('text/javascript').send("export * from './client/index.js';\n"));

@@ -22,6 +22,7 @@ import { writeOps } from '../auth.js';
 import { parsePath } from '../auth/paths.js';
 import type { StationContext } from '../context.js';
 import { leafToJson } from '../wire.js';
+import { typedNodes } from '../typedNodes.js';
 import { decodeLeaf, decodeValue } from '../values.js';
 
 const TYPE_NAMES = ['null', 'bool', 'i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64', 'f32', 'f64', 'str', 'bytes', 'object', 'list'];
@@ -220,7 +221,7 @@ function importing<T>(path: string, run: () => T): T {
   try {
     return run();
   } catch (err) {
-    if (err instanceof PlanError) throw new GroveError('INVALID_ARGUMENT', `cannot write the value at "${path}": ${err.message}`, path);
+    if (err instanceof PlanError) throw new GroveError(err.code, `cannot write the value at "${path}": ${err.message}`, path);
     throw err;
   }
 }
@@ -472,21 +473,26 @@ const TREE_METHODS: TreeMethod<any>[] = [
     name: 'tree.add',
     summary: 'Adds a child under a path; its name is generated when none is given.',
     access: 'write',
-    params: { path, value: anyValue, name: { type: 'string', minLength: 1 }, type: typeName },
+    params: { path, value: anyValue, name: { type: 'string', minLength: 1 }, type: typeName, format: { enum: ['plain', 'typed'] } },
     required: ['path', 'value'],
     result: { type: 'object', properties: { name: { type: 'string' }, id: { type: 'integer' }, version }, required: ['name', 'id', 'version'] },
-    run: (p: { path: string; value: unknown; name?: string; type?: string }, { station }: Call) => {
+    run: (p: { path: string; value: unknown; name?: string; type?: string; format?: string }, { station }: Call) => {
       const at = normalise(station, p.path);
-      checkValue(station, at, p.value, 'plain', depthOf(at) + 1);
-      const type = typeOf(station, p.type);
+      checkValue(station, at, p.value, p.format, depthOf(at) + 1);
       // built detached first, so that a bad name or value fails before anything changes; a
-      // missing parent is made with it, in the same change
-      const child = station.tree.createNode(p.name, type, decodeValue(p.value, leafType(type), at));
+      // missing parent is made with the first, in the same change. Typed: one typed node, or
+      // an array of them appended in order (the result names the last)
+      const type = p.format === 'typed' ? undefined : typeOf(station, p.type);
+      const children = p.format === 'typed'
+        ? importing(at, () => typedNodes(station.tree, p.value, p.name, p.type))
+        : [station.tree.createNode(p.name, type, decodeValue(p.value, leafType(type), at))];
       try {
-        const version = station.tree.append(at, child);
-        return { name: child.name, id: child.id, version };
+        let version = 0;
+        for (const child of children) version = station.tree.append(at, child);
+        const last = children[children.length - 1]!;
+        return { name: last.name, id: last.id, version };
       } finally {
-        child.release();
+        for (const child of children) child.release();
       }
     },
   }),

@@ -1,0 +1,6 @@
+// Loaded with `node --import` into a process whose memory is measured (the CLI, in the
+// documents suite and test/cli.bigdocs.test.ts): reports its peak resident memory on
+// stderr as it exits, as the line "maxRSS <bytes>".
+import { writeSync } from 'node:fs';
+
+process.on('exit', () => writeSync(2, `\nmaxRSS ${process.resourceUsage().maxRSS * 1024}\n`));

@@ -1,0 +1,173 @@
+// GET /export?path=...&format=typed|plain: a subtree as JSON text, streamed, so that a
+// tree of any size goes out in bounded memory: the text tree.get would answer, written a
+// piece at a time. Small subtrees are written by the core's exporter in one call; a large
+// node's children are walked one by one from a snapshot of its child list, waiting for the
+// connection to take each piece. `x-grove-nodes` gives the subtree's node count (itself
+// included) for progress. Each child list is as it was when the export reached it; writes
+// made meanwhile elsewhere in the subtree may or may not be in the text.
+import type { ServerResponse } from 'node:http';
+
+import type { FastifyPluginAsync } from 'fastify';
+
+import { applicationTypeId } from '../codec/nodixTypes.js';
+import { native } from '../native.js';
+import { handleOf, type Node } from '../node.js';
+import { jsonFormatIndex } from '../tree.js';
+import { toRpcError } from '../rpc/index.js';
+import { isStructured, isTypeName, type TypeName } from '../types.js';
+import type { StationContext } from './context.js';
+import { normalise } from './methods/tree.js';
+
+/** Subtrees of at most this many nodes are written in one call of the core's exporter. */
+const WHOLE_NODES = 4096;
+const PLAIN = jsonFormatIndex('plain', 'export');
+const TYPED = jsonFormatIndex('typed', 'export');
+/** Text is handed to the connection in pieces of about this many characters. */
+const PIECE_CHARS = 1 << 16;
+
+export const exportRoute: FastifyPluginAsync<{ station: StationContext }> = async (app, { station }) => {
+  app.get(
+    '/export',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: {
+            path: { type: 'string', default: '' },
+            format: { enum: ['plain', 'typed'], default: 'typed' },
+            token: { type: 'string' },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => {
+      const query = request.query as { path: string; format: 'plain' | 'typed'; token?: string };
+      const header = request.headers.authorization;
+      const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : query.token;
+      let top: Node;
+      try {
+        const path = normalise(station, query.path);
+        station.auth.check(station.auth.authenticate(token), 'read', path);
+        top = station.tree.node(path);
+      } catch (err) {
+        const error = toRpcError(err, query.path);
+        if (error === undefined) throw err;
+        const status = error.code === -32006 ? 401 : error.code === -32004 ? 403 : error.code === -32001 ? 404 : 400;
+        return reply.code(status).send({ error: { code: error.code, message: error.message, data: error.data } });
+      }
+      reply.hijack();
+      const raw = reply.raw;
+      try {
+        raw.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'x-grove-nodes': String(top.size),
+          'x-grove-version': String(station.tree.version),
+        });
+        for (const piece of exportPieces(top, query.format === 'typed')) {
+          if (raw.destroyed) return;
+          if (!raw.write(piece)) await drained(raw);
+        }
+        raw.end();
+      } catch (error) {
+        // the status is sent: a cut-off body is how the client learns the export failed
+        request.log.error({ err: error }, 'export failed');
+        raw.destroy();
+      } finally {
+        top.release();
+      }
+    },
+  );
+};
+
+/** Resolves once the connection takes more, or is gone. */
+function drained(raw: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      raw.off('drain', done);
+      raw.off('close', done);
+      resolve();
+    };
+    raw.on('drain', done);
+    raw.on('close', done);
+  });
+}
+
+/** What is being written: a node whose children are written one at a time. */
+interface Frame {
+  readonly node: Node;
+  readonly children: Iterator<Node>;
+  readonly plainObject: boolean;
+  /** Plain objects write only the first child of a name, as the core's exporter does. */
+  readonly written: Set<string> | undefined;
+  first: boolean;
+}
+
+/**
+ * The subtree at `top` as JSON text, in pieces: the same text as the core's exporter
+ * writes for it in one call (tree.get), given no writes meanwhile.
+ */
+export function* exportPieces(top: Node, typed: boolean): Generator<string> {
+  const frames: Frame[] = [];
+  let text = '';
+  try {
+    text = open(top, typed, frames);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1]!;
+      const next = frame.children.next();
+      if (next.done) {
+        frames.pop();
+        if (frame.node !== top) frame.node.release();
+        text += frame.plainObject ? '}' : typed ? ']}' : ']';
+        continue;
+      }
+      const child = next.value;
+      if (frame.written !== undefined) {
+        if (frame.written.has(child.name)) {
+          child.release();
+          continue;
+        }
+        frame.written.add(child.name);
+      }
+      if (!frame.first) text += ',';
+      frame.first = false;
+      if (frame.plainObject) text += `${JSON.stringify(child.name)}:`;
+      text += open(child, typed, frames);
+      if (text.length >= PIECE_CHARS) {
+        yield text;
+        text = '';
+      }
+    }
+    if (text.length > 0) yield text;
+  } finally {
+    for (const frame of frames) {
+      frame.children.return?.();
+      if (frame.node !== top) frame.node.release();
+    }
+  }
+}
+
+/**
+ * A node's text: all of it when it is small (the node is then released, unless it is the
+ * top), else its opening, with a frame pushed for its children.
+ */
+function open(node: Node, typed: boolean, frames: Frame[]): string {
+  const type = node.type;
+  const structured = !isTypeName(type) || isStructured(type as TypeName);
+  if (!structured || node.childCount === 0 || node.size <= WHOLE_NODES) {
+    const text = native.exportJSON(handleOf(node, 'export'), '', typed ? TYPED : PLAIN);
+    if (frames.length > 0) node.release();
+    return text;
+  }
+  const plainObject = !typed && type !== 'list';
+  frames.push({
+    node,
+    children: node[Symbol.iterator](),
+    plainObject,
+    written: plainObject ? new Set() : undefined,
+    first: true,
+  });
+  if (!typed) return plainObject ? '{' : '[';
+  const typeText = isTypeName(type) ? type : applicationTypeId(node.typeId);
+  return `{"name":${JSON.stringify(node.name)},"type":${JSON.stringify(typeText)},"children":[`;
+}
