@@ -78,6 +78,8 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
       Function<&Addon::NodeById>("nodeById"),
       Function<&Addon::TreeSize>("treeSize"),
       Function<&Addon::TreeIds>("treeIds"),
+      Function<&Addon::NonceOf>("nonceOf"),
+      Function<&Addon::AcceptNonce>("acceptNonce"),
       Function<&Addon::CreateNode>("createNode"),
       Function<&Addon::ExportJson>("exportJSON"),
 

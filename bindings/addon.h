@@ -49,6 +49,8 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value NodeById(const Napi::CallbackInfo& info);
   Napi::Value TreeSize(const Napi::CallbackInfo& info);
   Napi::Value TreeIds(const Napi::CallbackInfo& info);
+  Napi::Value NonceOf(const Napi::CallbackInfo& info);
+  Napi::Value AcceptNonce(const Napi::CallbackInfo& info);
   Napi::Value CreateNode(const Napi::CallbackInfo& info);
   Napi::Value ExportJson(const Napi::CallbackInfo& info);
 

@@ -144,8 +144,9 @@ Napi::Value Addon::SnapshotTree(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// exportFrozen(tree, paths) → [changes, texts]: as snapshotTree, for the subtrees at `paths`
-// (each in record form, JsonFormat::kStore, or undefined where nothing is).
+// exportFrozen(tree, paths) → [changes, texts, nonces]: as snapshotTree, for the subtrees at
+// `paths` (each in record form, JsonFormat::kStore, or undefined where nothing is), and the
+// nonces of owner keys as JSON.
 Napi::Value Addon::ExportFrozen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Args args(info, "exportFrozen");
@@ -161,18 +162,37 @@ Napi::Value Addon::ExportFrozen(const Napi::CallbackInfo& info) {
   Tree& tree = target.tree;
   std::vector<Change> changes;
   std::vector<std::string> texts(wanted.size());
+  std::string nonces;
   tree.frozen([&] {
     changes = tree.take_changes();
     for (std::size_t i = 0; i < wanted.size(); ++i) {
       if (NodeRef node = tree.root().find_path(wanted[i])) texts[i] = write_json(*node, JsonFormat::kStore);
     }
+    nonces = tree.nonces_json();
   });
-  Napi::Array out = Napi::Array::New(env, 2);
+  Napi::Array out = Napi::Array::New(env, 3);
   out.Set(0u, changes_to_js(env, changes));
+  out.Set(2u, Napi::String::New(env, nonces));
   Napi::Array bodies = Napi::Array::New(env, texts.size());
   for (uint32_t i = 0; i < texts.size(); ++i) bodies.Set(i, texts[i].empty() ? env.Undefined() : Napi::String::New(env, texts[i]));
   out.Set(1u, bodies);
   return out;
+}
+
+// nonceOf(tree, key) → the last nonce accepted for an owner key (0: none)
+Napi::Value Addon::NonceOf(const Napi::CallbackInfo& info) {
+  Args args(info, "nonceOf");
+  std::string key = args.string(1, "the key");
+  return u64_to_js(info.Env(), handles_.tree(args.handle(0)).tree.nonce_of(key));
+}
+
+// acceptNonce(tree, key, nonce, path) → whether `nonce` was greater than the last (then it is now)
+Napi::Value Addon::AcceptNonce(const Napi::CallbackInfo& info) {
+  Args args(info, "acceptNonce");
+  std::string key = args.string(1, "the key");
+  uint64_t nonce = args.index(2, "the nonce");
+  std::string path = args.string(3, "the path");
+  return Napi::Boolean::New(info.Env(), handles_.tree(args.handle(0)).tree.accept_nonce(key, nonce, path));
 }
 
 // loadTree(tree, body): makes an empty tree a snapshot's (a string or a Buffer)

@@ -45,6 +45,14 @@ class TreeLoader {
 
   static void set_version(Node& node, uint64_t version) { node.version_.store(version, std::memory_order_relaxed); }
 
+  // A snapshot's nonces of owner keys, taken as they are: loading is no change.
+  void read_nonces(JsonReader& r) {
+    r.begin_object();
+    std::string key;
+    std::lock_guard lock(tree_.nonces_mutex_);
+    while (r.next_key(key)) tree_.nonces_.insert_or_assign(key, r.unsigned_integer());
+  }
+
  private:
   // A node whose children are being read.
   struct Frame {
@@ -113,6 +121,8 @@ struct Op {
   std::string kind;
   uint64_t parent = 0, id = 0, replaced = 0;
   std::vector<uint64_t> order;  // "order": a sort's result, by child id
+  std::string key;              // "k": a nonce's owner key
+  uint64_t nonce = 0;           // "n" of a nonce op (a number; of the other ops, "n" is a node)
   std::string_view value;  // "x": typed JSON, read once the node's type is known
   NodeRef node;            // "n"
 };
@@ -142,6 +152,8 @@ void apply(Tree& tree, Op& op, uint64_t at) {
     tree.remove_child(*parent, *in_tree(tree, op.id, "node"), at);
   } else if (op.kind == "sort") {
     tree.reorder_children(*in_tree(tree, op.id, "node"), op.order, at);
+  } else if (op.kind == "nonce") {
+    tree.accept_nonce(op.key, op.nonce, "", at);  // an older one than the table's is already kept
   } else {
     fail(ErrorCode::kInvalidArgument, "it is of an unknown kind \"" + op.kind + "\"");
   }
@@ -179,7 +191,12 @@ uint64_t apply_record(Tree& tree, std::string_view record, const Replay& how) {
               while (r.next_item()) op.order.push_back(r.unsigned_integer());
             }
             else if (key == "x") op.value = r.skip();
-            else if (key == "n") op.node = loader.read(r);
+            else if (key == "n") {
+              // a nonce op's "n" is its number; any other op's is a node
+              if (op.kind == "nonce") op.nonce = r.unsigned_integer();
+              else op.node = loader.read(r);
+            }
+            else if (key == "k") op.key = r.string();
             else r.skip();
           }
           if (op.version == 0) fail(ErrorCode::kInvalidArgument, "it has no version (\"v\")");
@@ -200,7 +217,14 @@ uint64_t apply_record(Tree& tree, std::string_view record, const Replay& how) {
   return version;
 }
 
-std::string write_snapshot(Tree& tree) { return write_json(tree.root(), JsonFormat::kSnapshot); }
+std::string write_snapshot(Tree& tree) {
+  // the root, and the nonces of owner keys beside its children
+  std::string body = write_json(tree.root(), JsonFormat::kSnapshot);
+  body.insert(body.size() - 1, ",\"nonces\":" + tree.nonces_json());
+  return body;
+}
+
+
 
 void load_snapshot(Tree& tree, std::string_view body) {
   Node& root = tree.root();
@@ -219,6 +243,8 @@ void load_snapshot(Tree& tree, std::string_view body) {
           NodeRef child = loader.read(r);
           loader.attach(root, *child);
         }
+      } else if (key == "nonces") {
+        loader.read_nonces(r);
       } else {
         r.skip();
       }

@@ -348,7 +348,9 @@ uint64_t Tree::commit(Node& touched, ChangeOp op, uint64_t id, Note& note, uint6
   } else {
     version = version_.fetch_add(1, std::memory_order_acq_rel) + 1;
   }
-  for (Node* n : chain) stamp(*n, version);
+  if (note.stamps) {
+    for (Node* n : chain) stamp(*n, version);
+  }
   return version;
 }
 
@@ -897,6 +899,45 @@ uint64_t Tree::update_value(Node& node, const std::function<Value(const Value&)>
   TinyLockGuard lock(node.lock_);
   Value next = convert(update(node.value()), node.type_);
   return write_value(node, std::move(next), 0);
+}
+
+// --- nonces -----------------------------------------------------------------------------
+
+uint64_t Tree::nonce_of(std::string_view key) const {
+  std::lock_guard lock(nonces_mutex_);
+  auto found = nonces_.find(key);
+  return found == nonces_.end() ? 0 : found->second;
+}
+
+bool Tree::accept_nonce(std::string_view key, uint64_t nonce, std::string_view path, uint64_t at) {
+  epoch::WriterScope writing(frozen_);
+  if (key.empty()) fail(ErrorCode::kInvalidArgument, "a nonce needs the key it is of");
+  // held through the commit, so that acceptances of one key enter the feed in the order taken
+  std::lock_guard lock(nonces_mutex_);
+  auto found = nonces_.find(key);
+  if (found != nonces_.end() && found->second >= nonce) return false;
+  nonces_.insert_or_assign(std::string(key), nonce);
+  Note note;
+  note.path_suffix = path;
+  note.stamps = false;  // no node changed
+  if (feed() == FeedLevel::kRecords) {
+    note.record = "{\"o\":\"nonce\",\"k\":";
+    append_json_string(note.record, key);
+    note.record += ",\"n\":" + std::to_string(nonce) + "}";
+  }
+  commit(*root_, ChangeOp::kNonce, kRootId, note, at);
+  return true;
+}
+
+std::string Tree::nonces_json() const {
+  std::lock_guard lock(nonces_mutex_);
+  std::string out = "{";
+  for (const auto& [key, nonce] : nonces_) {
+    if (out.size() > 1) out += ',';
+    append_json_string(out, key);
+    out += ':' + std::to_string(nonce);
+  }
+  return out + '}';
 }
 
 // --- schemas ----------------------------------------------------------------------------

@@ -46,7 +46,9 @@ export interface NativeBinding {
   /** With the tree's writers held back: [changes (as takeChanges), snapshot body, version, next id]. */
   snapshotTree(tree: number): [unknown[], string, number, number];
   /** With the tree's writers held back: [changes (as takeChanges), the record form of the node at each path or undefined]. */
-  exportFrozen(tree: number, paths: string[]): [unknown[], (string | undefined)[]];
+  exportFrozen(tree: number, paths: string[]): [unknown[], (string | undefined)[], string];
+  nonceOf(tree: number, key: string): number;
+  acceptNonce(tree: number, key: string, nonce: number, path: string): boolean;
   loadTree(tree: number, body: string | Uint8Array): void;
   /** A detached subtree from its record form, ids kept; with `children`, each of its children. */
   readSubtree(tree: number, node: string, children: false): number;

@@ -15,7 +15,7 @@ export interface SharedTree {
   readonly token: number;
 }
 
-export type ChangeOp = 'set' | 'add' | 'remove' | 'replace' | 'sort';
+export type ChangeOp = 'set' | 'add' | 'remove' | 'replace' | 'sort' | 'nonce';
 
 /**
  * One change of the tree's feed. Every write call makes one change, whatever it touches:
@@ -102,7 +102,7 @@ export interface ImportJsonOptions {
   replace?: boolean;
 }
 
-const CHANGE_OPS: readonly ChangeOp[] = ['set', 'add', 'remove', 'replace', 'sort'];
+const CHANGE_OPS: readonly ChangeOp[] = ['set', 'add', 'remove', 'replace', 'sort', 'nonce'];
 const CHANGE_STRIDE = 8;
 const FEED_LEVELS: readonly FeedLevel[] = ['off', 'events', 'records'];
 
@@ -351,10 +351,31 @@ export class Tree {
    * The subtrees at `paths` in record form (ids kept; undefined where nothing is), read
    * with every other thread's writes held back, and the changes not yet taken, which they hold.
    */
-  exportFrozen(paths: string[]): { changes: Change[]; nodes: (string | undefined)[] } {
+  exportFrozen(paths: string[]): { changes: Change[]; nodes: (string | undefined)[]; nonces: Record<string, number> } {
     if (!Array.isArray(paths)) throw argumentError('exportFrozen()', 'an array of paths', paths);
-    const [changes, nodes] = native.exportFrozen(this.#live(), paths);
-    return { changes: changesOf(changes), nodes };
+    const [changes, nodes, nonces] = native.exportFrozen(this.#live(), paths);
+    return { changes: changesOf(changes), nodes, nonces: JSON.parse(nonces) };
+  }
+
+  /**
+   * The last nonce accepted for an owner key (0: none). Owned subtrees take only writes
+   * signed with a greater one; the tree keeps them in its records and snapshots, so a
+   * signed write is accepted once, across restarts, failovers and migrations.
+   */
+  nonceOf(key: string): number {
+    if (typeof key !== 'string') throw argumentError('nonceOf()', 'a key', key);
+    return native.nonceOf(this.#live(), key);
+  }
+
+  /**
+   * Accepts `nonce` for `key` if it is greater than the last, in one step; returns whether
+   * it did. The acceptance is a change of its own ('nonce', seen at `path`), in the record
+   * of the write it comes with.
+   */
+  acceptNonce(key: string, nonce: number, path: string): boolean {
+    if (typeof key !== 'string' || key === '') throw argumentError('acceptNonce()', 'a key', key);
+    if (!(Number.isSafeInteger(nonce) && nonce > 0)) throw argumentError('acceptNonce()', 'a positive integer nonce', nonce);
+    return native.acceptNonce(this.#live(), key, nonce, checkPath(path, 'acceptNonce()'));
   }
 
   /** Makes this tree (it must be empty) the one a snapshot's body holds: ids and versions kept. */

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -40,6 +41,7 @@ enum class ChangeOp : uint8_t {
   kRemove,   // a node was removed from under its parent
   kReplace,  // a node was put in place of a child of the same parent
   kSort,     // a node's children were reordered
+  kNonce,    // a nonce of an owner key was accepted (no node changed; its record keeps it)
 };
 
 // How much the feed keeps of each change.
@@ -150,6 +152,20 @@ class Tree {
   // the node's writer lock (array kernels and resize: a new buffer from the current one).
   uint64_t update_value(Node& node, const std::function<Value(const Value&)>& update);
 
+  // --- nonces of owner keys -----------------------------------------------------------
+  // The last nonce accepted for each owner key (a subtree owned by a public key takes only
+  // writes signed with a nonce greater than the last): kept by the log (each acceptance is
+  // a change of its own, kNonce, in the record of the write it signs), by snapshots, and by
+  // a cluster's streams, so a captured signed write is never accepted twice, across
+  // restarts, failovers and migrations.
+  uint64_t nonce_of(std::string_view key) const;
+  // Accepts `nonce` for `key` if it is greater than the last (in one step, so two writers
+  // cannot both take one); `path` is where the change is seen (the owned subtree). Returns
+  // whether it was accepted.
+  bool accept_nonce(std::string_view key, uint64_t nonce, std::string_view path, uint64_t at = 0);
+  // The table as JSON ({"<key>": nonce, ...}), and a table merged in (each key's greater one).
+  std::string nonces_json() const;
+
   // --- the feed ---------------------------------------------------------------------
   // Off until a consumer turns it on; take_changes() hands over what accumulated, in
   // version order. Turning it off drops what it holds.
@@ -176,6 +192,7 @@ class Tree {
     std::string value;
     std::string old_value;
     std::string record;  // the record op without its version: {"o":"add","p":..,"n":{..}}
+    bool stamps = true;  // whether the touched node and its ancestors take the version
   };
 
   Tree();
@@ -222,6 +239,8 @@ class Tree {
   std::atomic<FeedLevel> feed_{FeedLevel::kOff};
   std::mutex feed_mutex_;
   std::vector<Change> changes_;
+  mutable std::mutex nonces_mutex_;
+  std::map<std::string, uint64_t, std::less<>> nonces_;
   TypeSchemas schemas_;
 };
 

@@ -164,6 +164,21 @@ TEST(every_type_reads_back_exactly_from_the_record_form) {
   CHECK(copy->child("nz")->value().bits == doc->child("nz")->value().bits);
 }
 
+TEST(nonces_are_accepted_once_and_kept_by_records_and_snapshots) {
+  TreeHolder t, mirror, loaded;
+  Tree& tree = *t.tree;
+  tree.set_feed(FeedLevel::kRecords);
+  CHECK(tree.accept_nonce("key", 5, "owned") && !tree.accept_nonce("key", 5, "owned") && !tree.accept_nonce("key", 4, "owned"));
+  CHECK(tree.accept_nonce("key", 9, "owned") && tree.nonce_of("key") == 9 && tree.nonce_of("other") == 0);
+  uint64_t root_version = tree.root().version();
+  std::vector<Change> changes = tree.take_changes();
+  CHECK(changes.size() == 2 && changes[1].op == ChangeOp::kNonce && changes[1].path == "owned" && tree.root().version() == root_version);
+  for (const Change& change : changes) apply_record(*mirror.tree, "{\"v\":" + std::to_string(change.version) + ",\"ops\":[" + change.record + "]}");
+  CHECK(mirror->nonce_of("key") == 9);
+  load_snapshot(*loaded.tree, write_snapshot(tree));
+  CHECK(loaded->nonce_of("key") == 9 && !loaded->accept_nonce("key", 9, "owned"));
+}
+
 int main() {
   int result = check::run_all();
   CHECK(epoch::drain() == 0);

@@ -619,7 +619,7 @@ export class Cluster {
       try {
         const reply = await this.#nc.request(catchUpSubject(replica), JSON.stringify({ station: this.id, version }), { timeout: CATCH_UP_TIMEOUT_MS });
         if (!reply.json<{ ok?: boolean }>().ok) continue;
-        this.#applySnapshot(this.id, (await this.#fetchSnapshot(replica, mine)).parts);
+        this.#applySnapshot(this.id, await this.#fetchSnapshot(replica, mine));
         this.#options.log(`restored ${mine.map((p) => `"${p}"`).join(', ')} as this station's stream holds them (version ${version}), from ${replica}`);
         return;
       } catch (error) {
@@ -633,15 +633,17 @@ export class Cluster {
    * Writes a snapshot of every prefix this station owns (or `prefixes`) to the object store,
    * each in record form (ids kept); returns its name. The subtrees are read with other
    * threads' writes held back, after every change made so far was handed to the publisher,
-   * so the snapshot holds every record up to its version and none after.
+   * so the snapshot holds every record up to its version and none after. The nonces of
+   * owner keys come with it: a replay of a signed write stays refused on whoever applies it.
    */
   async #snapshot(prefixes = this.#ownedPrefixes()): Promise<string> {
-    const nodes = this.#host.hub.exportFrozen(prefixes);
+    const { nodes, nonces } = this.#host.hub.exportFrozen(prefixes);
     const version = this.publisher.recordedVersion;
     const seq = this.publisher.published.seq;
     const parts = prefixes.map((prefix, i) => `{"p":${JSON.stringify(prefix)},"n":${nodes[i] === undefined ? 'null' : JSON.stringify(nodes[i])}}`);
     const name = `${this.id}-${randomUUID()}`;
-    await this.#snapshots.putBlob({ name }, Buffer.from(`{"version":${version},"seq":${seq},"parts":[${parts.join(',')}]}`));
+    const body = `{"version":${version},"seq":${seq},"nonces":${JSON.stringify(nonces)},"parts":[${parts.join(',')}]}`;
+    await this.#snapshots.putBlob({ name }, Buffer.from(body));
     return name;
   }
 
@@ -661,7 +663,7 @@ export class Cluster {
         await this.#follow(station, { seq: 0, applied: 0 });
         return;
       }
-      this.#applySnapshot(station, snapshot.parts);
+      this.#applySnapshot(station, snapshot);
       await this.#follow(station, { seq: snapshot.seq, applied: snapshot.version });
     })().finally(() => this.#resyncs.delete(station));
     this.#resyncs.set(station, run);
@@ -674,7 +676,7 @@ export class Cluster {
    * with their ids; where each goes is found here by path, the one thing a station may look
    * up by path: what it holds at a prefix.
    */
-  #applySnapshot(station: string, parts: { p: string; n: string | null }[]): void {
+  #applySnapshot(station: string, { parts, nonces }: Pick<Snapshot, 'parts' | 'nonces'>): void {
     const ordered = [...parts].sort((a, b) => a.p.length - b.p.length);
     // the nested prefixes others own, as this station holds them now
     const kept: { p: string; n: string | null }[] = [];
@@ -688,6 +690,8 @@ export class Cluster {
     try {
       const written = this.#host.hub.write(replicaOrigin(station), () => {
         for (const part of [...ordered, ...kept]) this.#putAt(part.p, part.n);
+        // each key's newer nonce stays: this station may know of one the snapshot's station has not applied yet
+        for (const [key, nonce] of Object.entries(nonces)) this.#tree.acceptNonce(key, nonce, '');
       });
       if (written instanceof Promise) written.catch((error) => this.#options.log(`storing ${station}'s snapshot failed: ${(error as Error).message}`));
     } catch (error) {
@@ -899,10 +903,11 @@ export class Cluster {
   }
 }
 
-/** Prefixes of a station's tree in record form (null where nothing is), and where its stream stood. */
+/** Prefixes of a station's tree in record form (null where nothing is), the nonces of owner keys, and where its stream stood. */
 interface Snapshot {
   version: number;
   seq: number;
+  nonces: Record<string, number>;
   parts: { p: string; n: string | null }[];
 }
 

@@ -43,6 +43,7 @@ export {
   type NonceStore,
   type WriteCall,
   Authorizer,
+  MemoryNonces,
   loadAuthConfig,
 } from './auth/authorizer.js';
 export { canonicalJson } from './auth/canonicalJson.js';

@@ -105,7 +105,10 @@ export class ChangeHub {
     const pending = this.#take();
     tree.setFeed(durable.length > 0 ? 'records' : 'events');
     this.#log = new ChangeLog(logSize, logBytes, pending.length > 0 ? pending[0]!.version - 1 : this.#version);
-    for (const change of pending) this.#publish(eventOf([change], LOCAL_ORIGIN));
+    for (const change of pending) {
+      const event = eventOf([change], LOCAL_ORIGIN);
+      if (event) this.#publish(event);
+    }
     this.#timer = setInterval(() => this.flush(), pollMs).unref();
   }
 
@@ -154,10 +157,10 @@ export class ChangeHub {
   }
 
   /** The subtrees at `paths` in record form, taken as snapshot() takes the tree (a cluster snapshot). */
-  exportFrozen(paths: string[]): (string | undefined)[] {
-    const { changes, nodes } = this.#tree.exportFrozen(paths);
+  exportFrozen(paths: string[]): { nodes: (string | undefined)[]; nonces: Record<string, number> } {
+    const { changes, nodes, nonces } = this.#tree.exportFrozen(paths);
     this.#commit(changes, undefined);
-    return nodes;
+    return { nodes, nonces };
   }
 
   /**
@@ -233,7 +236,8 @@ export class ChangeHub {
     // the common case, a call whose changes are all its own: one record, one event
     if (origin !== undefined && changes.every(isCall)) {
       const held = this.#record(changes, origin);
-      this.#publish(eventOf(changes, origin));
+      const event = eventOf(changes, origin);
+      if (event) this.#publish(event);
       return held;
     }
     const pending: Promise<void>[] = [];
@@ -246,11 +250,11 @@ export class ChangeHub {
       if (held) call ? pending.push(held) : held.catch(() => {});
       start = end;
     }
-    const mine = changes.filter(isCall);
     const events = changes.filter((change) => !isCall(change)).map((change) => eventOf([change], LOCAL_ORIGIN));
-    if (mine.length > 0) events.push(eventOf(mine, origin!));
-    events.sort((a, b) => a.version - b.version);
-    for (const event of events) this.#publish(event);
+    events.push(eventOf(changes.filter(isCall), origin!));
+    const published = events.filter((event) => event !== undefined);
+    published.sort((a, b) => a.version - b.version);
+    for (const event of published) this.#publish(event);
     if (pending.length === 0) return undefined;
     return pending.length === 1 ? pending[0] : Promise.all(pending).then(() => undefined);
   }
@@ -368,19 +372,24 @@ function replayError(message: string, path: string, data: Record<string, number>
   return Object.assign(new GroveError('LIMIT_EXCEEDED', message, path), { data });
 }
 
-const ENTRY_OPS = { set: 'set', add: 'add', replace: 'set', remove: 'remove', sort: 'sort' } as const;
+const ENTRY_OPS = { set: 'set', add: 'add', replace: 'set', remove: 'remove', sort: 'sort', nonce: undefined } as const;
 
 /** A change as subscribers see it: a replaced subtree is a 'set' at its path. */
 function entryOf({ path, op, valueJson, oldValueJson }: Change): ChangeEntry {
-  return { path, op: ENTRY_OPS[op], valueJson, oldValueJson };
+  return { path, op: ENTRY_OPS[op as Exclude<Change['op'], 'nonce'>], valueJson, oldValueJson };
 }
 
-/** One event for changes in version order: it takes the last one's version. */
-function eventOf(changes: Change[], origin: string): ChangeEvent {
+/**
+ * One event for changes in version order: it takes the last one's version. A nonce's
+ * acceptance is no news to subscribers (no node changed): none of those, no event.
+ */
+function eventOf(all: Change[], origin: string): ChangeEvent | undefined {
+  const changes = all.some((change) => change.op === 'nonce') ? all.filter((change) => change.op !== 'nonce') : all;
+  if (changes.length === 0) return undefined;
   const last = changes[changes.length - 1]!;
   if (changes.length === 1) {
-    const { path, op, valueJson, oldValueJson, version } = last;
-    return { path, op: ENTRY_OPS[op], valueJson, oldValueJson, version, origin };
+    const { path, valueJson, oldValueJson, version } = last;
+    return { path, op: entryOf(last).op, valueJson, oldValueJson, version, origin };
   }
   const entries = changes.map(entryOf);
   return { path: commonPrefix(entries.map((e) => e.path)), op: 'transact', version: last.version, origin, changes: entries };

@@ -125,7 +125,9 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   const { maxBodyBytes, maxBatch, maxDepth, ...stationLimits } = options.limits ?? {};
   const rpcLimits = Object.fromEntries(Object.entries({ maxBodyBytes, maxBatch, maxDepth }).filter(([, v]) => v !== undefined));
   const limits = { ...defaultStationLimits, ...stationLimits };
-  const auth = loadAuthConfig({ tokens: options.tokens ?? [], rulesFile: options.rulesFile });
+  // the nonces of owner keys live in the tree: its log, snapshots and streams keep them
+  const nonces = { last: (key: string) => tree.nonceOf(key), accept: (key: string, nonce: number, prefix: string) => tree.acceptNonce(key, nonce, prefix) };
+  const auth = loadAuthConfig({ tokens: options.tokens ?? [], rulesFile: options.rulesFile, nonces });
   // the station keeps its id in its data directory: a restart is the same station
   const id = options.stationId ?? store?.station?.id ?? randomUUID().slice(0, 8);
   if (store && store.station?.id !== id) store.setStation({ id });

@@ -27,10 +27,31 @@ export interface Identity {
   readonly info: boolean;
 }
 
-/** The last nonce accepted per owner key. A Map will do; a persistent store also survives restarts. */
+/**
+ * The last nonce accepted per owner key. A station's is its tree (Tree.nonceOf and
+ * acceptNonce), which keeps them in its log, snapshots and cluster streams: a signed write
+ * is accepted once, across restarts, failovers and migrations.
+ */
 export interface NonceStore {
-  get(publicKey: string): number | undefined;
-  set(publicKey: string, nonce: number): unknown;
+  /** The last nonce accepted for the key, 0 for none. */
+  last(publicKey: string): number;
+  /** Takes `nonce` if it is greater than the last, in one step; `prefix` is the owned subtree. */
+  accept(publicKey: string, nonce: number, prefix: string): boolean;
+}
+
+/** Nonces kept in memory only, for an Authorizer without a tree: forgotten when the process ends. */
+export class MemoryNonces implements NonceStore {
+  readonly #last = new Map<string, number>();
+
+  last(publicKey: string): number {
+    return this.#last.get(publicKey) ?? 0;
+  }
+
+  accept(publicKey: string, nonce: number): boolean {
+    if (nonce <= this.last(publicKey)) return false;
+    this.#last.set(publicKey, nonce);
+    return true;
+  }
 }
 
 export interface AuthorizerOptions {
@@ -64,7 +85,7 @@ export class Authorizer {
   readonly #owners: readonly Owner[];
   readonly #nonces: NonceStore;
 
-  constructor({ tokens = [], rules = {}, source = 'rules', nonces = new Map() }: AuthorizerOptions = {}) {
+  constructor({ tokens = [], rules = {}, source = 'rules', nonces = new MemoryNonces() }: AuthorizerOptions = {}) {
     for (const token of tokens) {
       const problem = tokenProblem(token);
       if (problem !== undefined) throw new RulesError(`--token: ${problem}`);
@@ -166,15 +187,14 @@ export class Authorizer {
         path,
       );
     }
-    const last = this.#nonces.get(publicKey) ?? 0;
-    if (signature.nonce <= last) {
-      throw new AuthError(
+    const replayed = () =>
+      new AuthError(
         'FORBIDDEN',
-        `replayed nonce: ${signature.nonce} is not greater than ${last}, the last accepted for the owner of ` +
+        `replayed nonce: ${signature.nonce} is not greater than ${this.#nonces.last(publicKey)}, the last accepted for the owner of ` +
           `${subtrees}; sign again with a larger nonce (a timestamp or counter)`,
         path,
       );
-    }
+    if (signature.nonce <= this.#nonces.last(publicKey)) throw replayed();
     const digest = writeDigest(method, params, signature.nonce);
     if (!isValidWriteSignature(signature.sig, digest, hexToBytes(publicKey))) {
       throw new AuthError(
@@ -184,7 +204,7 @@ export class Authorizer {
         path,
       );
     }
-    this.#nonces.set(publicKey, signature.nonce);
+    if (!this.#nonces.accept(publicKey, signature.nonce, reached[0]!.owner.prefix)) throw replayed();
   }
 }
 

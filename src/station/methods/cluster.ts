@@ -52,8 +52,9 @@ export function clusterMethods(station: StationContext, cluster: Cluster): Metho
         // the owner's signature where a key owns it or a subtree under it; checked before routing
         const at = normalise(station, params.path);
         station.auth.check(station.identify(context), 'write', at);
-        return cluster.route('station.migrate', params, context, () => {
-          station.auth.verifyWrite({ method: 'station.migrate', params });
+        return cluster.route('station.migrate', params, context, async () => {
+          // the nonce is taken as a write of its own, durable (and published) before the move
+          await station.hub.write(station.identify(context).name, () => station.auth.verifyWrite({ method: 'station.migrate', params }));
           return cluster.migrate(at, params.to);
         });
       },

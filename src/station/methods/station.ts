@@ -117,8 +117,8 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
 
 /** node.invoke on this station: the node's abstract-type operation, as one write. */
 function invoke(station: StationContext, identity: Identity, at: string, params: { path: string; method: string; args?: unknown }): unknown {
-  station.auth.verifyWrite({ method: 'node.invoke', params });
   return station.hub.write(identity.name, () => {
+    station.auth.verifyWrite({ method: 'node.invoke', params });
     const node = station.tree.node(at);
     try {
       const result = station.types.invoke(node, params.method, params.args ?? null) ?? null;

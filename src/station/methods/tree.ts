@@ -89,10 +89,12 @@ function define(station: StationContext, method: TreeMethod<any>): MethodDefinit
         return reached(station, at, raw.minVersion as number).then(() => method.run(raw, call));
       }
       for (const op of writeOps(method.name, raw)) station.auth.check(identity, 'write', op.path);
-      const run = () => {
-        station.auth.verifyWrite({ method: method.name, params: raw });
-        return station.hub.write(call.origin, () => method.run(raw, call));
-      };
+      // the signature's nonce is taken in the write, so that both are one record: durable together
+      const run = () =>
+        station.hub.write(call.origin, () => {
+          station.auth.verifyWrite({ method: method.name, params: raw });
+          return method.run(raw, call);
+        });
       return station.cluster ? station.cluster.route(method.name, raw, context, run) : run();
     },
   };
