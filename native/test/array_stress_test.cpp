@@ -21,10 +21,6 @@ namespace {
 
 constexpr int kReaders = 3;
 
-double stress_seconds() {
-  const char* env = std::getenv("GROVE_STRESS_SECONDS");
-  return env ? std::atof(env) : 2.0;
-}
 
 // A buffer of n copies of k: intact when every element is the first one.
 Value filled(std::size_t n, float k) {
@@ -71,7 +67,7 @@ TEST(array_buffers_outlive_every_holder) {
         writes.fetch_add(1, std::memory_order_relaxed);
       }
     });
-    std::this_thread::sleep_for(std::chrono::duration<double>(stress_seconds() / 2));
+    std::this_thread::sleep_for(std::chrono::duration<double>(check::stress_seconds() / 2));
     stop = true;
     for (std::thread& t : threads) t.join();
     CHECK(reads > 0 && writes > 0);

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
@@ -25,6 +26,12 @@ inline std::vector<std::pair<const char*, std::function<void()>>>& registry() {
 struct Register {
   Register(const char* name, std::function<void()> fn) { registry().emplace_back(name, std::move(fn)); }
 };
+
+// How long the stress tests run: GROVE_STRESS_SECONDS (native/test/run.sh sets it), else 2 s.
+inline double stress_seconds() {
+  const char* env = std::getenv("GROVE_STRESS_SECONDS");
+  return env ? std::atof(env) : 2.0;
+}
 
 inline int run_all() {
   for (auto& [name, fn] : registry()) {

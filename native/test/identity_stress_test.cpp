@@ -24,10 +24,6 @@ namespace {
 
 constexpr int kWriters = 3;
 
-double stress_seconds() {
-  const char* env = std::getenv("GROVE_STRESS_SECONDS");
-  return env ? std::atof(env) : 2.0;
-}
 
 struct Shared {
   Tree* tree = Tree::create();
@@ -126,7 +122,7 @@ TEST(records_taken_while_writers_run_replay_into_an_equal_tree) {
     }
   });
 
-  std::this_thread::sleep_for(std::chrono::duration<double>(stress_seconds()));
+  std::this_thread::sleep_for(std::chrono::duration<double>(check::stress_seconds()));
   s.stop = true;
   for (std::thread& t : threads) t.join();
   consumer.join();

@@ -21,10 +21,6 @@ namespace {
 constexpr int kReaders = 4;
 constexpr uint32_t kTargetSize = 300;
 
-double stress_seconds() {
-  const char* env = std::getenv("GROVE_STRESS_SECONDS");
-  return env ? std::atof(env) : 2.0;
-}
 
 NodeRef make_item(Tree& tree, uint64_t k) {
   NodeRef item = tree.create_node("i" + std::to_string(k), type::kObject);
@@ -133,7 +129,7 @@ TEST(readers_against_writers) {
   threads.emplace_back(structure_writer, std::ref(s), 1);
   threads.emplace_back(structure_writer, std::ref(s), 2);
   threads.emplace_back(value_writer, std::ref(s), 3);
-  std::this_thread::sleep_for(std::chrono::duration<double>(stress_seconds()));
+  std::this_thread::sleep_for(std::chrono::duration<double>(check::stress_seconds()));
   s.stop = true;
   for (std::thread& t : threads) t.join();
 
