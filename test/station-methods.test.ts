@@ -732,6 +732,7 @@ describe.each(transports)('station methods over %s', (_, connect) => {
         treeVersion: station.tree.version,
         nodes: station.tree.root.size - 1,
         connections: expect.any(Number),
+        transports: { websocket: expect.any(Number), sse: expect.any(Number), http: expect.any(Number) },
         peers: [],
       });
       expect(info.uptime).toBeGreaterThanOrEqual(0);
@@ -752,9 +753,11 @@ describe.each(transports)('station methods over %s', (_, connect) => {
           'tree.find',
           'tree.get',
           'tree.hash',
+          'tree.history',
           'tree.increment',
           'tree.list',
           'tree.patch',
+          'tree.plot',
           'tree.set',
           'tree.sort',
           'tree.subscribe',
