@@ -52,6 +52,8 @@ export interface ChildSummary {
 
 export interface ListResult {
   readonly total: number;
+  /** The listed node's own version: that of the last change at or under it. */
+  readonly version: number;
   readonly children: readonly ChildSummary[];
 }
 
