@@ -52,7 +52,8 @@ export interface ChildSummary {
 
 export interface ListResult {
   readonly total: number;
-  /** The listed node's own version: that of the last change at or under it. */
+  /** The listed node's own type, and version: that of the last change at or under it. */
+  readonly type: string;
   readonly version: number;
   readonly children: readonly ChildSummary[];
 }

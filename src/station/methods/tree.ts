@@ -435,17 +435,17 @@ const TREE_METHODS: TreeMethod<any>[] = [
   }),
   method({
     name: 'tree.list',
-    summary: 'One page of a node\'s children: name, type, id, child count and version of each; and the node\'s own version.',
+    summary: 'One page of a node\'s children: name, type, id, child count and version of each; and the node\'s own type and version.',
     access: 'read',
     params: { path, offset: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 0, maximum: 10_000 } },
     required: ['path'],
     result: {
       type: 'object',
-      properties: { total: { type: 'integer' }, version, children: { type: 'array' } },
-      required: ['total', 'version', 'children'],
+      properties: { total: { type: 'integer' }, type: { type: 'string' }, version, children: { type: 'array' } },
+      required: ['total', 'type', 'version', 'children'],
     },
     run: (p: { path: string; offset?: number; limit?: number }, { station }: Call) =>
-      nodeAt(station, normalise(station, p.path), (node) => ({ ...node.list(p.offset ?? 0, p.limit ?? 100), version: node.version })),
+      nodeAt(station, normalise(station, p.path), (node) => ({ ...node.list(p.offset ?? 0, p.limit ?? 100), type: node.type, version: node.version })),
   }),
   method({
     name: 'tree.set',
