@@ -15,6 +15,7 @@ import { httpCaller, resolving, writeRules } from './helpers/station.js';
 const TOKEN = 'explorer-test-token';
 const LIMITED = 'explorer-limited-token';
 const BIG = 1_000_000;
+const SAMPLES = 100_000;
 const PAGE_SIZE = 50;
 /**
  * The bound on "drawn within a second", measured in the page from asking the station to the
@@ -43,6 +44,8 @@ beforeAll(async () => {
   const big = tree.root.add('big', 'list');
   for (let i = 0; i < BIG; i++) big.add(undefined, 'u32', i).release();
   big.release();
+  // an array node: 100,000 f32 samples of a damped wave
+  tree.set('samples', Float32Array.from({ length: SAMPLES }, (_, i) => Math.exp(-i / 40_000) * Math.sin(i / 500) * 100), 'f32array');
   const rulesFile = writeRules({ tokens: { [LIMITED]: { name: 'alice', read: ['users'], write: ['users'] } } });
   station = await startStation({ tree, demo: true, tokens: [TOKEN], rulesFile, host: '127.0.0.1', port: 0, rateLimit: false });
   rpc = resolving(httpCaller(station.url, TOKEN));
@@ -122,12 +125,12 @@ describe('the explorer page', () => {
     await shot('token');
     await tokenInput.fill(TOKEN);
     await page.getByRole('button', { name: 'Connect' }).click();
-    await poll(() => line('').textContent()).toContain('7 children');
+    await poll(() => line('').textContent()).toContain('8 children');
     await poll(() => page.locator('#connection').textContent()).toBe('live');
 
     // a reload of the tab reuses the token from session storage: no prompt
     await page.reload();
-    await poll(() => line('').textContent()).toContain('7 children');
+    await poll(() => line('').textContent()).toContain('8 children');
     expect(await page.locator('#token-form').isHidden()).toBe(true);
     // the root's version is the station's, the same in its row and in the node panel
     await select('');
@@ -225,6 +228,15 @@ describe('the explorer page', () => {
     await expect(plot.locator('figcaption').textContent()).resolves.toMatch(/^All 1,000,000 items: lowest 0, highest 999,999; /);
     expect(Number(await plot.getAttribute('data-runs'))).toBeLessThanOrEqual(2_000);
     await shot('big-list-plot');
+  });
+
+  it("plots an array node's elements whole, with the element type on its axis", async () => {
+    await select('samples');
+    const plot = await drawnPlot(SAMPLES);
+    console.log(`explorer: the whole plot of an f32array of 100,000 elements drawn in ${await plot.getAttribute('data-draw-ms')} ms`);
+    expect([await plot.getAttribute('data-x-axis'), await plot.getAttribute('data-y-axis')]).toEqual(['element index', 'value (f32)']);
+    await expect(plot.locator('figcaption').textContent()).resolves.toMatch(/^All 100,000 elements: lowest -\d+(\.\d+)?, highest \d+(\.\d+)?; each point is the lowest and highest of about \d+ elements\.$/);
+    await shot('array-plot');
   });
 
   it('pages through a list of a million children without loading it, labelled by index', async () => {
@@ -466,6 +478,7 @@ describe('the explorer page', () => {
     // a patch of its parent writes it too
     const above = (await rpc('tree.patch', { path: 'settings', value: { volume: 14 } })).version;
     await poll(() => rows.first().textContent()).toBe(`v${above}set here14token #1`);
+    await page.locator('#node-panel .node-history').scrollIntoViewIfNeeded();
     await shot('history');
     await rpc('tree.set', { path: 'settings/volume', value: 42 });
   });
