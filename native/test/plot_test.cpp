@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "check.h"
@@ -196,6 +197,36 @@ TEST(what_cannot_be_plotted_is_refused_with_what_to_do) {
   CHECK_THROWS(envelope_of(*none, 1, 1, 10), ErrorCode::kInvalidArgument, "the node has 0 children");
   Envelope empty = envelope_of(*array, 3, 3, 10);
   CHECK(empty.starts.empty() && empty.plotted == 0 && empty.total == 3);
+}
+
+TEST(an_envelope_reads_the_list_as_it_was_while_writers_append_and_rewrite) {
+  TreeHolder t;
+  NodeRef list = t->create_node("list", type::kList);
+  t->add_child(t->root(), *list);
+  std::atomic<bool> done{false};
+  // every child holds its own index, then is rewritten to minus it: each run's numbers are its indices, one sign or the other
+  std::thread writer([&] {
+    for (int i = 0; i < 20'000; ++i) {
+      Value v = Value::i64(i);
+      NodeRef child = t->create_node("", type::kI64, &v);
+      t->add_child(*list, *child);
+      if (i % 3 == 0) t->set_value(*child, Value::i64(-i));
+    }
+    done = true;
+  });
+  uint64_t last_total = 0;
+  while (!done) {
+    Envelope e = envelope_of(*list, 0, UINT64_MAX, 64);
+    CHECK(e.total >= last_total);
+    CHECK(e.plotted + e.skipped == e.to - e.from && e.skipped == 0);
+    for (std::size_t r = 0; r < e.starts.size(); ++r) {
+      uint64_t end = r + 1 < e.starts.size() ? e.starts[r + 1] : e.to;
+      CHECK(e.low[r] >= -static_cast<double>(end - 1) && e.high[r] <= static_cast<double>(end - 1));
+    }
+    last_total = e.total;
+  }
+  writer.join();
+  CHECK(envelope_of(*list, 0, UINT64_MAX, 1).total == 20'000);
 }
 
 int main() { return check::run_all(); }
