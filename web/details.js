@@ -58,10 +58,13 @@ export class NodePanel {
     this.#row = current;
     this.#renderInfo();
     this.#renderPaging();
-    if (typeChanged) this.#renderForms();
-    if (typeChanged) this.#renderPlot();
-    // what changed under it is in its plot and its history
-    else if (current.version !== this.#shownVersion) this.#plot?.refresh();
+    if (typeChanged) {
+      this.#renderForms();
+      this.#renderPlot();
+    } else if (current.version !== this.#shownVersion) {
+      // what changed at or under it is in its plot and its history
+      this.#plot?.refresh();
+    }
     if (current.version !== this.#shownVersion) this.#historyView?.load();
     this.#shownVersion = current.version;
   }
