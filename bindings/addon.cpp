@@ -130,6 +130,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
       Function<&Addon::ArrayAxpy>("arrayAxpy"),
       Function<&Addon::ArrayResize>("arrayResize"),
       Function<&Addon::ArrayStats>("arrayStats"),
+      Function<&Addon::NodeEnvelope>("nodeEnvelope"),
       Function<&Addon::ConvertValue>("convertValue"),
       Function<&Addon::NodeHash>("nodeHash"),
       Function<&Addon::RegisterType>("registerType"),

@@ -108,6 +108,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value ArrayAxpy(const Napi::CallbackInfo& info);
   Napi::Value ArrayResize(const Napi::CallbackInfo& info);
   Napi::Value ArrayStats(const Napi::CallbackInfo& info);
+  Napi::Value NodeEnvelope(const Napi::CallbackInfo& info);
   Napi::Value ConvertValue(const Napi::CallbackInfo& info);
   Napi::Value NodeHash(const Napi::CallbackInfo& info);
   Napi::Value RegisterType(const Napi::CallbackInfo& info);

@@ -1,10 +1,13 @@
 // Typed values beyond the leaf basics: SIMD array views and kernels, exact conversion of
 // a value to a type, content hashes, and application type schemas.
+#include <algorithm>
+
 #include "addon.h"
 #include "grove/array_ops.h"
 #include "grove/chain.h"
 #include "grove/error.h"
 #include "grove/json.h"
+#include "grove/plot.h"
 #include "grove/simd.h"
 #include "js_values.h"
 
@@ -71,6 +74,34 @@ Napi::Value Addon::ArrayResize(const Napi::CallbackInfo& info) {
   NodeTarget target = handles_.node(args.handle(0));
   array_of(target, "resize");
   return u64_to_js(info.Env(), target.tree.update_value(target.node, [&](const Value& x) { return array_resized(x, length); }));
+}
+
+// nodeEnvelope(node, from, to?, buckets) → { total, from, to, plotted, skipped, starts, low, high }
+// (grove/plot.h; the three lists as Float64Arrays, NaN where a run holds no number)
+Napi::Value Addon::NodeEnvelope(const Napi::CallbackInfo& info) {
+  Args args(info, "plot");
+  uint64_t from = args.index(1, "from");
+  uint64_t to = args.has(2) ? args.index(2, "to") : UINT64_MAX;
+  // past the limit stays past it, for the core to refuse
+  auto buckets = static_cast<uint32_t>(std::min<uint64_t>(args.index(3, "buckets"), uint64_t{kMaxEnvelopeBuckets} + 1));
+  NodeTarget target = handles_.node(args.handle(0));
+  Envelope envelope = envelope_of(target.node, from, to, buckets);
+  Napi::Env env = info.Env();
+  auto numbers = [&](auto&& values) {
+    Napi::Float64Array out = Napi::Float64Array::New(env, values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) out[i] = static_cast<double>(values[i]);
+    return out;
+  };
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("total", u64_to_js(env, envelope.total));
+  out.Set("from", u64_to_js(env, envelope.from));
+  out.Set("to", u64_to_js(env, envelope.to));
+  out.Set("plotted", u64_to_js(env, envelope.plotted));
+  out.Set("skipped", u64_to_js(env, envelope.skipped));
+  out.Set("starts", numbers(envelope.starts));
+  out.Set("low", numbers(envelope.low));
+  out.Set("high", numbers(envelope.high));
+  return out;
 }
 
 // arrayStats() → { buffers: array buffers alive in the process, views: this thread's zero-copy ArrayBuffers, isa }

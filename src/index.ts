@@ -1,7 +1,7 @@
 // The public API of the grove package.
 
 export { type GroveErrorCode, GroveError } from './errors.js';
-export { type ChildPage, type ChildSummary, type CompareOp, type FindQuery, Node, type Outcome } from './node.js';
+export { type ChildPage, type ChildSummary, type CompareOp, type FindQuery, Node, type Outcome, type PlotEnvelope, type PlotRange } from './node.js';
 export {
   type Change,
   type ChangeOp,

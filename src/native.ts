@@ -19,6 +19,7 @@ import { join } from 'node:path';
 
 import { GroveError } from './errors.js';
 import { packageRoot } from './packageRoot.js';
+import type { PlotEnvelope } from './node.js';
 import type { ArrayValue, LeafValue } from './types.js';
 
 export interface NativeBinding {
@@ -115,6 +116,8 @@ export interface NativeBinding {
   arrayResize(node: number, length: number): number;
   /** buffers: array buffers alive in the process; views: this thread's zero-copy ArrayBuffers; isa: the kernels in use. */
   arrayStats(): { buffers: number; views: number; isa: 'avx2' | 'scalar' };
+  /** The node's min/max envelope over [from, to) in at most `buckets` runs (include/grove/plot.h); to undefined: to the end. */
+  nodeEnvelope(node: number, from: number, to: number | undefined, buckets: number): PlotEnvelope;
   convertValue(value: LeafValue, typeId: number): LeafValue;
   nodeHash(node: number): string;
   /** members: [name, typeId (0: inferred), queryId, required, ...]. */

@@ -56,6 +56,36 @@ export interface ChildPage {
   children: ChildSummary[];
 }
 
+/**
+ * The min/max envelope of a node's numbers for a plot (Node.plot): an array node's elements,
+ * or the numeric leaves among its children, over [from, to) in runs of consecutive indices.
+ */
+export interface PlotEnvelope {
+  /** Elements (an array) or children in the whole node. */
+  total: number;
+  from: number;
+  /** The end of the range, cut at total. */
+  to: number;
+  /** Finite numbers in the range. */
+  plotted: number;
+  /** The rest of the range: children that are no numbers, NaN, ±Infinity. */
+  skipped: number;
+  /** Each run's first index; a run ends where the next starts, the last at `to`. */
+  starts: Float64Array;
+  /** The smallest and largest finite number of each run; NaN for a run with none. */
+  low: Float64Array;
+  high: Float64Array;
+}
+
+export interface PlotRange {
+  /** The first index (default 0). */
+  from?: number;
+  /** The end of the range, exclusive (default: the end). */
+  to?: number;
+  /** The most runs, such as the plot's width in pixels (default 1000, at most 16,384). */
+  buckets?: number;
+}
+
 export interface Outcome {
   /** Whether the write happened. */
   ok: boolean;
@@ -301,6 +331,15 @@ export class Node {
   /** The largest element (NaN if any is NaN), or undefined for an empty array. */
   max(): number | undefined {
     return (native.arrayReduce(this.#handle, 2) as number | null) ?? undefined;
+  }
+
+  /**
+   * The min/max envelope of the node's numbers over a range, computed in one native pass: an
+   * array node's elements, or the integer and float leaves among its children (the rest are
+   * counted as skipped). One run per index where the range is shorter than `buckets`.
+   */
+  plot({ from = 0, to, buckets = 1000 }: PlotRange = {}): PlotEnvelope {
+    return native.nodeEnvelope(this.#handle, from, to, buckets);
   }
 
   /** The dot product with another array node of the same type and length. */

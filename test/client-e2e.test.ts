@@ -50,6 +50,8 @@ describe.each(['http', 'ws'] as const)('the client over %s', (transport) => {
     expect(await c.get('users')).toEqual({ ann: { age: 3 }, bob: { age: 1 } });
     expect(await c.list('users', { limit: 1 })).toEqual({
       total: 2,
+      type: 'object',
+      version: first + 1,
       children: [{ name: 'ann', type: 'object', id: expect.any(Number), childCount: 1, version: first }],
     });
     expect(await c.patch('users/ann', { name: 'Ann' })).toEqual({ version: first + 2 });
@@ -74,6 +76,11 @@ describe.each(['http', 'ws'] as const)('the client over %s', (transport) => {
     expect(await c.hash('users')).toMatch(/^[0-9a-f]{64}$/);
     expect(await c.info()).toMatchObject({ id: grove.context.id, version: '0.1.0', treeVersion: version });
     expect((await c.discover()).methods.map((method) => method.name)).toContain('tree.subscribe');
+    await c.set('samples', [3, 1, 4, 1, 5], { type: 'f64array' });
+    expect(await c.plot('samples', { from: 1, buckets: 2 })).toEqual({ total: 5, from: 1, to: 5, plotted: 4, skipped: 0, starts: [1, 3], low: [1, 1], high: [4, 5] });
+    const history = await c.history('hits', { limit: 2 });
+    expect(history.changes.map((change) => change.value)).toEqual([5, 2]);
+    expect(history.floor).toBeLessThan(history.changes[1]!.version);
   });
 
   it('rejects with the station\'s error: code, data and the method', async () => {

@@ -105,7 +105,8 @@ describe('without a valid token', () => {
       const wrong = errorOf(await client.call('auth', { token: 'wrong-token' }), Unauthenticated);
       expect(wrong.message).toContain('unknown token');
       errorOf(await client.call('tree.get', { path: 'settings/volume' }), Unauthenticated);
-      expect(resultOf(await client.call('auth', { token: reader }))).toEqual({ name: 'reader' });
+      // the answer says what the token may do, so that a page can start where it may read
+      expect(resultOf(await client.call('auth', { token: reader }))).toEqual({ name: 'reader', read: [''], write: [], info: true });
       expect(resultOf(await client.call('tree.get', { path: 'settings/volume' }))).toBe(70);
       errorOf(await client.call('tree.set', { path: 'settings/volume', value: 1 }), Forbidden);
     } finally {

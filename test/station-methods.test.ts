@@ -121,10 +121,10 @@ describe.each(transports)('station methods over %s', (_, connect) => {
       expect(new Set(ids).size).toBe(count);
 
       const middle = await ok('tree.list', { path: 'list', offset: 5000, limit: 7 });
-      expect(middle).toEqual({ total: count, children: all.children.slice(5000, 5007) });
+      expect(middle).toEqual({ total: count, type: 'list', version: all.version, children: all.children.slice(5000, 5007) });
       const tail = await ok('tree.list', { path: 'list', offset: count - 2, limit: 5 });
-      expect(tail).toEqual({ total: count, children: all.children.slice(count - 2) });
-      expect(await ok('tree.list', { path: 'list', offset: count })).toEqual({ total: count, children: [] });
+      expect(tail).toEqual({ total: count, type: 'list', version: all.version, children: all.children.slice(count - 2) });
+      expect(await ok('tree.list', { path: 'list', offset: count })).toEqual({ total: count, type: 'list', version: all.version, children: [] });
       expect((await ok('tree.list', { path: 'list' })).children).toEqual(all.children.slice(0, 100));
     });
 
@@ -134,7 +134,9 @@ describe.each(transports)('station methods over %s', (_, connect) => {
     });
 
     it('lists leaves as having no children, and a missing path as -32001', async () => {
-      expect(await ok('tree.list', { path: 'get/n' })).toEqual({ total: 0, children: [] });
+      const leaf = station.tree.node('get/n');
+      expect(await ok('tree.list', { path: 'get/n' })).toEqual({ total: 0, type: leaf.type, version: leaf.version, children: [] });
+      leaf.release();
       await fails('tree.list', { path: 'list/none' }, NotFound);
     });
   });
@@ -300,6 +302,9 @@ describe.each(transports)('station methods over %s', (_, connect) => {
       expect(await ok('tree.get', { path: 'add' })).toEqual([5, { k: 'v' }]);
       expect(await ok('tree.list', { path: 'add' })).toEqual({
         total: 2,
+        // the listed node's own type and version (that of the last change under it)
+        type: 'list',
+        version: second.version,
         children: [
           { name: added.name, type: 'i64', id: added.id, childCount: 0, version: added.version },
           { name: second.name, type: 'object', id: second.id, childCount: 1, version: second.version },
@@ -732,6 +737,7 @@ describe.each(transports)('station methods over %s', (_, connect) => {
         treeVersion: station.tree.version,
         nodes: station.tree.root.size - 1,
         connections: expect.any(Number),
+        transports: { websocket: expect.any(Number), sse: expect.any(Number), http: expect.any(Number) },
         peers: [],
       });
       expect(info.uptime).toBeGreaterThanOrEqual(0);
@@ -752,9 +758,11 @@ describe.each(transports)('station methods over %s', (_, connect) => {
           'tree.find',
           'tree.get',
           'tree.hash',
+          'tree.history',
           'tree.increment',
           'tree.list',
           'tree.patch',
+          'tree.plot',
           'tree.set',
           'tree.sort',
           'tree.subscribe',

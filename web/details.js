@@ -1,9 +1,12 @@
-// The panel for the selected node: what it is, its value in full, and the forms that change
-// it (edit the value, add a child, delete it), plus paging for its children. The forms are
-// built when the selection changes and left alone by live updates, so typing is never lost.
-import { sparkline } from './chart.js';
+// The panel for the selected node: what it is, its value in full, a plot of all its numbers
+// (a list of numbers, an array), the recent changes that touched it, and the forms that
+// change it (edit the value, add a child, delete it), plus paging for its children. The
+// forms are built when the selection changes and left alone by live updates, so typing is
+// never lost.
+import { ValuePlot } from './chart.js';
 import { valueInput } from './editor.js';
-import { childPath, describeError, el, formatCount, parentOf } from './format.js';
+import { childPath, childRange, describeError, el, formatCount, parentOf } from './format.js';
+import { HistoryView } from './history.js';
 import { PAGE_SIZE } from './tree.js';
 import { renderValue, typeEntry, typeGroups } from './types.js';
 
@@ -14,16 +17,22 @@ export class NodePanel {
   #status;
   #row;
   #info = el('div', { className: 'node-info' });
+  #plotArea = el('div', { className: 'node-plot' });
   #paging = el('div', { className: 'node-paging' });
+  #history = el('div', { className: 'node-history' });
   #forms = el('div', { className: 'node-forms' });
   #editor;
+  #plot;
+  #historyView;
+  /** The node's version when its plot and history were last loaded: a newer one reloads them. */
+  #shownVersion;
 
   /** `status(message)` announces what a form did. */
   constructor(element, { tree, status }) {
     this.#element = element;
     this.#tree = tree;
     this.#status = status;
-    element.append(this.#info, this.#paging, this.#forms);
+    element.append(this.#info, this.#plotArea, this.#paging, this.#history, this.#forms);
   }
 
   set client(client) {
@@ -36,6 +45,9 @@ export class NodePanel {
     this.#renderInfo();
     this.#renderPaging();
     this.#renderForms();
+    this.#shownVersion = row?.version;
+    this.#renderPlot();
+    this.#renderHistory();
   }
 
   /** The selected node's data changed (a live update, a reload): the forms keep their input. */
@@ -46,7 +58,15 @@ export class NodePanel {
     this.#row = current;
     this.#renderInfo();
     this.#renderPaging();
-    if (typeChanged) this.#renderForms();
+    if (typeChanged) {
+      this.#renderForms();
+      this.#renderPlot();
+    } else if (current.version !== this.#shownVersion) {
+      // what changed at or under it is in its plot and its history
+      this.#plot?.refresh();
+    }
+    if (current.version !== this.#shownVersion) this.#historyView?.load();
+    this.#shownVersion = current.version;
   }
 
   /** Enter in the tree: straight to the value (or, for a structured node, the new child's name). */
@@ -70,8 +90,9 @@ export class NodePanel {
     const entry = typeEntry(row.type);
     const facts = [
       ['Type', el('span', { className: 'type' }, row.type)],
-      ['Id', row.path === '' ? '—' : String(row.id)],
-      ['Version', row.version === undefined ? el('span', { className: 'muted', title: 'this station does not report node versions; changes seen since the page loaded are' }, 'not seen yet') : String(row.version)],
+      ...(row.inList ? [['Index', formatCount(row.index)]] : []),
+      ['Id', row.id === undefined ? '—' : String(row.id)],
+      ['Version', row.version === undefined ? '—' : String(row.version)],
     ];
     if (row.structured) facts.push(['Children', formatCount(this.#tree.pageOf(row.path)?.total ?? row.childCount)]);
     else if (row.valueError !== undefined) facts.push(['Value', el('span', { className: 'error-text' }, row.valueError)]);
@@ -83,24 +104,41 @@ export class NodePanel {
         el('p', { className: 'node-path mono' }, row.path === '' ? '/ (the root)' : `/${row.path}`),
         el('dl', {}, ...facts.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)])),
         copy,
-        this.#pagePlot(),
       ),
     );
   }
 
-  /** A list of numbers reads better as a line: the shown page's numeric items, plotted. */
-  #pagePlot() {
-    const page = this.#row.type === 'list' ? this.#tree.pageOf(this.#row.path) : undefined;
-    const numbers = (page?.rows ?? []).map((row) => row.value).filter((value) => typeof value === 'number');
-    if (numbers.length < 2) return undefined;
-    const first = formatCount(page.offset + 1);
-    const last = formatCount(page.offset + page.rows.length);
-    return el(
-      'figure',
-      { className: 'page-plot' },
-      sparkline(numbers, { width: 320, height: 60, label: `items ${first} to ${last}` }),
-      el('figcaption', { className: 'muted' }, `items ${first}–${last}: ${Math.min(...numbers)} … ${Math.max(...numbers)}`),
-    );
+  // -- the plot and the history -----------------------------------------------------------
+
+  /** A list or an array gets a plot of all its numbers (from tree.plot), shown once it has some. */
+  #renderPlot() {
+    this.#plot = undefined;
+    this.#plotArea.replaceChildren();
+    const row = this.#row;
+    const array = row !== undefined && /array$/.test(row.type);
+    if (row === undefined || (row.type !== 'list' && !array) || row.shadowed) return;
+    const path = row.path;
+    const plot = new ValuePlot({
+      load: (range) => this.#client.plot(path, range),
+      noun: array ? 'element' : 'item',
+      valueLabel: array ? `value (${row.type.replace(/array$/, '')})` : 'value',
+      width: Math.max(240, Math.floor(this.#element.clientWidth - 28) || 340),
+      // a list of anything but numbers has nothing to plot
+      onResult: (result) => {
+        this.#plotArea.hidden = result.plotted === 0;
+      },
+    });
+    this.#plot = plot;
+    this.#plotArea.hidden = true;
+    this.#plotArea.replaceChildren(el('h3', {}, array ? 'Elements, plotted' : 'Items, plotted'), plot.element);
+    plot.show();
+  }
+
+  #renderHistory() {
+    const row = this.#row;
+    this.#historyView = row === undefined || row.shadowed ? undefined : new HistoryView(this.#history, { path: row.path, client: this.#client });
+    if (this.#historyView === undefined) this.#history.replaceChildren();
+    else this.#historyView.load();
   }
 
   // -- paging -----------------------------------------------------------------------------
@@ -121,19 +159,22 @@ export class NodePanel {
     const last = Math.floor((total - 1) / PAGE_SIZE) * PAGE_SIZE;
     const button = (label, target, disabled) =>
       el('button', { type: 'button', disabled, onclick: () => this.#tree.showPage(path, target) }, label);
-    const goInput = el('input', { id: 'goto-index', type: 'number', min: 1, max: total, step: 1, inputmode: 'numeric', required: true });
+    // a list's children by index from 0, as its rows are labelled; anything else's by position from 1
+    const inList = row.type === 'list';
+    const first = inList ? 0 : 1;
+    const goInput = el('input', { id: 'goto-index', type: 'number', min: first, max: total - 1 + first, step: 1, inputmode: 'numeric', required: true });
     const go = el(
       'form',
       {
         className: 'goto',
         onsubmit: (event) => {
           event.preventDefault();
-          const index = Number(goInput.value);
-          if (!Number.isInteger(index) || index < 1 || index > total) return goInput.reportValidity();
-          this.#tree.revealIndex(path, index - 1);
+          const index = Number(goInput.value) - first;
+          if (!Number.isInteger(index) || index < 0 || index >= total) return goInput.reportValidity();
+          this.#tree.revealIndex(path, index);
         },
       },
-      el('label', { for: 'goto-index' }, 'Go to child number'),
+      el('label', { for: 'goto-index' }, inList ? 'Go to index' : 'Go to child number'),
       goInput,
       el('button', { type: 'submit' }, 'Go'),
     );
@@ -141,7 +182,7 @@ export class NodePanel {
       el(
         'nav',
         { 'aria-label': 'Pages of children' },
-        el('p', {}, `Showing ${formatCount(offset + 1)}–${formatCount(offset + rows.length)} of ${formatCount(total)}`),
+        el('p', {}, `Showing ${childRange(inList, offset, offset + rows.length)} of ${formatCount(total)}`),
         el(
           'div',
           { className: 'buttons' },
@@ -164,7 +205,7 @@ export class NodePanel {
       ...present(
         row.structured ? undefined : this.#editForm(row),
         row.structured ? this.#addForm(row) : undefined,
-        row.path === '' ? undefined : this.#deleteControl(row),
+        row.path === this.#tree.start ? undefined : this.#deleteControl(row),
       ),
     );
   }
@@ -182,7 +223,7 @@ export class NodePanel {
     rebuild();
     const save = el('button', { type: 'submit' }, 'Save');
     // the version the form was built at: a station that reports versions refuses to overwrite a newer value
-    const baseVersion = row.versionExact ? row.version : undefined;
+    const baseVersion = row.version;
     const form = el(
       'form',
       { className: 'edit', 'aria-labelledby': 'edit-heading' },

@@ -32,6 +32,19 @@ export function formatCount(n) {
   return typeof n === 'number' ? n.toLocaleString('en-US') : String(n);
 }
 
+/** A measured number as people read it: six significant digits at most, thousands separated. */
+export function formatNumber(n) {
+  return typeof n === 'number' && Number.isFinite(n) ? n.toLocaleString('en-US', { maximumSignificantDigits: 6 }) : String(n);
+}
+
+/**
+ * The children [from, to) as a person counts them: a list's by index ("[50]–[99]", as its
+ * rows are labelled), anything else's by position ("51–100").
+ */
+export function childRange(inList, from, to) {
+  return inList ? `[${formatCount(from)}]–[${formatCount(to - 1)}]` : `${formatCount(from + 1)}–${formatCount(to)}`;
+}
+
 export function formatDuration(seconds) {
   const s = Math.floor(seconds);
   const units = [['d', 86_400], ['h', 3_600], ['min', 60], ['s', 1]];

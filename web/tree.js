@@ -1,8 +1,9 @@
 // The tree browser: an ARIA tree whose expanded nodes each show one page of children,
 // loaded with tree.list when expanded, so a node with a million children costs one page.
 // Leaf values on a page come in one JSON-RPC batch. Live changes mark the pages they touch
-// for a reload, coalesced, and the rows they changed flash.
-import { childPath, describeError, el, formatCount, isWithin, parentOf, selfAndAncestors } from './format.js';
+// for a reload, coalesced, and the rows they changed flash. The tree starts at a path (the
+// root, or the subtree a token may read) and shows nothing above it.
+import { childPath, childRange, describeError, el, formatCount, isWithin, parentOf, selfAndAncestors } from './format.js';
 import { isStructured, renderValue } from './types.js';
 
 export const PAGE_SIZE = 50;
@@ -12,18 +13,19 @@ const FLASH_MS = 1600;
 const COALESCE_MS = 100;
 const NOT_FOUND = -32001;
 
+/** Names the station gives children added without one: "#<id>" (README "The station"). */
+const isGeneratedName = (name, id) => name === `#${id}`;
+
 /**
- * A row: { path, name, type, id, childCount, structured, index, version?, value?, valueError? }.
+ * A row: { path, name, type, id, childCount, structured, index, inList, generated, version?, value?, valueError? }.
  * A group: the children shown under an expanded row, { offset, total, rows, error?, seq }.
  */
 export class TreeView {
   #element;
   #client;
-  #root = { path: '', name: '(root)', type: 'object', structured: true, childCount: 0, index: 0 };
+  #root = startRow('', { type: 'object', total: 0 });
   #groups = new Map();
   #rows = new Map();
-  /** The version of the last change seen at or under a loaded path, for stations whose tree.list has no versions. */
-  #versions = new Map();
   #selected = '';
   /** The key of the item that takes Tab focus: "row:<path>", "prev:<group>" or "next:<group>". */
   #focused = 'row:';
@@ -46,16 +48,28 @@ export class TreeView {
     element.addEventListener('dblclick', (event) => this.#onDoubleClick(event));
   }
 
-  /** Starts over against a (new) client: the root expanded, nothing else. */
-  async attach(client) {
+  /**
+   * Starts over against a (new) client at `start` (a path; "" is the root): that node
+   * expanded, nothing else. Throws what the station answered when it cannot be read.
+   */
+  async attach(client, start = '') {
     this.#client = client;
     this.#groups.clear();
     this.#rows.clear();
-    this.#versions.clear();
-    this.#selected = '';
-    this.#focused = 'row:';
-    await this.expand('');
+    // its type, child count and version from the node itself: a limited token may not list its parent
+    const own = await client.list(start, { limit: 0 });
+    this.#root = startRow(start, own);
+    if (!this.#root.structured) this.#root.value = await client.get(start);
+    this.#selected = start;
+    this.#focused = `row:${start}`;
+    this.#render();
+    await this.expand(start);
     this.onSelect?.(this.#root);
+  }
+
+  /** The path the tree starts at. */
+  get start() {
+    return this.#root.path;
   }
 
   get selected() {
@@ -63,7 +77,7 @@ export class TreeView {
   }
 
   rowOf(path) {
-    return path === '' ? this.#root : this.#rows.get(path);
+    return path === this.#root.path ? this.#root : this.#rows.get(path);
   }
 
   /** The page shown under an expanded node: { offset, total }, or undefined when collapsed. */
@@ -78,8 +92,7 @@ export class TreeView {
     const group = { offset: 0, total: row.childCount, rows: [], seq: 0, loading: true };
     this.#groups.set(path, group);
     this.#render();
-    group.ready = this.#load(path);
-    await group.ready;
+    await this.#load(path);
     this.#render();
     this.onChanged?.();
   }
@@ -106,8 +119,7 @@ export class TreeView {
     group.offset = Math.max(0, Math.floor(offset / PAGE_SIZE) * PAGE_SIZE);
     group.loading = true;
     this.#render();
-    group.ready = this.#load(path);
-    await group.ready;
+    await this.#load(path);
     this.#render();
     this.onChanged?.();
   }
@@ -115,6 +127,7 @@ export class TreeView {
   /** Shows the child at `index` of `path` and moves focus and selection to it. */
   async revealIndex(path, index) {
     await this.showPage(path, index);
+    await this.#settled(path);
     const row = this.#groups.get(path)?.rows.find((candidate) => candidate.index === index) ?? this.#groups.get(path)?.rows.at(-1);
     if (row) this.focusItem(`row:${row.path}`);
   }
@@ -122,6 +135,7 @@ export class TreeView {
   /** Shows a child just added (children are appended, so on the last page) and selects it. */
   async revealAdded(path, name) {
     await this.showPage(path, Number.MAX_SAFE_INTEGER);
+    await this.#settled(path);
     if (this.#rows.has(childPath(path, name))) this.focusItem(`row:${childPath(path, name)}`);
   }
 
@@ -152,20 +166,6 @@ export class TreeView {
     this.#scheduleFlush();
   }
 
-  /** The root's version is the tree's (station.info's treeVersion). */
-  setRootVersion(version) {
-    if (version <= (this.#root.version ?? 0)) return;
-    this.#root.version = version;
-    this.#versions.set('', version);
-    const shown = this.#itemElement('row:')?.querySelector(':scope > .line > .version');
-    if (shown) {
-      shown.textContent = `v${version}`;
-      shown.title = `version ${version}`;
-    } else {
-      this.#render();
-    }
-  }
-
   /** Moves keyboard focus (and, for rows, the selection) to an item by key. */
   focusItem(key) {
     if (!this.#itemExists(key)) return;
@@ -181,9 +181,26 @@ export class TreeView {
 
   // -- loading --------------------------------------------------------------------------
 
-  async #load(path) {
+  /** Loads a group's page; `group.latest` is the newest load, which overtakes any earlier one. */
+  #load(path) {
     const group = this.#groups.get(path);
-    if (group === undefined) return;
+    if (group === undefined) return Promise.resolve();
+    const load = this.#loadGroup(path, group);
+    group.latest = load;
+    return load;
+  }
+
+  /** Resolves once the newest load of a group has finished (a live reload may overtake a page's). */
+  async #settled(path) {
+    for (;;) {
+      const latest = this.#groups.get(path)?.latest;
+      if (latest === undefined) return;
+      await latest;
+      if (this.#groups.get(path)?.latest === latest) return;
+    }
+  }
+
+  async #loadGroup(path, group) {
     const seq = ++group.seq;
     try {
       let page = await this.#client.list(path, { offset: group.offset, limit: PAGE_SIZE });
@@ -192,7 +209,8 @@ export class TreeView {
         page = await this.#client.list(path, { offset: group.offset, limit: PAGE_SIZE });
       }
       const seen = new Set();
-      const rows = page.children.map((child, i) => this.#rowFrom(path, child, group.offset + i, seen));
+      const inList = this.rowOf(path)?.type === 'list';
+      const rows = page.children.map((child, i) => this.#rowFrom(path, child, group.offset + i, seen, inList));
       const leaves = rows.filter((row) => !row.structured && !row.shadowed);
       if (leaves.length > 0) {
         const results = await this.#client.batch((batch) => leaves.forEach((row) => batch.get(row.path)));
@@ -207,7 +225,11 @@ export class TreeView {
       Object.assign(group, { rows, total: page.total, loading: false, error: undefined });
       for (const row of rows) if (!row.shadowed) this.#rows.set(row.path, row);
       const owner = this.rowOf(path);
-      if (owner) owner.childCount = page.total;
+      if (owner) {
+        owner.childCount = page.total;
+        // the station's version of the node: a change seen since may be newer
+        owner.version = Math.max(owner.version ?? 0, page.version);
+      }
       // expanded children no longer on this page go with it
       for (const key of [...this.#groups.keys()]) {
         if (key !== path && parentOf(key) === path && !this.#rows.has(key)) this.#dropGroup(key);
@@ -217,7 +239,7 @@ export class TreeView {
       if (error?.code === NOT_FOUND) {
         // deleted elsewhere: its parent's reload takes the row away
         for (const key of [...this.#groups.keys()]) if (isWithin(key, path)) this.#dropGroup(key);
-        if (path !== '') this.#markDirty(path, 'remove');
+        if (path !== this.#root.path) this.#markDirty(path, 'remove');
       } else {
         group.loading = false;
         group.error = describeError(error);
@@ -226,7 +248,7 @@ export class TreeView {
     }
   }
 
-  #rowFrom(parent, child, index, seen) {
+  #rowFrom(parent, child, index, seen, inList) {
     const path = childPath(parent, child.name);
     // names may repeat; a path reaches the first child of that name only (DESIGN "The node")
     const shadowed = seen.has(child.name);
@@ -240,9 +262,10 @@ export class TreeView {
       structured: !shadowed && isStructured(child.type, child.childCount),
       shadowed,
       index,
-      // a station whose tree.list reports versions is believed; else the last change seen here
-      version: child.version ?? this.#versions.get(path),
-      versionExact: child.version !== undefined,
+      inList,
+      generated: isGeneratedName(child.name, child.id),
+      // the station's own version of the node (tree.list); live changes move it on
+      version: child.version,
     };
   }
 
@@ -259,9 +282,7 @@ export class TreeView {
   #touchVersions(path, version) {
     for (const at of selfAndAncestors(path)) {
       const row = this.rowOf(at);
-      if (row === undefined) continue;
-      row.version = Math.max(row.version ?? 0, version);
-      this.#versions.set(at, row.version);
+      if (row !== undefined) row.version = Math.max(row.version ?? 0, version);
     }
   }
 
@@ -271,13 +292,14 @@ export class TreeView {
       // a set at or above an expanded node may have replaced what it shows
       if (isWithin(key, path)) this.#dirty.add(key);
     }
-    if (path === '') return;
+    // at or above the start: its own row has no page above it to reload
+    if (isWithin(this.#root.path, path)) return;
     // a page reloads when a row on it changed, or when positions and totals moved
     if (this.#groups.has(parent) && (op !== 'set' || this.#rows.has(path))) this.#dirty.add(parent);
     // a collapsed parent's child count sits in its own row, on the page above
     if ((op === 'add' || op === 'remove' || op === 'transact') && !this.#groups.has(parent)) {
       const above = parentOf(parent);
-      if (parent !== '' && this.#groups.has(above)) this.#dirty.add(above);
+      if (parent !== this.#root.path && this.#groups.has(above)) this.#dirty.add(above);
     }
   }
 
@@ -307,7 +329,7 @@ export class TreeView {
   }
 
   #isShown(path) {
-    return path === '' || (this.#rows.has(path) && this.#groups.has(parentOf(path)));
+    return path === this.#root.path || (this.#rows.has(path) && this.#groups.has(parentOf(path)));
   }
 
   #expireFlashes() {
@@ -324,7 +346,7 @@ export class TreeView {
   #render() {
     const hadFocus = this.#element.contains(document.activeElement);
     if (!this.#itemExists(this.#focused)) this.#focused = this.#nearestExisting(this.#focused);
-    if (!this.#rows.has(this.#selected) && this.#selected !== '') {
+    if (!this.#rows.has(this.#selected) && this.#selected !== this.#root.path) {
       this.#select(this.#nearestExisting(`row:${this.#selected}`).slice(4));
     }
     this.#labelIds = 0;
@@ -345,7 +367,9 @@ export class TreeView {
       'div',
       { className: 'line', id: labelId },
       el('span', { className: 'twisty', 'aria-hidden': 'true' }, row.structured ? (group ? '▾' : '▸') : ''),
-      el('span', { className: 'name' }, row.name),
+      // a list's children by index, with their names where someone chose them
+      row.inList ? el('span', { className: 'index', title: `index ${row.index}` }, `[${formatCount(row.index)}]`) : undefined,
+      row.inList && row.generated ? undefined : el('span', { className: 'name' }, row.name),
       el('span', { className: 'type' }, row.type),
       this.#renderContent(row, group),
       row.version === undefined ? undefined : el('span', { className: 'version', title: `version ${row.version}` }, `v${row.version}`),
@@ -393,14 +417,15 @@ export class TreeView {
   #renderGroup(path, group, level) {
     const list = el('ul', { role: 'group' });
     const end = group.offset + group.rows.length;
+    const inList = this.rowOf(path)?.type === 'list';
     if (group.offset > 0) {
       const from = Math.max(0, group.offset - PAGE_SIZE);
-      list.append(this.#renderPager(`prev:${path}`, level, `Previous ${PAGE_SIZE}: ${formatCount(from + 1)}–${formatCount(group.offset)} of ${formatCount(group.total)}`));
+      list.append(this.#renderPager(`prev:${path}`, level, `Previous ${PAGE_SIZE}: ${childRange(inList, from, group.offset)} of ${formatCount(group.total)}`));
     }
     group.rows.forEach((row) => list.append(this.#renderRow(row, level, row.index + 1, group.total)));
     if (end < group.total) {
       const next = Math.min(group.total, end + PAGE_SIZE);
-      list.append(this.#renderPager(`next:${path}`, level, `Next ${formatCount(next - end)}: ${formatCount(end + 1)}–${formatCount(next)} of ${formatCount(group.total)}`));
+      list.append(this.#renderPager(`next:${path}`, level, `Next ${formatCount(next - end)}: ${childRange(inList, end, next)} of ${formatCount(group.total)}`));
     }
     return list;
   }
@@ -431,7 +456,7 @@ export class TreeView {
   #nearestExisting(key) {
     const path = key.slice(key.indexOf(':') + 1);
     for (const at of selfAndAncestors(path)) if (this.#isShown(at)) return `row:${at}`;
-    return 'row:';
+    return `row:${this.#root.path}`;
   }
 
   #select(path) {
@@ -497,14 +522,14 @@ export class TreeView {
         if (row?.structured && this.#groups.has(path)) return this.collapse(path);
         // a pager belongs to the row whose children it pages; a row to its parent
         if (!isRow) return this.focusItem(`row:${path}`);
-        if (path !== '') return this.focusItem(`row:${parentOf(path)}`);
+        if (path !== this.#root.path) return this.focusItem(`row:${parentOf(path)}`);
         return;
       case 'PageDown':
       case 'PageUp': {
         handled();
-        const owner = isRow ? parentOf(path) : path;
-        const group = this.#groups.get(owner);
-        if (!group || (isRow && path === '')) return;
+        const owner = this.#pagedBy(key);
+        const group = owner === undefined ? undefined : this.#groups.get(owner);
+        if (!group) return;
         const forward = event.key === 'PageDown';
         if (forward ? group.offset + group.rows.length < group.total : group.offset > 0) {
           return this.#activatePager(`${forward ? 'next' : 'prev'}:${owner}`);
@@ -519,7 +544,7 @@ export class TreeView {
         if (event.key === 'Enter') this.onActivate?.(row);
         return;
       case 'Delete':
-        if (!isRow || path === '') return;
+        if (!isRow || path === this.#root.path) return;
         handled();
         this.focusItem(key);
         return this.onDelete?.(row);
@@ -527,9 +552,21 @@ export class TreeView {
     }
   }
 
+  /**
+   * Whose children Page Down/Up page through from an item: a pager's node; an expanded row's
+   * own when they take more than a page; else those of the row's parent (none above the start).
+   */
+  #pagedBy(key) {
+    const path = key.slice(key.indexOf(':') + 1);
+    if (!key.startsWith('row:')) return path;
+    const own = this.#groups.get(path);
+    if (own && own.total > PAGE_SIZE) return path;
+    return path === this.#root.path ? undefined : parentOf(path);
+  }
+
   /** To an expanded row's first child, once its page has loaded: a quick second ArrowRight may come first. */
   async #focusFirstChild(path) {
-    await this.#groups.get(path)?.ready;
+    await this.#settled(path);
     const first = this.#itemElement(`row:${path}`)?.querySelector(':scope > [role="group"] > [role="treeitem"]');
     if (first) this.focusItem(first.dataset.key);
   }
@@ -559,4 +596,9 @@ export class TreeView {
     if (!item || !item.dataset.key.startsWith('row:') || event.target.closest('.twisty')) return;
     this.toggle(item.dataset.key.slice(4));
   }
+}
+
+/** The row of the node the tree starts at, from its own tree.list answer. */
+function startRow(path, { type, total, version }) {
+  return { path, name: path === '' ? '(root)' : path, type, childCount: total, version, structured: isStructured(type, total), index: 0 };
 }

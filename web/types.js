@@ -13,7 +13,7 @@
 //   copy      (optional) value -> the text a Copy button puts on the clipboard
 //   structured  holds children, not a value
 import { sparkline } from './chart.js';
-import { el } from './format.js';
+import { el, formatCount, formatNumber } from './format.js';
 
 const ROW_TEXT_LIMIT = 80;
 
@@ -197,6 +197,15 @@ function vectorType({ length, what, integer = false }) {
   };
 }
 
+/** The smallest and largest of many numbers (Math.min(...) overflows the stack past ~100,000). */
+function finiteMin(numbers) {
+  return numbers.reduce((low, x) => (x < low ? x : low), Infinity);
+}
+
+function finiteMax(numbers) {
+  return numbers.reduce((high, x) => (x > high ? x : high), -Infinity);
+}
+
 function arrayType({ min, max, integer }) {
   const describe = `numbers separated by commas or spaces${integer ? `, each a whole number from ${min} to ${max}` : ''}`;
   return {
@@ -214,9 +223,11 @@ function arrayType({ min, max, integer }) {
       const numbers = numbersOf(value);
       if (numbers === undefined) return json(value, full);
       const finite = numbers.filter(Number.isFinite);
-      const summary = finite.length === 0 ? `${numbers.length} values` : `${numbers.length} values, ${Math.min(...finite)} … ${Math.max(...finite)}`;
-      const plot = sparkline(numbers, { width: full ? 300 : 100, height: full ? 60 : 18, label: 'array plot' });
-      return el('span', { className: 'value array' }, plot, el('span', { className: 'muted' }, ` ${summary}`));
+      const count = `${formatCount(numbers.length)} values`;
+      const summary = finite.length === 0 ? count : `${count}, ${formatNumber(finiteMin(finite))} … ${formatNumber(finiteMax(finite))}`;
+      // in full (the node panel), the plot of every element beside it says more than a sparkline
+      const plot = full ? undefined : sparkline(numbers, { width: 100, height: 18, label: 'array plot' });
+      return el('span', { className: 'value array' }, plot, el('span', { className: plot ? 'muted' : '' }, `${plot ? ' ' : ''}${summary}`));
     },
   };
 }

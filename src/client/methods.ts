@@ -2,10 +2,12 @@ import type {
   AddResult,
   CasResult,
   ClusterInfo,
+  HistoryResult,
   InvokeArgs,
   ListResult,
   MigrateResult,
   OpenRpcDocument,
+  PlotResult,
   RpcParams,
   StationInfo,
   TransactOp,
@@ -54,6 +56,18 @@ export interface FindOptions extends ReadOptions {
   readonly type?: TypeName;
   readonly where?: WhereClause;
   readonly orderBy?: string;
+  readonly limit?: number;
+}
+
+export interface PlotOptions extends ReadOptions {
+  readonly from?: number;
+  readonly to?: number;
+  /** The most runs, such as the plot's width in pixels (default 1000). */
+  readonly buckets?: number;
+}
+
+export interface HistoryOptions extends ReadOptions {
+  /** The most changes (default 50). */
   readonly limit?: number;
 }
 
@@ -123,6 +137,16 @@ export abstract class GroveMethods {
   /** The subtree's content hash, in hex. */
   hash(path: string, { minVersion }: ReadOptions = {}): Promise<string> {
     return this.call('tree.hash', { path, minVersion });
+  }
+
+  /** The node's numbers (an array's elements, or numeric children) as min/max runs over a range, for a plot. */
+  plot(path: string, { from, to, buckets, minVersion }: PlotOptions = {}): Promise<PlotResult> {
+    return this.call('tree.plot', { path, from, to, buckets, minVersion });
+  }
+
+  /** The recent changes that touched the node, newest first, from the station's change log. */
+  history(path: string, { limit, minVersion }: HistoryOptions = {}): Promise<HistoryResult> {
+    return this.call('tree.history', { path, limit, minVersion });
   }
 
   /** Runs an operation of the node's abstract type on the station that owns the node. */

@@ -52,6 +52,9 @@ export interface ChildSummary {
 
 export interface ListResult {
   readonly total: number;
+  /** The listed node's own type, and version: that of the last change at or under it. */
+  readonly type: string;
+  readonly version: number;
   readonly children: readonly ChildSummary[];
 }
 
@@ -93,6 +96,26 @@ export interface TransactOp {
 }
 
 export type InvokeArgs = readonly unknown[] | RpcParams;
+
+/** tree.plot's answer: min/max runs of a node's numbers (null for a run without one). */
+export interface PlotResult {
+  readonly total: number;
+  readonly from: number;
+  readonly to: number;
+  readonly plotted: number;
+  readonly skipped: number;
+  readonly starts: readonly number[];
+  readonly low: readonly (number | null)[];
+  readonly high: readonly (number | null)[];
+}
+
+/** tree.history's answer: the recent changes that touched a node, newest first. */
+export interface HistoryResult {
+  readonly changes: readonly TreeChange[];
+  /** The station's change log holds the changes after this version only. */
+  readonly floor: number;
+  readonly version: number;
+}
 
 export interface StationInfo {
   readonly id: string;

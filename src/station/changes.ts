@@ -185,6 +185,21 @@ export class ChangeHub {
     return { path, close: () => this.#subscribers.delete(subscriber) };
   }
 
+  /**
+   * The newest logged events touching `path`, as a subscriber at `path` sees them (at, under
+   * or above it; `mayRead` as for subscribe), newest first, at most `limit`. The log holds
+   * the events after `floor` only.
+   */
+  history(path: string, limit: number, mayRead?: (path: string) => boolean): ChangeEvent[] {
+    this.flush();
+    const seen: ChangeEvent[] = [];
+    for (const event of this.#log.after(this.#log.floor)) {
+      const view = viewOf(event, path, mayRead);
+      if (view) seen.push(view);
+    }
+    return seen.slice(-limit).reverse();
+  }
+
   /** The version every published event is at or below: a subscriber that saw it missed nothing before. */
   get version(): number {
     return this.#version;

@@ -36,6 +36,8 @@ export interface StationContext {
   readonly cluster?: Cluster;
   /** Open WebSocket connections and SSE streams. */
   connections(): number;
+  /** Open connections by transport: WebSocket, SSE, and plain HTTP (kept alive between requests, or serving one). */
+  openConnections(): { websocket: number; sse: number; http: number };
   /**
    * Who presents `token` from `address` (the Authorizer's answer), with failed
    * authentications counted against the address and refused past its limit (src/station/rates.ts).

@@ -158,6 +158,16 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     authFailures: options.authFailureLimit ?? { max: 20, timeWindowMs: 60_000 },
   });
   const streams = new Set<unknown>();
+  // every TCP connection, plain HTTP or upgraded to a WebSocket or streaming SSE: the rest are HTTP
+  let sockets = 0;
+  app.server.on('connection', (socket) => {
+    sockets++;
+    socket.once('close', () => sockets--);
+  });
+  const openConnections = () => {
+    const websocket = app.websocketServer?.clients.size ?? 0;
+    return { websocket, sse: streams.size, http: Math.max(0, sockets - websocket - streams.size) };
+  };
   const context: StationContext = {
     id,
     version: packageVersion,
@@ -169,7 +179,11 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     limits,
     types,
     cluster,
-    connections: () => (app.websocketServer?.clients.size ?? 0) + streams.size,
+    connections: () => {
+      const open = openConnections();
+      return open.websocket + open.sse;
+    },
+    openConnections,
     identify: (caller) => callers.identify(caller),
   };
   const engine = createRpcEngine({

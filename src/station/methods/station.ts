@@ -8,6 +8,8 @@ import { eventMembers, type Subscription } from '../changes.js';
 import type { StationContext } from '../context.js';
 import { leafToJson } from '../wire.js';
 import { clusterMethods } from './cluster.js';
+import { historyMethods } from './history.js';
+import { plotMethods } from './plot.js';
 import { treeMethods, normalise } from './tree.js';
 
 const path = { type: 'string', maxLength: 16_640 };
@@ -16,9 +18,12 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
   const subscriptions = new Subscriptions(station);
   return [
     ...treeMethods(station),
+    ...plotMethods(station),
+    ...historyMethods(station),
     {
       name: 'station.info',
-      summary: 'The station: id, software version, uptime, tree version, node count, open connections, peers (and in a cluster, who owns what).',
+      summary:
+        'The station: id, software version, uptime, tree version, node count, open connections (by transport), peers (and in a cluster, who owns what).',
       params: { type: 'object', properties: {}, additionalProperties: false },
       result: {
         type: 'object',
@@ -28,15 +33,22 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
           uptime: { type: 'number' },
           treeVersion: { type: 'integer' },
           nodes: { type: 'integer' },
-          connections: { type: 'integer' },
+          connections: { type: 'integer', description: 'Open WebSocket connections and SSE streams.' },
+          transports: {
+            type: 'object',
+            description: 'Open connections by transport: WebSocket, SSE streams, and plain HTTP (kept alive between requests, or serving one).',
+            properties: { websocket: { type: 'integer' }, sse: { type: 'integer' }, http: { type: 'integer' } },
+            required: ['websocket', 'sse', 'http'],
+          },
           peers: { type: 'array' },
           owners: { type: 'array', description: 'In a cluster: each owned path prefix and its station.' },
         },
-        required: ['id', 'version', 'uptime', 'treeVersion', 'nodes', 'connections', 'peers'],
+        required: ['id', 'version', 'uptime', 'treeVersion', 'nodes', 'connections', 'transports', 'peers'],
       },
       handler: (_params, context) => {
         station.auth.checkInfo(station.identify(context), 'station.info');
         const { cluster } = station;
+        const transports = station.openConnections();
         return {
           id: station.id,
           version: station.version,
@@ -44,6 +56,7 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
           treeVersion: station.tree.version,
           nodes: station.tree.root.size - 1,
           connections: station.connections(),
+          transports,
           peers: cluster?.peers().filter((peer) => peer.id !== station.id) ?? [],
           ...(cluster ? { owners: cluster.owners() } : {}),
         };
@@ -51,13 +64,25 @@ export function stationMethods(station: StationContext): MethodDefinition[] {
     },
     {
       name: 'auth',
-      summary: 'Authenticates a WebSocket connection with a bearer token, for the calls that follow on it.',
+      summary:
+        'Authenticates a WebSocket connection with a bearer token, for the calls that follow on it; ' +
+        'answers with what the token may do (path prefixes it may read and write, "" for all; whether it may call station.info).',
       params: { type: 'object', properties: { token: { type: 'string', minLength: 1 } }, required: ['token'], additionalProperties: false },
-      result: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+      result: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          read: { type: 'array', items: { type: 'string' } },
+          write: { type: 'array', items: { type: 'string' } },
+          info: { type: 'boolean' },
+        },
+        required: ['name', 'read', 'write', 'info'],
+      },
       handler: (params: { token: string }, context) => {
         const identity = station.identify({ token: params.token, address: context.address });
         context.token = params.token;
-        return { name: identity.name };
+        const { name, read, write, info } = identity;
+        return { name, read, write, info };
       },
     },
     {

@@ -18,7 +18,7 @@ import {
   type TypeName,
   typeMatches,
 } from '../../types.js';
-import { writeOps } from '../auth.js';
+import { type Identity, writeOps } from '../auth.js';
 import { parsePath } from '../auth/paths.js';
 import type { StationContext } from '../context.js';
 import { leafToJson } from '../wire.js';
@@ -27,7 +27,7 @@ import { decodeLeaf, decodeValue } from '../values.js';
 
 const TYPE_NAMES = ['null', 'bool', 'i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64', 'f32', 'f64', 'str', 'bytes', 'object', 'list'];
 
-const path = { type: 'string', maxLength: 16_640, description: 'Names joined by "/"; "" is the root.' };
+export const path = { type: 'string', maxLength: 16_640, description: 'Names joined by "/"; "" is the root.' };
 const version = { type: 'integer', minimum: 0 };
 const anyValue = { description: 'Any JSON value.' };
 const typeName = { type: 'string', description: 'A type name: a built-in one or a registered abstract type.' };
@@ -44,7 +44,7 @@ const minVersion = {
 
 type WriteAccess = 'read' | 'write';
 
-interface TreeMethod<P> {
+export interface TreeMethod<P> {
   name: string;
   summary: string;
   access: WriteAccess;
@@ -55,7 +55,7 @@ interface TreeMethod<P> {
 }
 
 /** Types one method's params at its definition. */
-function method<P>(definition: TreeMethod<P>): TreeMethod<P> {
+export function method<P>(definition: TreeMethod<P>): TreeMethod<P> {
   return definition;
 }
 
@@ -63,6 +63,7 @@ function method<P>(definition: TreeMethod<P>): TreeMethod<P> {
 export interface Call {
   station: StationContext;
   origin: string;
+  identity: Identity;
   context: RpcContext;
 }
 
@@ -71,7 +72,7 @@ export function treeMethods(station: StationContext): MethodDefinition[] {
 }
 
 /** Wraps a method with the station's checks: authentication, path rules, signatures, limits. */
-function define(station: StationContext, method: TreeMethod<any>): MethodDefinition {
+export function define(station: StationContext, method: TreeMethod<any>): MethodDefinition {
   const params = { ...method.params, ...(method.access === 'write' ? { signature } : { minVersion }) };
   return {
     name: method.name,
@@ -81,7 +82,7 @@ function define(station: StationContext, method: TreeMethod<any>): MethodDefinit
     handler: (raw: Record<string, unknown>, context: RpcContext) => {
       // who calls, and whether they may, comes first: a stranger learns nothing of the cluster
       const identity = station.identify(context);
-      const call: Call = { station, origin: identity.name, context };
+      const call: Call = { station, origin: identity.name, identity, context };
       if (method.access === 'read') {
         const at = normalise(station, String(raw.path ?? ''));
         station.auth.check(identity, 'read', at);
@@ -192,7 +193,7 @@ function checkValue(station: StationContext, path: string, value: unknown, forma
   }
 }
 
-function nodeAt<T>(station: StationContext, path: string, use: (node: Node) => T): T {
+export function nodeAt<T>(station: StationContext, path: string, use: (node: Node) => T): T {
   const node = station.tree.node(path);
   try {
     return use(node);
@@ -434,13 +435,17 @@ const TREE_METHODS: TreeMethod<any>[] = [
   }),
   method({
     name: 'tree.list',
-    summary: 'One page of a node\'s children: name, type, id and child count of each.',
+    summary: 'One page of a node\'s children: name, type, id, child count and version of each; and the node\'s own type and version.',
     access: 'read',
     params: { path, offset: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 0, maximum: 10_000 } },
     required: ['path'],
-    result: { type: 'object', properties: { total: { type: 'integer' }, children: { type: 'array' } }, required: ['total', 'children'] },
+    result: {
+      type: 'object',
+      properties: { total: { type: 'integer' }, type: { type: 'string' }, version, children: { type: 'array' } },
+      required: ['total', 'type', 'version', 'children'],
+    },
     run: (p: { path: string; offset?: number; limit?: number }, { station }: Call) =>
-      nodeAt(station, normalise(station, p.path), (node) => node.list(p.offset ?? 0, p.limit ?? 100)),
+      nodeAt(station, normalise(station, p.path), (node) => ({ ...node.list(p.offset ?? 0, p.limit ?? 100), type: node.type, version: node.version })),
   }),
   method({
     name: 'tree.set',
