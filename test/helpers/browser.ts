@@ -8,8 +8,12 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
-/** Screenshots, committed and linked from README's explorer section. */
-export const ARTIFACTS = 'test/artifacts';
+/**
+ * Where screenshots go: test/artifacts (committed, linked from README's explorer section)
+ * when GROVE_SCREENSHOTS=1 asks for them to be taken anew, else a temporary folder, so that
+ * a test run never rewrites committed files.
+ */
+export const ARTIFACTS = process.env.GROVE_SCREENSHOTS === '1' ? 'test/artifacts' : join(tmpdir(), 'grove-screenshots');
 
 export interface Browser {
   readonly context: BrowserContext;
