@@ -353,72 +353,80 @@ function inOp<T>(index: number, method: string, step: () => T): T {
   }
 }
 
+/** The paths of a transaction's ops as a tree of names: what the rehearsal must copy, and where. */
+interface PathTrie {
+  readonly names: Map<string, PathTrie>;
+  /** An op deletes this path: later ops with it find the next child of its name. */
+  deleted: boolean;
+  /** The members an op sorts this node's children by: later ops under it find the first of a name in the new order. */
+  readonly sortedBy: Set<string>;
+}
+
+function pathTrie(ops: readonly PreparedOp[]): PathTrie {
+  const trie = (): PathTrie => ({ names: new Map(), deleted: false, sortedBy: new Set() });
+  const root = trie();
+  for (const { method, params, path } of ops) {
+    let at = root;
+    for (const name of path === '' ? [] : path.split('/')) {
+      let next = at.names.get(name);
+      if (next === undefined) at.names.set(name, (next = trie()));
+      at = next;
+    }
+    if (method.name === 'tree.delete') at.deleted = true;
+    if (method.name === 'tree.sort') at.sortedBy.add(params.member as string);
+  }
+  return root;
+}
+
 /**
- * Copies into `scratch` what the ops may meet: the nodes on the way to each op's path, each
- * as an empty node of its type; whole, the leaves, the children tree.sort reorders, and the
- * children a tree.delete uncovers (later children of the name it deletes, which lookups
- * find next).
+ * Copies into `scratch` what the ops may meet, and nothing more, so that a rehearsal costs
+ * what the ops name, not the size of what they touch: each node on the way to an op's path
+ * as an empty node of its type, leaves whole. Where an earlier op changes which child a
+ * name finds (a delete of that path, a sort of its parent), every child of that name is
+ * copied, in order, each with the members the sort compares, so the rehearsal finds the
+ * same one the ops will; only then are the parent's names read through (tree.list).
  */
 function copyTouched(tree: Tree, scratch: Tree, ops: readonly PreparedOp[]): void {
-  const pathsOf = (method: string) => ops.filter((op) => op.method.name === method).map((op) => op.path);
-  const whole = pathsOf('tree.sort');
-  const deleted = new Set(pathsOf('tree.delete'));
-  const paths = new Set(ops.flatMap((op) => op.path.split('/').map((_, i, names) => names.slice(0, i + 1).join('/'))));
-  const inWhole = (path: string) => whole.some((outer) => outer !== path && (outer === '' || path.startsWith(`${outer}/`)));
-  const ordered = [...paths].filter((path) => !inWhole(path)).sort((a, b) => depthOf(a) - depthOf(b));
-  for (const path of ordered) {
-    const source = tree.tryNode(path);
-    if (source === undefined) continue;
-    const parent = scratch.node(parentOf(path));
+  const pending: Array<{ from: Node; to: Node; trie: PathTrie }> = [{ from: tree.root, to: scratch.root, trie: pathTrie(ops) }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { from, to, trie } = next;
     try {
-      if (path === '') {
-        if (whole.includes('')) for (const child of source.children()) copyInto(parent, child, true);
-      } else if (whole.includes(path) || !holdsChildren(source)) {
-        copyInto(parent, source);
-      } else {
-        parent.add(source.name, source.typeId).release();
+      for (const [name, below] of trie.names) {
+        const sources = below.deleted || trie.sortedBy.size > 0 ? namedChildren(from, name) : [from.child(name)].filter((n) => n !== undefined);
+        for (const source of sources) {
+          const copy = to.add(source.name, source.typeId, holdsChildren(source) ? undefined : source.value);
+          if (holdsChildren(source)) {
+            // the members a sort of the parent compares, when no op's path copies them anyway
+            for (const member of trie.sortedBy) {
+              if (below.names.has(member)) continue;
+              const key = source.child(member);
+              if (key === undefined) continue;
+              copy.add(key.name, key.typeId, holdsChildren(key) ? undefined : key.value).release();
+              key.release();
+            }
+            pending.push({ from: source, to: copy, trie: below });
+          } else {
+            source.release();
+            copy.release();
+          }
+        }
       }
-      if (deleted.has(path)) for (const twin of laterTwins(tree, path)) copyInto(parent, twin, true);
     } finally {
-      source.release();
-      parent.release();
+      if (from !== tree.root) from.release();
+      if (to !== scratch.root) to.release();
     }
   }
 }
 
-function parentOf(path: string): string {
-  return path.slice(0, Math.max(path.lastIndexOf('/'), 0));
-}
-
-/** The children after the first that have the name `path` ends in, in order. */
-function laterTwins(tree: Tree, path: string): Node[] {
-  const parent = tree.node(parentOf(path));
-  try {
-    const name = path.slice(path.lastIndexOf('/') + 1);
-    const twins = parent.list(0, parent.childCount).children.filter((child) => child.name === name);
-    return twins.slice(1).map(({ id }) => parent.childById(id)!);
-  } finally {
-    parent.release();
-  }
+/** The children of `parent` named `name`, in order. */
+function namedChildren(parent: Node, name: string): Node[] {
+  if (!holdsChildren(parent)) return [];
+  const ids = parent.list(0, parent.childCount).children.filter((child) => child.name === name).map(({ id }) => id);
+  return ids.map((id) => parent.childById(id)).filter((n) => n !== undefined);
 }
 
 function holdsChildren(node: Node): boolean {
   return !isTypeName(node.type) || isStructured(node.type as TypeName);
-}
-
-/** Adds a deep copy of `source` (names, types and values) under `parent`; `release`: of `source` too. */
-function copyInto(parent: Node, source: Node, release = false): void {
-  const pending: Array<{ from: Node; to: Node }> = [{ from: source, to: parent }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const { from, to } = next;
-    const children = from.children();
-    const copy = to.add(from.name, from.typeId, holdsChildren(from) ? undefined : from.value);
-    if (from !== source || release) from.release();
-    // copies that receive children stay held until the scratch tree closes
-    if (children.length === 0) copy.release();
-    // last pushed, first copied: the copies keep the order of the children
-    for (const child of children.reverse()) pending.push({ from: child, to: copy });
-  }
 }
 
 const TREE_METHODS: TreeMethod<any>[] = [
