@@ -139,7 +139,12 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     throw error;
   }
   const durable = [...(store ? [durableConsumer(store)] : []), ...(cluster ? [cluster.publisher] : [])];
-  const hub = new ChangeHub(tree, { logSize: options.changeLogSize, logBytes: options.changeLogBytes ?? DEFAULT_CHANGE_LOG_BYTES, durable });
+  const hub = new ChangeHub(tree, {
+    logSize: options.changeLogSize,
+    logBytes: options.changeLogBytes ?? DEFAULT_CHANGE_LOG_BYTES,
+    durable,
+    maxSubscriptions: limits.maxStationSubscriptions,
+  });
   if (store) {
     store.onFailure = () => reloadDurable(store, tree, hub, storeLog);
     if (loadedDemo) await store.snapshot(() => hub.snapshot());

@@ -58,7 +58,8 @@ export const eventsRoute: FastifyPluginAsync<{ station: StationContext; streams:
         if (error === undefined) throw err;
         const retryAfterMs = (error.data as { retryAfterMs?: number } | undefined)?.retryAfterMs;
         if (retryAfterMs !== undefined) reply.header('retry-after', Math.ceil(retryAfterMs / 1000));
-        const status = error.code === -32006 ? 401 : error.code === -32004 ? 403 : retryAfterMs !== undefined ? 429 : 400;
+        const full = (error.data as { limit?: string } | undefined)?.limit === 'maxStationSubscriptions';
+        const status = error.code === -32006 ? 401 : error.code === -32004 ? 403 : retryAfterMs !== undefined ? 429 : full ? 503 : 400;
         return reply.code(status).send({ error: { code: error.code, message: error.message, data: error.data } });
       }
       reply.hijack();
