@@ -122,8 +122,10 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   // demo data goes only into an empty store; it is then snapshotted below
   const loadedDemo = options.demo === true && (opened === undefined || opened.recovery.empty);
   if (loadedDemo) loadDemo(tree);
-  const { maxBodyBytes, maxBatch, maxDepth, ...stationLimits } = options.limits ?? {};
-  const rpcLimits = Object.fromEntries(Object.entries({ maxBodyBytes, maxBatch, maxDepth }).filter(([, v]) => v !== undefined));
+  const { maxBodyBytes, maxBatch, maxDepth, maxQueuedBytes, maxUnsentBytes, ...stationLimits } = options.limits ?? {};
+  const rpcLimits = Object.fromEntries(
+    Object.entries({ maxBodyBytes, maxBatch, maxDepth, maxQueuedBytes, maxUnsentBytes }).filter(([, v]) => v !== undefined),
+  );
   const limits = { ...defaultStationLimits, ...stationLimits };
   // the nonces of owner keys live in the tree: its log, snapshots and streams keep them
   const nonces = { last: (key: string) => tree.nonceOf(key), accept: (key: string, nonce: number, prefix: string) => tree.acceptNonce(key, nonce, prefix) };
