@@ -105,13 +105,14 @@ interface Frame {
 
 /**
  * The subtree at `top` as JSON text, in pieces: the same text as the core's exporter
- * writes for it in one call (tree.get), given no writes meanwhile.
+ * writes for it in one call (tree.get), given no writes meanwhile. `topName` writes another
+ * name for a large typed top (the content hash writes "").
  */
-export function* exportPieces(top: Node, typed: boolean): Generator<string> {
+export function* exportPieces(top: Node, typed: boolean, topName?: string): Generator<string> {
   const frames: Frame[] = [];
   let text = '';
   try {
-    text = open(top, typed, frames);
+    text = open(top, typed, frames, topName);
     while (frames.length > 0) {
       const frame = frames[frames.length - 1]!;
       const next = frame.children.next();
@@ -151,7 +152,7 @@ export function* exportPieces(top: Node, typed: boolean): Generator<string> {
  * A node's text: all of it when it is small (the node is then released, unless it is the
  * top), else its opening, with a frame pushed for its children.
  */
-function open(node: Node, typed: boolean, frames: Frame[]): string {
+function open(node: Node, typed: boolean, frames: Frame[], name = node.name): string {
   const type = node.type;
   const structured = !isTypeName(type) || isStructured(type as TypeName);
   if (!structured || node.childCount === 0 || node.size <= WHOLE_NODES) {
@@ -169,5 +170,5 @@ function open(node: Node, typed: boolean, frames: Frame[]): string {
   });
   if (!typed) return plainObject ? '{' : '[';
   const typeText = isTypeName(type) ? type : applicationTypeId(node.typeId);
-  return `{"name":${JSON.stringify(node.name)},"type":${JSON.stringify(typeText)},"children":[`;
+  return `{"name":${JSON.stringify(name)},"type":${JSON.stringify(typeText)},"children":[`;
 }

@@ -1,6 +1,8 @@
 // The tree.* methods of DESIGN's JSON-RPC table. Each is defined once: its params schema
 // validates at the boundary and documents it in rpc.discover. Writes run inside the change
 // hub, so each call (a transaction too) is one change event with the caller as origin.
+import { createHash } from 'node:crypto';
+
 import { stringifyExact } from '../../codec/exactJson.js';
 import { planText } from '../../codec/import.js';
 import { PlanError } from '../../codec/plan.js';
@@ -21,6 +23,7 @@ import {
 import { writeOps } from '../auth.js';
 import { parsePath } from '../auth/paths.js';
 import type { StationContext } from '../context.js';
+import { exportPieces } from '../export.js';
 import { leafToJson } from '../wire.js';
 import { typedNodes } from '../typedNodes.js';
 import { decodeLeaf, decodeValue } from '../values.js';
@@ -437,8 +440,13 @@ const TREE_METHODS: TreeMethod<any>[] = [
     params: { path, depth: { type: 'integer', minimum: 0 }, format: { enum: ['plain', 'typed'] } },
     required: ['path'],
     result: anyValue,
-    run: (p: { path: string; depth?: number; format?: 'plain' | 'typed' }, { station }: Call) =>
-      new RawJson(station.tree.exportJSON(normalise(station, p.path), p.format ?? 'plain', p.depth)),
+    run: (p: { path: string; depth?: number; format?: 'plain' | 'typed' }, { station }: Call) => {
+      const at = normalise(station, p.path);
+      const format = p.format ?? 'plain';
+      if (p.depth !== undefined) return new RawJson(station.tree.exportJSON(at, format, p.depth));
+      return large(station, at, (node) => inSlices(exportPieces(node, format === 'typed'), (pieces) => new RawJson(pieces.join(''))))
+        ?? new RawJson(station.tree.exportJSON(at, format));
+    },
   }),
   method({
     name: 'tree.list',
@@ -621,6 +629,52 @@ const METHODS_BY_NAME = new Map(TREE_METHODS.map((m) => [m.name, m]));
  * exact and deterministic), with the node's own name emptied so that the hash is of its
  * content, not of where it sits.
  */
-export function contentHash(station: StationContext, path: string): string {
-  return nodeAt(station, path, (node) => node.hash());
+export function contentHash(station: StationContext, path: string): string | Promise<string> {
+  return (
+    large(station, path, (node) => {
+      const hash = createHash('sha256');
+      return inSlices(exportPieces(node, true, ''), () => hash.digest('hex'), (piece) => hash.update(piece));
+    }) ?? nodeAt(station, path, (node) => node.hash())
+  );
+}
+
+/**
+ * Subtrees of more nodes than this are read in slices of the event loop: one native call
+ * over them would hold every other client back (a 1M-node export takes 100-300 ms).
+ */
+const SLICED_NODES = 50_000;
+/** How long one slice of such a read runs before other calls get their turn. */
+const SLICE_MS = 8;
+
+/** `read(node)` for the node at `path` when it holds more than SLICED_NODES nodes, else undefined. */
+function large<T>(station: StationContext, path: string, read: (node: Node) => Promise<T>): Promise<T> | undefined {
+  const node = station.tree.tryNode(path);
+  if (node === undefined) return undefined;
+  if (node.size <= SLICED_NODES) {
+    node.release();
+    return undefined;
+  }
+  return read(node).finally(() => node.release());
+}
+
+/**
+ * Takes the pieces in slices of SLICE_MS, letting other calls run in between; resolves with
+ * `done` of them (each is also handed to `each`, which may keep it instead).
+ */
+async function inSlices<T>(pieces: Iterator<string>, done: (pieces: string[]) => T, each?: (piece: string) => void): Promise<T> {
+  const kept: string[] = [];
+  let sliceStart = performance.now();
+  try {
+    for (let next = pieces.next(); !next.done; next = pieces.next()) {
+      if (each) each(next.value);
+      else kept.push(next.value);
+      if (performance.now() - sliceStart >= SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+  } finally {
+    pieces.return?.();
+  }
+  return done(kept);
 }
