@@ -13,6 +13,8 @@ export interface RpcWsOptions {
 
 /** Messages one connection may have waiting for an answer before it is no longer read. */
 const maxWaiting = 16;
+/** How long one connection's queued messages may be answered before other clients get a turn. */
+const TURN_MS = 5;
 
 const binaryRefused = errorResponse(
   null,
@@ -92,7 +94,14 @@ export const rpcWs: FastifyPluginAsync<RpcWsOptions> = async (app, { engine }) =
     // that depend on each other (a write, then a read of it)
     let queue = Promise.resolve();
     let waiting = 0;
+    let turnStarted = 0;
     const answer = async (data: Buffer, isBinary: boolean) => {
+      // messages that arrived together would otherwise all be answered in one turn of the
+      // event loop (their promises chain as microtasks): other clients get a turn between them
+      if (performance.now() - turnStarted > TURN_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        turnStarted = performance.now();
+      }
       // a client that does not read what it is sent is not read either: its next call waits
       // until the network has taken its answers down to maxQueuedBytes
       if (socket.bufferedAmount > maxQueuedBytes) {
