@@ -444,7 +444,7 @@ const TREE_METHODS: TreeMethod<any>[] = [
       const at = normalise(station, p.path);
       const format = p.format ?? 'plain';
       if (p.depth !== undefined) return new RawJson(station.tree.exportJSON(at, format, p.depth));
-      return large(station, at, (node) => inSlices(exportPieces(node, format === 'typed'), (pieces) => new RawJson(pieces.join(''))))
+      return large(station, at, (node, size) => inSlices(exportPieces(node, format === 'typed', { size }), (pieces) => new RawJson(pieces.join(''))))
         ?? new RawJson(station.tree.exportJSON(at, format));
     },
   }),
@@ -631,9 +631,9 @@ const METHODS_BY_NAME = new Map(TREE_METHODS.map((m) => [m.name, m]));
  */
 export function contentHash(station: StationContext, path: string): string | Promise<string> {
   return (
-    large(station, path, (node) => {
+    large(station, path, (node, size) => {
       const hash = createHash('sha256');
-      return inSlices(exportPieces(node, true, ''), () => hash.digest('hex'), (piece) => hash.update(piece));
+      return inSlices(exportPieces(node, true, { size, name: '' }), () => hash.digest('hex'), (piece) => hash.update(piece));
     }) ?? nodeAt(station, path, (node) => node.hash())
   );
 }
@@ -647,14 +647,15 @@ const SLICED_NODES = 50_000;
 const SLICE_MS = 8;
 
 /** `read(node)` for the node at `path` when it holds more than SLICED_NODES nodes, else undefined. */
-function large<T>(station: StationContext, path: string, read: (node: Node) => Promise<T>): Promise<T> | undefined {
+function large<T>(station: StationContext, path: string, read: (node: Node, size: number) => Promise<T>): Promise<T> | undefined {
   const node = station.tree.tryNode(path);
   if (node === undefined) return undefined;
-  if (node.size <= SLICED_NODES) {
+  const size = node.size;
+  if (size <= SLICED_NODES) {
     node.release();
     return undefined;
   }
-  return read(node).finally(() => node.release());
+  return read(node, size).finally(() => node.release());
 }
 
 /**
