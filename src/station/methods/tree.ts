@@ -242,40 +242,44 @@ interface FindParams {
   limit?: number;
 }
 
-function find(station: StationContext, p: FindParams) {
+async function find(station: StationContext, p: FindParams) {
   const type = p.type === undefined ? undefined : typeOf(station, p.type);
-  return nodeAt(station, p.path, (parent) => {
+  const parent = station.tree.node(p.path);
+  const matches: Node[] = [];
+  try {
     // ordering comes after matching, so a limit then applies to the ordered rows
     const limit = p.orderBy === undefined ? p.limit : undefined;
-    const matches = p.where
-      ? parent.find({ member: p.where.member, op: p.where.op, value: p.where.value as LeafValue, type, limit })
-      : parent.children().filter((child) => type === undefined || typeMatches(child.typeId, queryIdOf(type, 'tree.find')) || releaseFalse(child));
-    try {
-      const ordered = p.orderBy === undefined ? matches : orderBy(matches, p.orderBy, p.descending ?? false);
-      return ordered.slice(0, p.limit).map((child) => ({
-        name: child.name,
-        id: child.id,
-        type: child.type as string,
-        value: child.toJSON() as JsonValue,
-      }));
-    } finally {
-      for (const child of matches) child.release();
+    if (p.where) {
+      matches.push(...parent.find({ member: p.where.member, op: p.where.op, value: p.where.value as LeafValue, type, limit }));
+    } else {
+      // the children one at a time, in slices: a list of a million is not a million handles at once
+      const query = type === undefined ? undefined : queryIdOf(type, 'tree.find');
+      await sliced(parent, (child) => {
+        if (query === undefined || typeMatches(child.typeId, query)) matches.push(child);
+        else child.release();
+        return limit === undefined || matches.length < limit;
+      });
     }
-  });
-}
-
-function releaseFalse(node: Node): false {
-  node.release();
-  return false;
+    const ordered = p.orderBy === undefined ? matches : await orderBy(matches, p.orderBy, p.descending ?? false);
+    const rows: { name: string; id: number; type: string; value: JsonValue }[] = [];
+    await sliced(ordered.slice(0, p.limit), (child) => {
+      rows.push({ name: child.name, id: child.id, type: child.type as string, value: child.toJSON() as JsonValue });
+    });
+    await sliced(matches.splice(0), (child) => child.release());
+    return rows;
+  } finally {
+    for (const child of matches) child.release();
+    parent.release();
+  }
 }
 
 /** The nodes ordered by a member's value as tree.sort orders them: stable, those lacking it last either way. */
-function orderBy(nodes: Node[], member: string, descending: boolean): Node[] {
-  const keyed = nodes.map((node) => {
+async function orderBy(nodes: Node[], member: string, descending: boolean): Promise<Node[]> {
+  const keyed: { node: Node; key: { value: LeafValue } | undefined }[] = [];
+  await sliced(nodes, (node) => {
     const found = node.child(member);
-    const key = found === undefined ? undefined : { value: found.value };
+    keyed.push({ node, key: found === undefined ? undefined : { value: found.value } });
     found?.release();
-    return { node, key };
   });
   keyed.sort(({ key: a }, { key: b }) => {
     if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? 1 : -1;
@@ -664,18 +668,22 @@ function large<T>(station: StationContext, path: string, read: (node: Node, size
  */
 async function inSlices<T>(pieces: Iterator<string>, done: (pieces: string[]) => T, each?: (piece: string) => void): Promise<T> {
   const kept: string[] = [];
-  let sliceStart = performance.now();
   try {
-    for (let next = pieces.next(); !next.done; next = pieces.next()) {
-      if (each) each(next.value);
-      else kept.push(next.value);
-      if (performance.now() - sliceStart >= SLICE_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
-    }
+    await sliced({ [Symbol.iterator]: () => pieces }, (piece) => void (each ? each(piece) : kept.push(piece)));
   } finally {
     pieces.return?.();
   }
   return done(kept);
+}
+
+/** Calls `each` with every item, letting other calls run every SLICE_MS, until it returns false. */
+async function sliced<T>(items: Iterable<T>, each: (item: T) => boolean | void): Promise<void> {
+  let sliceStart = performance.now();
+  for (const item of items) {
+    if (each(item) === false) return;
+    if (performance.now() - sliceStart >= SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
 }
