@@ -75,6 +75,24 @@ describe('a WebSocket that does not read', () => {
     tcp.resume();
     await waitFor(() => replies.length === 200, 'every answer once the client reads', 60_000);
     expect(replies.every((reply) => (reply as { result?: string }).result === big)).toBe(true);
+    // and it is read again: a call after them is answered
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 'after', method: 'tree.get', params: { path: 'big' } }));
+    await waitFor(() => replies.length === 201, 'the answer to a call made after reading', 20_000);
+  }, 90_000);
+
+  it('is read again once it has read what it was sent, also after an answer larger than maxQueuedBytes', async () => {
+    const grove = await station();
+    const huge = 'h'.repeat(1_300_000);
+    grove.tree.set('huge', huge);
+    const { ws, tcp } = await deafSocket(grove);
+    const replies: unknown[] = [];
+    ws.on('message', (data) => replies.push(JSON.parse(data.toString())));
+    for (let i = 0; i < 12; i++) ws.send(JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tree.get', params: { path: 'huge' } }));
+    await settled(() => grove.app.websocketServer.clients.values().next().value!.bufferedAmount);
+    tcp.resume();
+    await waitFor(() => replies.length === 12, 'the answers once the client reads', 60_000);
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 'after', method: 'station.info' }));
+    await waitFor(() => replies.length === 13, 'the answer to a call made after reading', 20_000);
   }, 90_000);
 
   it('gets -32005 naming maxUnsentBytes for the results of a batch past it, and the rest', async () => {

@@ -95,6 +95,17 @@ export const rpcWs: FastifyPluginAsync<RpcWsOptions> = async (app, { engine }) =
     let queue = Promise.resolve();
     let waiting = 0;
     let turnStarted = 0;
+    // read again once fewer messages wait and the client has taken its answers down to the cap
+    let resuming = false;
+    const resumeWhenDrained = () => {
+      if (resuming || !socket.isPaused || waiting >= maxWaiting) return;
+      if (socket.bufferedAmount <= maxQueuedBytes) return socket.resume();
+      resuming = true;
+      void drained(socket, maxQueuedBytes).then(() => {
+        resuming = false;
+        resumeWhenDrained();
+      });
+    };
     const answer = async (data: Buffer, isBinary: boolean) => {
       // messages that arrived together would otherwise all be answered in one turn of the
       // event loop (their promises chain as microtasks): other clients get a turn between them
@@ -121,7 +132,8 @@ export const rpcWs: FastifyPluginAsync<RpcWsOptions> = async (app, { engine }) =
         .then(() => answer(data as Buffer, isBinary))
         .catch((err: unknown) => request.log.error({ err }, 'JSON-RPC over WebSocket failed'))
         .finally(() => {
-          if (--waiting < maxWaiting && socket.isPaused && socket.bufferedAmount <= maxQueuedBytes) socket.resume();
+          waiting--;
+          resumeWhenDrained();
         });
     });
     socket.on('close', () => {
