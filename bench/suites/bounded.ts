@@ -35,7 +35,7 @@ async function timeUntil(done: () => boolean, timeoutMs: number): Promise<number
 }
 
 /** Catch-up of `writes` missed writes and live replication of as many, one station (b) behind a link that is cut. */
-async function catchUp(writes: number): Promise<{ liveMs: number; catchUpMs: number }> {
+async function catchUp(writes: number): Promise<{ liveMs: number; reconnectMs: number; catchUpMs: number }> {
   const nats = await startNats();
   const link = await openLink(nats.port);
   const stations: Station[] = [];
@@ -60,9 +60,11 @@ async function catchUp(writes: number): Promise<{ liveMs: number; catchUpMs: num
     await timeUntil(() => !b.context.cluster!.info().connected, 10_000);
     await oneByOne();
     link.restore();
+    // the NATS client tries again every 250 ms (cluster.ts): NATS is back for b once it has reconnected
+    const reconnectMs = await timeUntil(() => b.context.cluster!.info().connected, 10_000);
     started = performance.now();
     await timeUntil(() => applied() >= a.context.hub.version, 60_000);
-    return { liveMs, catchUpMs: performance.now() - started };
+    return { liveMs, reconnectMs, catchUpMs: performance.now() - started };
   } finally {
     for (const station of stations.reverse()) await station.close().catch(() => {});
     await link.close();
@@ -94,19 +96,20 @@ export const boundedSuite: Suite = {
   description: 'issue 14: catch-up of missed writes after a NATS outage; per-write cost of subscription fan-out at 1, 1,000 and 20,000 subscriptions',
   async run({ quick }): Promise<Row[]> {
     const writes = quick ? 1000 : 10_000;
-    const { liveMs, catchUpMs } = await catchUp(writes);
+    const { liveMs, reconnectMs, catchUpMs } = await catchUp(writes);
     const fan = [1, 1000, 20_000].map((open) => ({ open, timing: fanOut(open, quick) }));
     const one = fan[0]!.timing;
     return [
       withRatio({
         suite: 'bounded',
-        name: `catch-up of ${writes.toLocaleString('en')} writes missed during an outage, from NATS reachable again to all applied`,
+        name: `catch-up of ${writes.toLocaleString('en')} writes missed during an outage, from the replica's reconnect to NATS to all applied`,
         value: catchUpMs,
         unit: 'ms',
         spread: 0,
         baseline: { name: 'live replication of the same writes one by one', value: liveMs },
         target: '<= 0.05x',
       }),
+      { suite: 'bounded', name: "the replica's reconnect once its link to NATS is back", value: reconnectMs, unit: 'ms', spread: 0 },
       ...fan.map(({ open, timing }) =>
         withRatio({
           suite: 'bounded',
