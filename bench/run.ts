@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { defaultResultsDir, load, machine, type Row, type Suite, writeResults } from './report.js';
 import { appendsSuite } from './suites/appends.js';
 import { arraysSuite } from './suites/arrays.js';
+import { boundedSuite } from './suites/bounded.js';
 import { clusterSuite } from './suites/cluster.js';
 import { concurrencySuite } from './suites/concurrency.js';
 import { documentsSuite } from './suites/documents.js';
@@ -32,6 +33,7 @@ const SUITES: Suite[] = [
   appendsSuite,
   clusterSuite,
   documentsSuite,
+  boundedSuite,
 ];
 
 const { values } = parseArgs({

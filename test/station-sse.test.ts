@@ -7,7 +7,9 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { MAX_QUEUED_BYTES } from '../src/station/methods/station.js';
+import { defaultLimits } from '../src/rpc/limits.js';
+
+const MAX_QUEUED_BYTES = defaultLimits.maxQueuedBytes;
 import { type Station, type StationOptions, startStation } from '../src/station/server.js';
 import { waitFor } from './helpers/station.js';
 

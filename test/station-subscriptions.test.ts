@@ -13,7 +13,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { createClient } from '../src/client/index.js';
 import { RawJson, type RpcContext } from '../src/rpc/index.js';
-import { MAX_QUEUED_BYTES } from '../src/station/methods/station.js';
+import { defaultLimits } from '../src/rpc/limits.js';
+
+const MAX_QUEUED_BYTES = defaultLimits.maxQueuedBytes;
 import { type Station, type StationOptions, startStation } from '../src/station/server.js';
 import { waitFor } from './helpers/station.js';
 

@@ -20,6 +20,9 @@ export interface FollowerHost {
   log(line: string): void;
 }
 
+/** Messages one pull asks JetStream for. */
+const CATCH_UP_BATCH = 1000;
+
 /** The last replication lags seen, in ms, for p50/p99. */
 class LagWindow {
   readonly #samples = new Float64Array(10_000);
@@ -65,7 +68,8 @@ export class Follower {
       this.seq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.seq + 1 } : { deliver_policy: DeliverPolicy.All },
     );
     if (this.#stopped) return;
-    this.#messages = await consumer.consume();
+    // pulls of 1,000: a follower that was cut off takes what it missed in large gulps, not 100 at a time
+    this.#messages = await consumer.consume({ max_messages: CATCH_UP_BATCH });
     void this.#run(this.#messages);
   }
 

@@ -234,7 +234,9 @@ export class RpcEngine {
     const refusal = this.#admit(Math.max(items.length, 1), context);
     if (refusal !== undefined) return refused(items, message?.batch ?? false, refusal);
     if (message === undefined) return refuse(null, unread!);
-    if (!message.batch) return this.#answer(message.item, context);
+    // what the answer holds counts against maxUnsentBytes as it is made: past it, results are refused
+    const answer = { bytes: 0 };
+    if (!message.batch) return this.#answer(message.item, context, answer);
     if (items.length === 0) {
       return refuse(null, new RpcError(ErrorCode.InvalidRequest, 'Invalid Request: a batch must not be empty'));
     }
@@ -244,7 +246,7 @@ export class RpcEngine {
     // Started in order, each call's handler runs up to its first wait before the next one
     // starts, so a batch's writes are applied (and seen by its later reads) in order; their
     // answers are awaited together, so the writes of a batch share one durable commit.
-    const responses = await Promise.all(items.map((item) => this.#answer(item, context)));
+    const responses = await Promise.all(items.map((item) => this.#answer(item, context, answer)));
     const bodies = responses.filter((response) => response !== undefined).map((response) => response.body);
     return bodies.length === 0 ? undefined : { body: `[${bodies.join(',')}]` };
   }
@@ -261,7 +263,7 @@ export class RpcEngine {
     }
   }
 
-  async #answer(item: MessageItem, context: RpcContext): Promise<RpcResponse | undefined> {
+  async #answer(item: MessageItem, context: RpcContext, answer: { bytes: number }): Promise<RpcResponse | undefined> {
     if ('error' in item) return this.#refuse(item.id, item.error, context);
     const read = readCall(item.value);
     if ('error' in read) return this.#refuse(read.id, read.error, context);
@@ -272,7 +274,22 @@ export class RpcEngine {
       const result = await this.call(method, params, context);
       // a handler returning nothing still owes JSON-RPC a result member
       const text = result instanceof RawJson ? result.text : (JSON.stringify(result) ?? 'null');
-      return notification ? undefined : { body: resultResponse(id ?? null, text) };
+      if (notification) return undefined;
+      const { maxUnsentBytes } = this.limits;
+      // about the bytes it will take (a UTF-16 length; what matters is how large, not the last byte)
+      if (answer.bytes + text.length > maxUnsentBytes) {
+        return failure(
+          id ?? null,
+          limitExceeded(
+            'maxUnsentBytes',
+            maxUnsentBytes,
+            `the answer to this ${method} (${text.length} bytes, after ${answer.bytes} for the message's other calls) is too large to send at once; ` +
+              'ask for less per message (depth, tree.list pages, fewer calls per batch) or read it with GET /export',
+          ),
+        );
+      }
+      answer.bytes += text.length;
+      return { body: resultResponse(id ?? null, text) };
     } catch (err) {
       const error = toRpcError(err, pathParam(params)) ?? internal(err, method, context);
       return notification ? undefined : failure(id ?? null, error);

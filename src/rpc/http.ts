@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { Socket } from 'node:net';
+
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { RpcEngine } from './engine.js';
 import { ErrorCode, RpcError } from './errors.js';
 import { limitExceeded } from './limits.js';
@@ -10,7 +12,7 @@ export interface RpcHttpOptions {
 
 /** `POST /rpc`: JSON-RPC 2.0 over HTTP, one request, notification or batch per body. */
 export const rpcHttp: FastifyPluginAsync<RpcHttpOptions> = async (app, { engine }) => {
-  const { maxBodyBytes } = engine.limits;
+  const { maxBodyBytes, maxQueuedBytes, maxUnsentBytes } = engine.limits;
 
   // the engine parses the body itself, so malformed JSON is a -32700, not fastify's 400
   app.removeAllContentTypeParsers();
@@ -43,6 +45,25 @@ export const rpcHttp: FastifyPluginAsync<RpcHttpOptions> = async (app, { engine 
   });
 
   app.post('/rpc', { bodyLimit: maxBodyBytes }, async (request, reply) => {
+    // a client that pipelines requests and does not read the answers is not answered further
+    // until the network has taken them down to maxQueuedBytes, and is cut off past maxUnsentBytes;
+    // its requests take turns, in the order sent, as HTTP sends their answers
+    const socket = request.raw.socket;
+    const unsent = unsentOf(socket);
+    const previous = unsent.turn;
+    let done!: () => void;
+    unsent.turn = new Promise((resolve) => (done = resolve));
+    try {
+      await previous;
+      if (unsent.bytes > maxQueuedBytes) await drained(socket, unsent, maxQueuedBytes);
+      if (socket.destroyed) return reply.hijack();
+      return await answer(request, reply, unsent);
+    } finally {
+      done();
+    }
+  });
+
+  async function answer(request: FastifyRequest, reply: FastifyReply, unsent: Unsent): Promise<FastifyReply | undefined> {
     const response = await engine.handle(Buffer.isBuffer(request.body) ? request.body : '', {
       transport: 'http',
       connectionId: `http:${request.id}`,
@@ -54,9 +75,43 @@ export const rpcHttp: FastifyPluginAsync<RpcHttpOptions> = async (app, { engine 
     if (response === undefined) return reply.code(204).send();
     if (response.errorCode === ErrorCode.Unauthenticated) reply.code(401).header('www-authenticate', 'Bearer');
     if (response.retryAfterMs !== undefined) reply.code(429).header('retry-after', Math.ceil(response.retryAfterMs / 1000));
+    if (unsent.bytes + response.body.length > maxUnsentBytes) {
+      request.log.warn({ unsent: unsent.bytes }, 'connection closed: it does not read its answers');
+      reply.hijack();
+      request.raw.socket.destroy();
+      return undefined;
+    }
+    unsent.bytes += response.body.length;
+    reply.raw.once('close', () => (unsent.bytes -= response.body.length));
     return reply.type('application/json').send(response.body);
-  });
+  }
 };
+
+interface Unsent {
+  bytes: number;
+  /** Settles once the request before has been answered. */
+  turn: Promise<void>;
+}
+
+/** Bytes of answers sent on each connection that the network has not taken yet. */
+const unsentBytes = new WeakMap<Socket, Unsent>();
+
+function unsentOf(socket: Socket): Unsent {
+  let unsent = unsentBytes.get(socket);
+  if (unsent === undefined) unsentBytes.set(socket, (unsent = { bytes: 0, turn: Promise.resolve() }));
+  return unsent;
+}
+
+/** Resolves once a connection's unsent answers are down to `bytes`, or it is gone. */
+function drained(socket: Socket, unsent: Unsent, bytes: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (unsent.bytes <= bytes || socket.destroyed) resolve();
+      else setTimeout(check, 10).unref();
+    };
+    check();
+  });
+}
 
 /** Answers an HTTP request with a status and one JSON-RPC error (id null): a request refused before any call. */
 export function sendRpcError(reply: FastifyReply, status: number, error: RpcError): FastifyReply {

@@ -8,12 +8,24 @@ export interface RpcLimits {
   maxBatch: number;
   /** Arrays and objects nested inside one param value. */
   maxDepth: number;
+  /**
+   * Bytes sent to a connection and not yet taken by the network past which it is no longer
+   * read (its next message waits) and its subscriptions end as too slow.
+   */
+  maxQueuedBytes: number;
+  /**
+   * Bytes one message's answer may take (results past them are refused with -32005), and
+   * the unsent bytes past which a connection is closed (WebSocket 1008; HTTP: the socket).
+   */
+  maxUnsentBytes: number;
 }
 
 export const defaultLimits: Readonly<RpcLimits> = {
   maxBodyBytes: 1024 * 1024,
   maxBatch: 100,
   maxDepth: 64,
+  maxQueuedBytes: 8 * 2 ** 20,
+  maxUnsentBytes: 64 * 2 ** 20,
 };
 
 export function resolveLimits(overrides: Partial<RpcLimits> = {}): RpcLimits {
@@ -22,6 +34,9 @@ export function resolveLimits(overrides: Partial<RpcLimits> = {}): RpcLimits {
     if (!Number.isSafeInteger(value) || value < 1) {
       throw new TypeError(`limits.${name} must be a positive integer, got ${String(value)}`);
     }
+  }
+  if (limits.maxQueuedBytes > limits.maxUnsentBytes) {
+    throw new TypeError(`limits.maxQueuedBytes (${limits.maxQueuedBytes}) must not be larger than limits.maxUnsentBytes (${limits.maxUnsentBytes})`);
   }
   return limits;
 }

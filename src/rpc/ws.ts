@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import websocket, { type WebsocketPluginOptions } from '@fastify/websocket';
+import type { WebSocket } from 'ws';
 import type { FastifyPluginAsync } from 'fastify';
 import { RawJson, type RpcContext, type RpcEngine } from './engine.js';
 import { ErrorCode, RpcError } from './errors.js';
@@ -12,6 +13,8 @@ export interface RpcWsOptions {
 
 /** Messages one connection may have waiting for an answer before it is no longer read. */
 const maxWaiting = 16;
+/** How long one connection's queued messages may be answered before other clients get a turn. */
+const TURN_MS = 5;
 
 const binaryRefused = errorResponse(
   null,
@@ -20,6 +23,17 @@ const binaryRefused = errorResponse(
     'Invalid Request: binary frames are not supported; send JSON-RPC as text frames',
   ),
 );
+
+/** Resolves once `socket` holds at most `bytes` unsent, or is closed. */
+function drained(socket: WebSocket, bytes: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (socket.bufferedAmount <= bytes || socket.readyState !== socket.OPEN) resolve();
+      else setTimeout(check, 10).unref();
+    };
+    check();
+  });
+}
 
 /** @fastify/websocket's options for an engine: its body limit as the message limit. */
 export function websocketOptions(engine: RpcEngine): WebsocketPluginOptions {
@@ -46,9 +60,15 @@ export const rpcWs: FastifyPluginAsync<RpcWsOptions> = async (app, { engine }) =
   app.get('/ws', { websocket: true }, (socket, request) => {
     const cleanups: Array<() => void> = [];
     let closed = false;
+    const { maxQueuedBytes, maxUnsentBytes } = engine.limits;
     const send = (text: string) => {
       // responses to calls still running when the client left have nowhere to go
-      if (socket.readyState === socket.OPEN) socket.send(text);
+      if (socket.readyState !== socket.OPEN) return;
+      if (socket.bufferedAmount + text.length > maxUnsentBytes) {
+        request.log.warn({ unsent: socket.bufferedAmount }, 'WebSocket closed: it does not read what it is sent');
+        return socket.close(1008, `over ${maxUnsentBytes} bytes unsent (limits.maxUnsentBytes): read what is sent`);
+      }
+      socket.send(text);
     };
     const runCleanup = (cleanup: () => void) => {
       try {
@@ -74,7 +94,31 @@ export const rpcWs: FastifyPluginAsync<RpcWsOptions> = async (app, { engine }) =
     // that depend on each other (a write, then a read of it)
     let queue = Promise.resolve();
     let waiting = 0;
+    let turnStarted = 0;
+    // read again once fewer messages wait and the client has taken its answers down to the cap
+    let resuming = false;
+    const resumeWhenDrained = () => {
+      if (resuming || !socket.isPaused || waiting >= maxWaiting) return;
+      if (socket.bufferedAmount <= maxQueuedBytes) return socket.resume();
+      resuming = true;
+      void drained(socket, maxQueuedBytes).then(() => {
+        resuming = false;
+        resumeWhenDrained();
+      });
+    };
     const answer = async (data: Buffer, isBinary: boolean) => {
+      // messages that arrived together would otherwise all be answered in one turn of the
+      // event loop (their promises chain as microtasks): other clients get a turn between them
+      if (performance.now() - turnStarted > TURN_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        turnStarted = performance.now();
+      }
+      // a client that does not read what it is sent is not read either: its next call waits
+      // until the network has taken its answers down to maxQueuedBytes
+      if (socket.bufferedAmount > maxQueuedBytes) {
+        if (!socket.isPaused) socket.pause();
+        await drained(socket, maxQueuedBytes);
+      }
       if (isBinary) return send(binaryRefused);
       const response = await engine.handle(data, context);
       if (response !== undefined) send(response.body);
@@ -88,7 +132,8 @@ export const rpcWs: FastifyPluginAsync<RpcWsOptions> = async (app, { engine }) =
         .then(() => answer(data as Buffer, isBinary))
         .catch((err: unknown) => request.log.error({ err }, 'JSON-RPC over WebSocket failed'))
         .finally(() => {
-          if (--waiting < maxWaiting && socket.isPaused) socket.resume();
+          waiting--;
+          resumeWhenDrained();
         });
     });
     socket.on('close', () => {

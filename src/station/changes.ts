@@ -60,6 +60,8 @@ export interface ChangeHubOptions {
   pollMs?: number;
   /** The store, the cluster's publisher: write() then resolves only once every one holds the write. */
   durable?: DurableConsumer[];
+  /** Subscriptions open at once in the whole station, every connection's and stream's (default 50,000). */
+  maxSubscriptions?: number;
 }
 
 export const LOCAL_ORIGIN = 'local';
@@ -88,7 +90,14 @@ interface Subscriber extends Omit<SubscribeOptions, 'since'> {
 export class ChangeHub {
   readonly #tree: Tree;
   readonly #log: ChangeLog;
-  readonly #subscribers = new Set<Subscriber>();
+  /** Subscribers by path: a change finds those at, above and under it without looking at the others. */
+  readonly #subscribers = new PathIndex();
+  /**
+   * Subscribers that want progress, oldest told version first (re-inserted when told): a
+   * publish looks only at those the log is about to forget.
+   */
+  readonly #byTold = new Set<Subscriber>();
+  readonly #maxSubscriptions: number;
   readonly #timer: NodeJS.Timeout;
   readonly #durable: DurableConsumer[];
   /** Every change up to this version has been published. */
@@ -97,9 +106,10 @@ export class ChangeHub {
   /** The tag of this thread's changes: those a write() makes are the call's. */
   readonly #writer = Tree.writerTag;
 
-  constructor(tree: Tree, { logSize = 10_000, logBytes = 64 * 2 ** 20, pollMs = 10, durable = [] }: ChangeHubOptions = {}) {
+  constructor(tree: Tree, { logSize = 10_000, logBytes = 64 * 2 ** 20, pollMs = 10, durable = [], maxSubscriptions = 50_000 }: ChangeHubOptions = {}) {
     this.#tree = tree;
     this.#durable = durable;
+    this.#maxSubscriptions = maxSubscriptions;
     // a feed already on holds what changed since an earlier hub (a station restarted on this
     // tree) last drained it: those are announced, so replay reaches back to before them
     const pending = this.#take();
@@ -171,6 +181,16 @@ export class ChangeHub {
    * event silently.
    */
   subscribe(path: string, listener: ChangeListener, { since, ...options }: SubscribeOptions = {}): Subscription {
+    if (this.#subscribers.size >= this.#maxSubscriptions) {
+      throw Object.assign(
+        new GroveError(
+          'LIMIT_EXCEEDED',
+          `the station already has ${this.#subscribers.size} subscriptions, the most allowed (maxStationSubscriptions); try again later or on another station`,
+          path,
+        ),
+        { data: { limit: 'maxStationSubscriptions', max: this.#maxSubscriptions } },
+      );
+    }
     this.flush();
     if (since !== undefined) this.#checkReplay(since, path);
     const { mayRead } = options;
@@ -182,7 +202,13 @@ export class ChangeHub {
       }
     }
     this.#subscribers.add(subscriber);
-    return { path, close: () => this.#subscribers.delete(subscriber) };
+    if (subscriber.onProgress) this.#byTold.add(subscriber);
+    return { path, close: () => this.#drop(subscriber) };
+  }
+
+  #drop(subscriber: Subscriber): void {
+    this.#subscribers.delete(subscriber);
+    this.#byTold.delete(subscriber);
   }
 
   /**
@@ -235,6 +261,7 @@ export class ChangeHub {
   close(): void {
     clearInterval(this.#timer);
     this.#subscribers.clear();
+    this.#byTold.clear();
   }
 
   /**
@@ -314,25 +341,107 @@ export class ChangeHub {
 
   #publish(event: ChangeEvent): void {
     this.#log.push(event);
+    // a view is made once per subscribed path (and reader), however many subscribe there
+    const views = new Map<string, Map<SubscribeOptions['mayRead'], ChangeEvent | undefined>>();
+    for (const subscriber of this.#subscribers.related(event)) {
+      let byReader = views.get(subscriber.path);
+      if (byReader === undefined) views.set(subscriber.path, (byReader = new Map()));
+      let view = byReader.get(subscriber.mayRead);
+      if (view === undefined && !byReader.has(subscriber.mayRead)) byReader.set(subscriber.mayRead, (view = viewOf(event, subscriber.path, subscriber.mayRead)));
+      if (view !== undefined) this.#tell(subscriber, event.version, () => subscriber.listener(view));
+    }
+    // the quiet ones whose last version the log no longer holds learn how far they are up to date
     const { floor } = this.#log;
-    for (const subscriber of this.#subscribers) {
-      const view = viewOf(event, subscriber.path, subscriber.mayRead);
-      if (view === undefined && (subscriber.toldVersion >= floor || subscriber.onProgress === undefined)) continue;
-      subscriber.toldVersion = event.version;
+    for (const subscriber of this.#byTold) {
+      if (subscriber.toldVersion >= floor) break;
+      this.#tell(subscriber, event.version, () => subscriber.onProgress!(event.version));
+    }
+  }
+
+  #tell(subscriber: Subscriber, version: number, send: () => void): void {
+    subscriber.toldVersion = version;
+    if (this.#byTold.delete(subscriber)) this.#byTold.add(subscriber);
+    try {
+      send();
+    } catch (error) {
+      // the write was applied whatever a listener does; this subscriber has a gap, so it ends
+      this.#drop(subscriber);
       try {
-        if (view === undefined) subscriber.onProgress!(event.version);
-        else subscriber.listener(view);
-      } catch (error) {
-        // the write was applied whatever a listener does; this subscriber has a gap, so it ends
-        this.#subscribers.delete(subscriber);
-        try {
-          subscriber.onEnd?.(error);
-        } catch {
-          // a subscriber that cannot be sent to cannot be told either
-        }
+        subscriber.onEnd?.(error);
+      } catch {
+        // a subscriber that cannot be sent to cannot be told either
       }
     }
   }
+}
+
+/** A node of PathIndex: the subscribers at one path, and the names under it that have some. */
+interface PathNode {
+  readonly subscribers: Set<Subscriber>;
+  readonly names: Map<string, PathNode>;
+}
+
+/**
+ * Subscribers by the names of their paths: an event at a path finds those at each of its
+ * ancestors and those under it, in O(depth + matching subscribers).
+ */
+class PathIndex {
+  #root: PathNode = { subscribers: new Set(), names: new Map() };
+  size = 0;
+
+  add(subscriber: Subscriber): void {
+    let node = this.#root;
+    for (const name of names(subscriber.path)) {
+      let next = node.names.get(name);
+      if (next === undefined) node.names.set(name, (next = { subscribers: new Set(), names: new Map() }));
+      node = next;
+    }
+    node.subscribers.add(subscriber);
+    this.size++;
+  }
+
+  delete(subscriber: Subscriber): void {
+    const trail: PathNode[] = [this.#root];
+    for (const name of names(subscriber.path)) {
+      const next = trail.at(-1)!.names.get(name);
+      if (next === undefined) return;
+      trail.push(next);
+    }
+    if (!trail.at(-1)!.subscribers.delete(subscriber)) return;
+    this.size--;
+    // nodes left without subscribers and names go, so a walk under a path meets only live ones
+    const parts = names(subscriber.path);
+    for (let i = trail.length - 1; i > 0 && trail[i]!.subscribers.size === 0 && trail[i]!.names.size === 0; i--) trail[i - 1]!.names.delete(parts[i - 1]!);
+  }
+
+  clear(): void {
+    this.#root = { subscribers: new Set(), names: new Map() };
+    this.size = 0;
+  }
+
+  /** Each subscriber at, above or under any path the event changes, once. */
+  related(event: ChangeEvent): Set<Subscriber> {
+    const found = new Set<Subscriber>();
+    for (const path of event.changes === undefined ? [event.path] : event.changes.map((change) => change.path)) {
+      let node: PathNode | undefined = this.#root;
+      for (const name of names(path)) {
+        for (const subscriber of node.subscribers) found.add(subscriber);
+        node = node.names.get(name);
+        if (node === undefined) break;
+      }
+      if (node === undefined) continue;
+      const under: PathNode[] = [node];
+      for (let next = under.pop(); next !== undefined; next = under.pop()) {
+        for (const subscriber of next.subscribers) found.add(subscriber);
+        for (const child of next.names.values()) under.push(child);
+      }
+    }
+    return found;
+  }
+}
+
+function names(path: string): string[] {
+  return path === '' ? [] : path.split('/');
 }
 
 /**

@@ -14,12 +14,15 @@ export interface StationLimits {
   maxStringBytes: number;
   /** Subscriptions one connection may hold (DESIGN: 1000). */
   maxSubscriptions: number;
+  /** Subscriptions (WebSocket subscriptions and SSE streams) the whole station holds at once. */
+  maxStationSubscriptions: number;
 }
 
 export const defaultStationLimits: StationLimits = {
   maxPathDepth: 64,
   maxStringBytes: 16 * 1024 * 1024,
   maxSubscriptions: 1000,
+  maxStationSubscriptions: 50_000,
 };
 
 export interface StationContext {

@@ -103,15 +103,22 @@ interface Frame {
   first: boolean;
 }
 
+/** What a caller knows of the top of an export: its size (so it is not counted again), another name for it (typed). */
+export interface TopOptions {
+  size?: number;
+  /** The name a large typed top is written with (the content hash writes ""). */
+  name?: string;
+}
+
 /**
  * The subtree at `top` as JSON text, in pieces: the same text as the core's exporter
  * writes for it in one call (tree.get), given no writes meanwhile.
  */
-export function* exportPieces(top: Node, typed: boolean): Generator<string> {
+export function* exportPieces(top: Node, typed: boolean, { size, name }: TopOptions = {}): Generator<string> {
   const frames: Frame[] = [];
   let text = '';
   try {
-    text = open(top, typed, frames);
+    text = open(top, typed, frames, name, size);
     while (frames.length > 0) {
       const frame = frames[frames.length - 1]!;
       const next = frame.children.next();
@@ -151,10 +158,12 @@ export function* exportPieces(top: Node, typed: boolean): Generator<string> {
  * A node's text: all of it when it is small (the node is then released, unless it is the
  * top), else its opening, with a frame pushed for its children.
  */
-function open(node: Node, typed: boolean, frames: Frame[]): string {
+function open(node: Node, typed: boolean, frames: Frame[], name = node.name, size?: number): string {
   const type = node.type;
   const structured = !isTypeName(type) || isStructured(type as TypeName);
-  if (!structured || node.childCount === 0 || node.size <= WHOLE_NODES) {
+  // a count of the subtree walks it: a node with more children than that needs none
+  const whole = () => node.childCount <= WHOLE_NODES && (size ?? node.size) <= WHOLE_NODES;
+  if (!structured || node.childCount === 0 || whole()) {
     const text = native.exportJSON(handleOf(node, 'export'), '', typed ? TYPED : PLAIN);
     if (frames.length > 0) node.release();
     return text;
@@ -169,5 +178,5 @@ function open(node: Node, typed: boolean, frames: Frame[]): string {
   });
   if (!typed) return plainObject ? '{' : '[';
   const typeText = isTypeName(type) ? type : applicationTypeId(node.typeId);
-  return `{"name":${JSON.stringify(node.name)},"type":${JSON.stringify(typeText)},"children":[`;
+  return `{"name":${JSON.stringify(name)},"type":${JSON.stringify(typeText)},"children":[`;
 }

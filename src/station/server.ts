@@ -122,8 +122,10 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   // demo data goes only into an empty store; it is then snapshotted below
   const loadedDemo = options.demo === true && (opened === undefined || opened.recovery.empty);
   if (loadedDemo) loadDemo(tree);
-  const { maxBodyBytes, maxBatch, maxDepth, ...stationLimits } = options.limits ?? {};
-  const rpcLimits = Object.fromEntries(Object.entries({ maxBodyBytes, maxBatch, maxDepth }).filter(([, v]) => v !== undefined));
+  const { maxBodyBytes, maxBatch, maxDepth, maxQueuedBytes, maxUnsentBytes, ...stationLimits } = options.limits ?? {};
+  const rpcLimits = Object.fromEntries(
+    Object.entries({ maxBodyBytes, maxBatch, maxDepth, maxQueuedBytes, maxUnsentBytes }).filter(([, v]) => v !== undefined),
+  );
   const limits = { ...defaultStationLimits, ...stationLimits };
   // the nonces of owner keys live in the tree: its log, snapshots and streams keep them
   const nonces = { last: (key: string) => tree.nonceOf(key), accept: (key: string, nonce: number, prefix: string) => tree.acceptNonce(key, nonce, prefix) };
@@ -139,7 +141,12 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     throw error;
   }
   const durable = [...(store ? [durableConsumer(store)] : []), ...(cluster ? [cluster.publisher] : [])];
-  const hub = new ChangeHub(tree, { logSize: options.changeLogSize, logBytes: options.changeLogBytes ?? DEFAULT_CHANGE_LOG_BYTES, durable });
+  const hub = new ChangeHub(tree, {
+    logSize: options.changeLogSize,
+    logBytes: options.changeLogBytes ?? DEFAULT_CHANGE_LOG_BYTES,
+    durable,
+    maxSubscriptions: limits.maxStationSubscriptions,
+  });
   if (store) {
     store.onFailure = () => reloadDurable(store, tree, hub, storeLog);
     if (loadedDemo) await store.snapshot(() => hub.snapshot());

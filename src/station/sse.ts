@@ -10,10 +10,12 @@ import { GroveError } from '../errors.js';
 import { bearerToken, toRpcError } from '../rpc/index.js';
 import { eventJson, type Subscription } from './changes.js';
 import type { StationContext } from './context.js';
-import { MAX_QUEUED_BYTES, readerOf } from './methods/station.js';
+import { readerOf } from './methods/station.js';
 import { normalise } from './methods/tree.js';
 
 const HEARTBEAT_MS = 15_000;
+/** How long a stream ended as too slow may take to hand over what it holds before its connection is closed. */
+const ENDED_MS = 30_000;
 
 export const eventsRoute: FastifyPluginAsync<{ station: StationContext; streams: Set<unknown> }> = async (app, { station, streams }) => {
   // open streams never end by themselves: end them, or closing the server waits for them
@@ -38,9 +40,17 @@ export const eventsRoute: FastifyPluginAsync<{ station: StationContext; streams:
       const token = bearerToken(request.headers.authorization) ?? query.token;
       const lastEventId = Number(request.headers['last-event-id']);
       const since = Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : query.since;
-      // Replayed events arrive before the stream is open: they wait here until it is.
+      const { maxQueuedBytes } = station.engine.limits;
+      // Replayed events arrive before the stream is open: they wait here until it is, as
+      // many as the connection may hold unsent; a replay longer than that ends the stream
+      // once they are written, and the reader resumes from the last id it read.
       const pending: string[] = [];
-      let send = (text: string) => void pending.push(text);
+      let pendingBytes = 0;
+      let send = (text: string) => {
+        if (pendingBytes > maxQueuedBytes) return;
+        pending.push(text);
+        pendingBytes += text.length;
+      };
       let subscription: Subscription;
       try {
         wellEncoded(request.url);
@@ -58,23 +68,31 @@ export const eventsRoute: FastifyPluginAsync<{ station: StationContext; streams:
         if (error === undefined) throw err;
         const retryAfterMs = (error.data as { retryAfterMs?: number } | undefined)?.retryAfterMs;
         if (retryAfterMs !== undefined) reply.header('retry-after', Math.ceil(retryAfterMs / 1000));
-        const status = error.code === -32006 ? 401 : error.code === -32004 ? 403 : retryAfterMs !== undefined ? 429 : 400;
+        const full = (error.data as { limit?: string } | undefined)?.limit === 'maxStationSubscriptions';
+        const status = error.code === -32006 ? 401 : error.code === -32004 ? 403 : retryAfterMs !== undefined ? 429 : full ? 503 : 400;
         return reply.code(status).send({ error: { code: error.code, message: error.message, data: error.data } });
       }
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
       raw.write(': grove change events\n\n');
-      raw.write(pending.join(''));
-      send = (text) => {
-        if (raw.writableLength <= MAX_QUEUED_BYTES) return void raw.write(text);
-        // a reader this slow resumes from the log: EventSource reconnects with Last-Event-ID
+      const slow = () => {
+        // a reader this slow resumes from the log: EventSource reconnects with Last-Event-ID;
+        // one that reads nothing at all is let go of after a while
         subscription.close();
-        const message = `over ${MAX_QUEUED_BYTES} bytes of events were waiting to be read; reconnect from the last id seen`;
+        setTimeout(() => raw.destroy(), ENDED_MS).unref();
+        const message = `over ${maxQueuedBytes} bytes of events were waiting to be read; reconnect from the last id seen`;
         raw.end(frame('subscriptionEnded', JSON.stringify({ reason: 'slow', message })));
       };
+      for (const text of pending.splice(0)) raw.write(text);
+      if (pendingBytes > maxQueuedBytes) slow();
+      send = (text) => {
+        if (raw.writableEnded) return;
+        if (raw.writableLength <= maxQueuedBytes) return void raw.write(text);
+        slow();
+      };
       streams.add(raw);
-      const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS).unref();
+      const heartbeat = setInterval(() => raw.writableEnded || raw.write(': heartbeat\n\n'), HEARTBEAT_MS).unref();
       raw.on('close', () => {
         clearInterval(heartbeat);
         subscription.close();

@@ -10,7 +10,8 @@
 // {"grove":"snapshot","format","version","nextId","segment","bytes","crc"} and then the
 // tree with every node's id and version (include/grove/record.h); it holds every record of
 // the segments before `segment`.
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -79,33 +80,52 @@ export interface SegmentRead {
   records: { payload: Buffer; offset: number }[];
   /** Where the good records end. */
   end: number;
-  /** Why reading stopped before the end of the file, if it did. */
+  /**
+   * Why reading stopped before the end of the file, if it did. `torn` when no good record
+   * follows: what a crash leaves (an incomplete header, a record running past the end,
+   * preallocated zeros, half-written garbage); otherwise the damage is in the middle.
+   */
   problem?: { offset: number; torn: boolean; reason: string };
 }
 
 /**
- * The records of a segment's bytes. Reading stops at the first bad record: `torn` when it
- * is what a crash in the middle of appending leaves (an incomplete header, a record running
- * past the end, a bad checksum on the very last record, or zeros to the end).
+ * The records of a segment's bytes. Reading stops at the first bad record; it is a torn
+ * tail when no good record (a consistent header and a matching checksum) starts anywhere
+ * after it, and damage in the middle when one does.
  */
 export function readSegment(bytes: Buffer): SegmentRead {
   const records: SegmentRead['records'] = [];
   let offset = 0;
-  const stop = (torn: boolean, reason: string): SegmentRead => ({ records, end: offset, problem: { offset, torn, reason } });
+  const stop = (reason: string): SegmentRead => ({
+    records,
+    end: offset,
+    problem: { offset, torn: !recordAfter(bytes, offset + 1), reason },
+  });
   while (offset < bytes.length) {
     const left = bytes.length - offset;
-    if (zeros(bytes, offset)) return stop(true, `zeros to the end (${left} bytes)`);
-    if (left < HEADER_BYTES) return stop(true, `an incomplete record header (${left} bytes)`);
+    if (zeros(bytes, offset)) return stop(`zeros to the end (${left} bytes)`);
+    if (left < HEADER_BYTES) return stop(`an incomplete record header (${left} bytes)`);
     const length = bytes.readUInt32LE(offset);
-    if ((~length >>> 0) !== bytes.readUInt32LE(offset + 4)) return stop(false, 'a damaged record header');
+    if ((~length >>> 0) !== bytes.readUInt32LE(offset + 4)) return stop('a damaged record header');
     const end = offset + HEADER_BYTES + length;
-    if (end > bytes.length) return stop(true, `a record of ${length} bytes with ${left - HEADER_BYTES} written`);
+    if (end > bytes.length) return stop(`a record of ${length} bytes with ${left - HEADER_BYTES} written`);
     const payload = bytes.subarray(offset + HEADER_BYTES, end);
-    if (crc32(payload) !== bytes.readUInt32LE(offset + 8)) return stop(end === bytes.length, 'a record whose checksum does not match');
+    if (crc32(payload) !== bytes.readUInt32LE(offset + 8)) return stop('a record whose checksum does not match');
     records.push({ payload, offset });
     offset = end;
   }
   return { records, end: offset };
+}
+
+/** Whether a good record starts anywhere at or after `from` (only damage found on the way is then in the middle). */
+function recordAfter(bytes: Buffer, from: number): boolean {
+  for (let at = from; at + HEADER_BYTES <= bytes.length; at++) {
+    const length = bytes.readUInt32LE(at);
+    if ((~length >>> 0) !== bytes.readUInt32LE(at + 4) || length === 0) continue;
+    const end = at + HEADER_BYTES + length;
+    if (end <= bytes.length && crc32(bytes.subarray(at + HEADER_BYTES, end)) === bytes.readUInt32LE(at + 8)) return true;
+  }
+  return false;
 }
 
 function zeros(bytes: Buffer, from: number): boolean {
@@ -139,6 +159,20 @@ export function readSnapshot(file: string): { header: SnapshotHeader; body: Buff
     throw new StoreError(`snapshot ${file} is damaged: its size or checksum does not match its header`, file, newline + 1);
   }
   return { header, body };
+}
+
+/** Only a snapshot's header line (what its body needs from the log), without reading the body. */
+export function readSnapshotHeader(file: string): SnapshotHeader | undefined {
+  const fd = openSync(file, 'r');
+  try {
+    const start = Buffer.alloc(4096);
+    const line = start.subarray(0, readSync(fd, start, 0, start.length, 0)).toString('utf8').split('\n', 1)[0]!;
+    return JSON.parse(line) as SnapshotHeader;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A snapshot file's bytes: its header line, then the body. */
@@ -220,31 +254,83 @@ export function fsyncDir(dir: string): void {
 }
 
 /**
- * The lock a station (or an offline export/import) holds on a data directory: a file
- * naming its process. A lock whose process is gone (a crash) is taken over.
+ * The lock a station (or an offline export/import) holds on a data directory. It is a
+ * generation of files `LOCK.<n>`, each naming the process that created it; the holder is
+ * the creator of the newest. A generation is created exclusively (a hard link of a file
+ * already holding the pid, so no one ever reads it half-written), and the next one only
+ * once the newest's process is gone: of several processes finding a dead holder's lock at
+ * once, exactly one creates the next generation, and the others then find it held. No
+ * lock is ever removed by anyone but its holder, except generations older than one just
+ * created (their holders are gone), so a stale lock is taken over without a race.
  */
 export function lockDir(dir: string): () => void {
-  const file = join(dir, 'LOCK');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
-      return () => {
-        try {
-          unlinkSync(file);
-        } catch {
-          // already gone
-        }
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
-      if (Number.isSafeInteger(pid) && pid !== process.pid && alive(pid)) {
-        throw new StoreError(`the data directory ${dir} is in use by process ${pid} (its LOCK file); stop that station first`, file);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const newest = lockGenerations(dir).at(-1);
+    if (newest !== undefined) {
+      const pid = lockHolder(dir, newest);
+      // gone since it was listed: look again
+      if (pid === null) continue;
+      if (pid !== undefined && pid !== process.pid && alive(pid)) {
+        throw new StoreError(`the data directory ${dir} is in use by process ${pid} (its LOCK file); stop that station first`, join(dir, lockName(newest)));
       }
-      unlinkSync(file);
     }
+    const generation = (newest ?? 0) + 1;
+    const file = join(dir, lockName(generation));
+    const temp = join(dir, `LOCK.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    writeFileSync(temp, `${process.pid}\n`);
+    try {
+      linkSync(temp, file);
+    } catch (error) {
+      // another process took this generation first: see who holds it
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw error;
+    } finally {
+      unlinkSync(temp);
+    }
+    const generations = lockGenerations(dir);
+    // one who listed before a newer generation was made and paused until older ones were
+    // removed may make an old one again: the newest wins, and this one steps back
+    if (generations.at(-1)! > generation) {
+      removeFile(file);
+      continue;
+    }
+    for (const older of generations) if (older < generation) removeFile(join(dir, lockName(older)));
+    return () => removeFile(file);
   }
-  throw new StoreError(`cannot lock the data directory ${dir}`, file);
+  throw new StoreError(`cannot lock the data directory ${dir}: other processes keep taking and releasing it`, join(dir, 'LOCK'));
+}
+
+/** `LOCK` itself (what earlier Grove wrote) is generation 0. */
+function lockName(generation: number): string {
+  return generation === 0 ? 'LOCK' : `LOCK.${generation}`;
+}
+
+function lockGenerations(dir: string): number[] {
+  const generations: number[] = [];
+  for (const name of readdirSync(dir)) {
+    const match = /^LOCK(?:\.(\d+))?$/.exec(name);
+    if (match) generations.push(match[1] === undefined ? 0 : Number(match[1]));
+  }
+  return generations.sort((a, b) => a - b);
+}
+
+/** The pid a lock file names: null when the file is gone, undefined when it names none. */
+function lockHolder(dir: string, generation: number): number | null | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(join(dir, lockName(generation)), 'utf8'), 10);
+    return Number.isSafeInteger(pid) ? pid : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+function removeFile(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone
+  }
 }
 
 function alive(pid: number): boolean {

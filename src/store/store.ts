@@ -15,7 +15,9 @@ import {
   readMeta,
   readSegment,
   readSnapshot,
+  readSnapshotHeader,
   segmentName,
+  type SnapshotHeader,
   snapshotBytes,
   snapshotName,
   StoreError,
@@ -362,11 +364,19 @@ export class Store {
       } finally {
         closeSync(fd);
       }
-      renameSync(temp, join(this.dir, snapshotName(version)));
+      const file = join(this.dir, snapshotName(version));
+      renameSync(temp, file);
       fsyncDir(this.dir);
+      // read back whole before anything it replaces goes
+      readSnapshot(file);
+      // the one before it stays, with the segments it needs, so that a damaged newest has one to fall back to
       const { segments, snapshots } = listDir(this.dir);
-      for (const seq of segments) if (seq < next.seq) unlinkSync(join(this.dir, segmentName(seq)));
-      for (const v of snapshots) if (v < version) unlinkSync(join(this.dir, snapshotName(v)));
+      const previous = snapshots.filter((v) => v < version).at(-1);
+      if (previous === undefined) return;
+      // a header that cannot be read keeps every segment: the log then still holds the tree
+      const needed = readSnapshotHeader(join(this.dir, snapshotName(previous)))?.segment ?? 0;
+      for (const seq of segments) if (seq < needed) unlinkSync(join(this.dir, segmentName(seq)));
+      for (const v of snapshots) if (v < previous) unlinkSync(join(this.dir, snapshotName(v)));
     };
     this.#snapshotting = run().finally(() => {
       this.#snapshotting = undefined;
@@ -428,10 +438,13 @@ interface State {
 }
 
 /**
- * Rebuilds the tree a data directory holds into `tree`: the newest snapshot, then every
- * record after it. A torn tail of the last segment is dropped (and cut off the file, with
- * a log line); a bad record elsewhere throws naming the file and offset, unless `repair`,
- * which keeps what precedes it and removes the rest. `limit` stops at a segment's offset.
+ * Rebuilds the tree a data directory holds into `tree`: the newest snapshot (a damaged one
+ * is set aside, `.damaged`, with a log line, and the one before it taken, or the log from
+ * its start), then every record after it. A torn tail (no good record after the bad one,
+ * in its segment or any later one: what a crash leaves) is dropped and cut off the files,
+ * with a log line; a bad record with good ones after it throws naming the file and offset,
+ * unless `repair`, which keeps what precedes it and removes the rest. `limit` stops at a
+ * segment's offset.
  */
 export function readState(
   dir: string,
@@ -441,35 +454,24 @@ export function readState(
   limit?: { seq: number; end: number },
 ): State {
   const { segments, snapshots } = listDir(dir);
-  let version = 0;
-  let firstSegment = 1;
-  let snapshot: number | undefined;
-  if (snapshots.length > 0) {
-    const file = join(dir, snapshotName(snapshots.at(-1)!));
-    const { header, body } = readSnapshot(file);
-    try {
-      tree.loadSnapshot(body);
-    } catch (error) {
-      throw new StoreError(`snapshot ${file} cannot be loaded: ${(error as Error).message}`, file);
-    }
-    tree.advanceIds(header.nextId);
-    tree.advanceVersion(header.version);
-    version = header.version;
-    firstSegment = header.segment;
-    snapshot = header.version;
-  }
+  const loaded = loadNewestSnapshot(dir, tree, snapshots, segments, log);
+  let version = loaded?.version ?? 0;
+  const firstSegment = loaded?.segment ?? 1;
+  const snapshot = loaded?.version;
   let records = 0;
   let logBytes = 0;
   let next = Math.max(firstSegment, (segments.at(-1) ?? 0) + 1);
   let reuse: { seq: number; end: number } | undefined;
   const live = segments.filter((seq) => seq >= firstSegment && (limit === undefined || seq <= limit.seq));
+  const read = (seq: number) => {
+    const bytes = readFileSync(join(dir, segmentName(seq)));
+    return readSegment(limit && seq === limit.seq ? bytes.subarray(0, limit.end) : bytes);
+  };
   for (let i = 0; i < live.length; i++) {
     const seq = live[i]!;
     const file = join(dir, segmentName(seq));
-    let bytes = readFileSync(file);
-    if (limit && seq === limit.seq) bytes = bytes.subarray(0, limit.end);
-    const read = readSegment(bytes);
-    for (const { payload, offset } of read.records) {
+    const segment = read(seq);
+    for (const { payload, offset } of segment.records) {
       let v: number;
       try {
         // ops the snapshot holds already are skipped: it holds every op up to its version
@@ -489,28 +491,28 @@ export function readState(
         log(`repair: ${why}; keeping the ${records} records before it, dropping the rest`);
         truncateSync(file, offset);
         for (const later of live.slice(i + 1)) renameSync(join(dir, segmentName(later)), join(dir, `${segmentName(later)}.dropped`));
-        for (const child of tree.root.children()) {
-          tree.root.remove(child);
-          child.release();
-        }
+        clearTree(tree);
         return readState(dir, tree, repair, log, limit);
       }
       version = Math.max(version, v);
       records++;
     }
-    logBytes += read.end;
-    if (i === live.length - 1) reuse = { seq, end: read.end };
-    if (read.problem === undefined || limit) continue;
-    const { offset, torn, reason } = read.problem;
-    const last = i === live.length - 1;
-    if (torn && last) {
+    logBytes += segment.end;
+    if (i === live.length - 1) reuse = { seq, end: segment.end };
+    if (segment.problem === undefined || limit) continue;
+    const { offset, torn, reason } = segment.problem;
+    const later = live.slice(i + 1);
+    // a crash at a segment switch leaves the older one torn and the newer ones empty (or zeros)
+    if (torn && later.every((seq) => read(seq).records.length === 0)) {
       log(`dropped a torn last record in ${file} at offset ${offset} (${reason}): a crash in the middle of a write`);
       try {
         truncateSync(file, offset);
+        for (const empty of later) truncateSync(join(dir, segmentName(empty)), 0);
       } catch (error) {
         if (!unwritable(error)) throw error;
       }
-      continue;
+      reuse = later.length === 0 ? reuse : { seq: later.at(-1)!, end: 0 };
+      break;
     }
     if (!repair) {
       throw new StoreError(
@@ -522,10 +524,75 @@ export function readState(
     }
     log(`repair: ${file} at offset ${offset} has ${reason}; keeping the ${records} records before it, dropping the rest`);
     truncateSync(file, offset);
-    for (const later of live.slice(i + 1)) renameSync(join(dir, segmentName(later)), join(dir, `${segmentName(later)}.dropped`));
+    for (const dropped of later) renameSync(join(dir, segmentName(dropped)), join(dir, `${segmentName(dropped)}.dropped`));
     next = seq + 1;
     reuse = undefined;
     break;
   }
   return { version, snapshot, records, nextSegment: next, logBytes, reuse };
+}
+
+/**
+ * Loads the newest snapshot that is whole into `tree` and returns its header, or undefined
+ * when the log alone holds the tree. A damaged one is renamed `.damaged` (so that it is
+ * never taken for the one to fall back to) and the one before it taken, as long as the
+ * segments that one needs are still there; else the start stops, naming the damaged file.
+ */
+function loadNewestSnapshot(dir: string, tree: Tree, snapshots: number[], segments: number[], log: (line: string) => void): SnapshotHeader | undefined {
+  let damaged: StoreError | undefined;
+  for (let i = snapshots.length - 1; i >= -1; i--) {
+    const header = i >= 0 ? loadSnapshot(dir, tree, snapshots[i]!) : undefined;
+    if (header instanceof StoreError) {
+      damaged ??= header;
+      clearTree(tree);
+      continue;
+    }
+    if (damaged === undefined) return header;
+    // the log this one needs must be whole from its first segment on
+    const needed = header?.segment ?? 1;
+    if (segments.length > 0 && segments[0]! > needed) {
+      throw new StoreError(
+        `${damaged.message}, and the log the snapshot before it would be rebuilt from (from ${segmentName(needed)} on) is gone`,
+        damaged.file,
+        damaged.offset,
+      );
+    }
+    if (header === undefined && segments.length === 0) break;
+    log(`${damaged.message}: set aside as .damaged; rebuilding from ${header ? snapshotName(header.version) : 'the log from its start'} and the log after it`);
+    for (const v of snapshots.slice(i + 1)) {
+      try {
+        renameSync(join(dir, snapshotName(v)), join(dir, `${snapshotName(v)}.damaged`));
+      } catch (error) {
+        if (!unwritable(error)) throw error;
+      }
+    }
+    return header;
+  }
+  throw damaged!;
+}
+
+/** A snapshot loaded into `tree`, or the StoreError saying why it cannot be. */
+function loadSnapshot(dir: string, tree: Tree, version: number): SnapshotHeader | StoreError {
+  const file = join(dir, snapshotName(version));
+  try {
+    const { header, body } = readSnapshot(file);
+    try {
+      tree.loadSnapshot(body);
+    } catch (error) {
+      throw new StoreError(`snapshot ${file} cannot be loaded: ${(error as Error).message}`, file);
+    }
+    tree.advanceIds(header.nextId);
+    tree.advanceVersion(header.version);
+    return header;
+  } catch (error) {
+    if (error instanceof StoreError) return error;
+    throw error;
+  }
+}
+
+function clearTree(tree: Tree): void {
+  for (const child of tree.root.children()) {
+    tree.root.remove(child);
+    child.release();
+  }
 }

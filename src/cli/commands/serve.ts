@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { defaultLimits } from '../../rpc/limits.js';
+import { defaultStationLimits } from '../../station/context.js';
 import { LOG_LEVELS } from '../../station/logLevels.js';
 import type { Logger } from '../../station/logging.js';
 import { type CommandSpec, choiceOption, expectPositionals, helpOption, integerOption, stringOption, UsageError } from '../command.js';
@@ -95,6 +97,24 @@ export const serveCommand: CommandSpec = {
       description: `unknown tokens per minute per client address before it is refused for the rest of the minute; 0 for none (default: ${DEFAULT_AUTH_FAILURES})`,
     },
     {
+      name: 'max-queued-bytes',
+      value: 'N',
+      env: 'GROVE_MAX_QUEUED_BYTES',
+      description: `unsent bytes past which a connection is not read and its subscriptions end as too slow (default: ${defaultLimits.maxQueuedBytes})`,
+    },
+    {
+      name: 'max-unsent-bytes',
+      value: 'N',
+      env: 'GROVE_MAX_UNSENT_BYTES',
+      description: `bytes one message's answer may take, and unsent bytes past which a connection is closed (default: ${defaultLimits.maxUnsentBytes})`,
+    },
+    {
+      name: 'max-station-subscriptions',
+      value: 'N',
+      env: 'GROVE_MAX_STATION_SUBSCRIPTIONS',
+      description: `subscriptions and event streams the station holds at once, over all connections (default: ${defaultStationLimits.maxStationSubscriptions})`,
+    },
+    {
       name: 'station-id',
       value: 'ID',
       env: 'GROVE_STATION_ID',
@@ -153,6 +173,14 @@ export const serveCommand: CommandSpec = {
     const logLevel = choiceOption(args, 'log-level', LOG_LEVELS, DEFAULT_LOG_LEVEL);
     const authFailures = integerOption(args, 'auth-failures', 0, 1_000_000_000) ?? DEFAULT_AUTH_FAILURES;
     if (rulesFile !== undefined) checkReadable(rulesFile);
+    const limits = {
+      maxQueuedBytes: integerOption(args, 'max-queued-bytes', 1, Number.MAX_SAFE_INTEGER),
+      maxUnsentBytes: integerOption(args, 'max-unsent-bytes', 1, Number.MAX_SAFE_INTEGER),
+      maxStationSubscriptions: integerOption(args, 'max-station-subscriptions', 1, Number.MAX_SAFE_INTEGER),
+    };
+    if ((limits.maxQueuedBytes ?? defaultLimits.maxQueuedBytes) > (limits.maxUnsentBytes ?? defaultLimits.maxUnsentBytes)) {
+      throw new UsageError('--max-queued-bytes must not be larger than --max-unsent-bytes (the connection would be closed before it stops being read)');
+    }
     const clusterServers = ((args.values.cluster as string[] | undefined) ?? []).flatMap((url) => url.split(',')).filter((url) => url !== '');
     const clusterOnly = ['advertise', 'lease', 'replicas'].filter((name) => args.values[name] !== undefined);
     if (clusterServers.length === 0 && clusterOnly.length > 0) throw new UsageError(`--${clusterOnly[0]} needs --cluster`);
@@ -186,6 +214,7 @@ export const serveCommand: CommandSpec = {
       fsync,
       repair: args.values.repair === true,
       cluster,
+      limits: Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)),
     });
     if (station.store) logger.info({ dir: station.store.dir, fsync, version: station.tree.version }, 'store opened');
     if (station.context.cluster) logger.info({ station: station.context.id, servers: clusterServers }, 'joined the cluster');

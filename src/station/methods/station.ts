@@ -155,12 +155,6 @@ function invoke(station: StationContext, identity: Identity, at: string, params:
   });
 }
 
-/**
- * Bytes a WebSocket may have queued, unsent, before its subscriptions end: a subscriber that
- * reads slower than the tree changes must not hold the station's memory without bound.
- */
-export const MAX_QUEUED_BYTES = 8 * 2 ** 20;
-
 /** Whether a caller may read a path, or undefined when it may read everything. */
 export function readerOf(identity: Identity): ((path: string) => boolean) | undefined {
   if (identity.read.includes('')) return undefined;
@@ -169,7 +163,7 @@ export function readerOf(identity: Identity): ((path: string) => boolean) | unde
 
 /**
  * Each connection's subscriptions, ended with the connection, or with a
- * `tree.subscriptionEnded` notification when its send queue passes MAX_QUEUED_BYTES (reason
+ * `tree.subscriptionEnded` notification when its send queue passes limits.maxQueuedBytes (reason
  * "slow": the client may resubscribe from the last version it saw once it has caught up).
  */
 class Subscriptions {
@@ -199,10 +193,12 @@ class Subscriptions {
       );
     }
     const id = `s${++this.#next}`;
+    // a subscriber that reads slower than the tree changes must not hold the station's memory without bound
+    const { maxQueuedBytes } = station.engine.limits;
     // params: the notification's members after the subscription's id, as JSON (an event's are made once, for every subscriber)
     const send = (method: string, members: string) => {
-      if (queuedBytes === undefined || queuedBytes() <= MAX_QUEUED_BYTES) return notify(method, new RawJson(`{"subscription":"${id}",${members}}`));
-      const unread = `over ${MAX_QUEUED_BYTES} bytes of notifications this connection has not read yet`;
+      if (queuedBytes === undefined || queuedBytes() <= maxQueuedBytes) return notify(method, new RawJson(`{"subscription":"${id}",${members}}`));
+      const unread = `over ${maxQueuedBytes} bytes of notifications this connection has not read yet`;
       // still replaying: the subscribe fails, and the hub never starts it
       if (!mine.has(id)) throw new GroveError('LIMIT_EXCEEDED', `the replay stopped with ${unread}; read the subtree again instead`, at);
       this.#endAll(context.connectionId, notify, 'slow', `the station holds ${unread}`);

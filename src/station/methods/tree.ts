@@ -1,6 +1,8 @@
 // The tree.* methods of DESIGN's JSON-RPC table. Each is defined once: its params schema
 // validates at the boundary and documents it in rpc.discover. Writes run inside the change
 // hub, so each call (a transaction too) is one change event with the caller as origin.
+import { createHash } from 'node:crypto';
+
 import { stringifyExact } from '../../codec/exactJson.js';
 import { planText } from '../../codec/import.js';
 import { PlanError } from '../../codec/plan.js';
@@ -21,6 +23,7 @@ import {
 import { type Identity, writeOps } from '../auth.js';
 import { parsePath } from '../auth/paths.js';
 import type { StationContext } from '../context.js';
+import { exportPieces } from '../export.js';
 import { leafToJson } from '../wire.js';
 import { typedNodes } from '../typedNodes.js';
 import { decodeLeaf, decodeValue } from '../values.js';
@@ -240,40 +243,44 @@ interface FindParams {
   limit?: number;
 }
 
-function find(station: StationContext, p: FindParams) {
+async function find(station: StationContext, p: FindParams) {
   const type = p.type === undefined ? undefined : typeOf(station, p.type);
-  return nodeAt(station, p.path, (parent) => {
+  const parent = station.tree.node(p.path);
+  const matches: Node[] = [];
+  try {
     // ordering comes after matching, so a limit then applies to the ordered rows
     const limit = p.orderBy === undefined ? p.limit : undefined;
-    const matches = p.where
-      ? parent.find({ member: p.where.member, op: p.where.op, value: p.where.value as LeafValue, type, limit })
-      : parent.children().filter((child) => type === undefined || typeMatches(child.typeId, queryIdOf(type, 'tree.find')) || releaseFalse(child));
-    try {
-      const ordered = p.orderBy === undefined ? matches : orderBy(matches, p.orderBy, p.descending ?? false);
-      return ordered.slice(0, p.limit).map((child) => ({
-        name: child.name,
-        id: child.id,
-        type: child.type as string,
-        value: child.toJSON() as JsonValue,
-      }));
-    } finally {
-      for (const child of matches) child.release();
+    if (p.where) {
+      matches.push(...parent.find({ member: p.where.member, op: p.where.op, value: p.where.value as LeafValue, type, limit }));
+    } else {
+      // the children one at a time, in slices: a list of a million is not a million handles at once
+      const query = type === undefined ? undefined : queryIdOf(type, 'tree.find');
+      await sliced(parent, (child) => {
+        if (query === undefined || typeMatches(child.typeId, query)) matches.push(child);
+        else child.release();
+        return limit === undefined || matches.length < limit;
+      });
     }
-  });
-}
-
-function releaseFalse(node: Node): false {
-  node.release();
-  return false;
+    const ordered = p.orderBy === undefined ? matches : await orderBy(matches, p.orderBy, p.descending ?? false);
+    const rows: { name: string; id: number; type: string; value: JsonValue }[] = [];
+    await sliced(ordered.slice(0, p.limit), (child) => {
+      rows.push({ name: child.name, id: child.id, type: child.type as string, value: child.toJSON() as JsonValue });
+    });
+    await sliced(matches.splice(0), (child) => child.release());
+    return rows;
+  } finally {
+    for (const child of matches) child.release();
+    parent.release();
+  }
 }
 
 /** The nodes ordered by a member's value as tree.sort orders them: stable, those lacking it last either way. */
-function orderBy(nodes: Node[], member: string, descending: boolean): Node[] {
-  const keyed = nodes.map((node) => {
+async function orderBy(nodes: Node[], member: string, descending: boolean): Promise<Node[]> {
+  const keyed: { node: Node; key: { value: LeafValue } | undefined }[] = [];
+  await sliced(nodes, (node) => {
     const found = node.child(member);
-    const key = found === undefined ? undefined : { value: found.value };
+    keyed.push({ node, key: found === undefined ? undefined : { value: found.value } });
     found?.release();
-    return { node, key };
   });
   keyed.sort(({ key: a }, { key: b }) => {
     if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? 1 : -1;
@@ -354,72 +361,80 @@ function inOp<T>(index: number, method: string, step: () => T): T {
   }
 }
 
+/** The paths of a transaction's ops as a tree of names: what the rehearsal must copy, and where. */
+interface PathTrie {
+  readonly names: Map<string, PathTrie>;
+  /** An op deletes this path: later ops with it find the next child of its name. */
+  deleted: boolean;
+  /** The members an op sorts this node's children by: later ops under it find the first of a name in the new order. */
+  readonly sortedBy: Set<string>;
+}
+
+function pathTrie(ops: readonly PreparedOp[]): PathTrie {
+  const trie = (): PathTrie => ({ names: new Map(), deleted: false, sortedBy: new Set() });
+  const root = trie();
+  for (const { method, params, path } of ops) {
+    let at = root;
+    for (const name of path === '' ? [] : path.split('/')) {
+      let next = at.names.get(name);
+      if (next === undefined) at.names.set(name, (next = trie()));
+      at = next;
+    }
+    if (method.name === 'tree.delete') at.deleted = true;
+    if (method.name === 'tree.sort') at.sortedBy.add(params.member as string);
+  }
+  return root;
+}
+
 /**
- * Copies into `scratch` what the ops may meet: the nodes on the way to each op's path, each
- * as an empty node of its type; whole, the leaves, the children tree.sort reorders, and the
- * children a tree.delete uncovers (later children of the name it deletes, which lookups
- * find next).
+ * Copies into `scratch` what the ops may meet, and nothing more, so that a rehearsal costs
+ * what the ops name, not the size of what they touch: each node on the way to an op's path
+ * as an empty node of its type, leaves whole. Where an earlier op changes which child a
+ * name finds (a delete of that path, a sort of its parent), every child of that name is
+ * copied, in order, each with the members the sort compares, so the rehearsal finds the
+ * same one the ops will; only then are the parent's names read through (tree.list).
  */
 function copyTouched(tree: Tree, scratch: Tree, ops: readonly PreparedOp[]): void {
-  const pathsOf = (method: string) => ops.filter((op) => op.method.name === method).map((op) => op.path);
-  const whole = pathsOf('tree.sort');
-  const deleted = new Set(pathsOf('tree.delete'));
-  const paths = new Set(ops.flatMap((op) => op.path.split('/').map((_, i, names) => names.slice(0, i + 1).join('/'))));
-  const inWhole = (path: string) => whole.some((outer) => outer !== path && (outer === '' || path.startsWith(`${outer}/`)));
-  const ordered = [...paths].filter((path) => !inWhole(path)).sort((a, b) => depthOf(a) - depthOf(b));
-  for (const path of ordered) {
-    const source = tree.tryNode(path);
-    if (source === undefined) continue;
-    const parent = scratch.node(parentOf(path));
+  const pending: Array<{ from: Node; to: Node; trie: PathTrie }> = [{ from: tree.root, to: scratch.root, trie: pathTrie(ops) }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { from, to, trie } = next;
     try {
-      if (path === '') {
-        if (whole.includes('')) for (const child of source.children()) copyInto(parent, child, true);
-      } else if (whole.includes(path) || !holdsChildren(source)) {
-        copyInto(parent, source);
-      } else {
-        parent.add(source.name, source.typeId).release();
+      for (const [name, below] of trie.names) {
+        const sources = below.deleted || trie.sortedBy.size > 0 ? namedChildren(from, name) : [from.child(name)].filter((n) => n !== undefined);
+        for (const source of sources) {
+          const copy = to.add(source.name, source.typeId, holdsChildren(source) ? undefined : source.value);
+          if (holdsChildren(source)) {
+            // the members a sort of the parent compares, when no op's path copies them anyway
+            for (const member of trie.sortedBy) {
+              if (below.names.has(member)) continue;
+              const key = source.child(member);
+              if (key === undefined) continue;
+              copy.add(key.name, key.typeId, holdsChildren(key) ? undefined : key.value).release();
+              key.release();
+            }
+            pending.push({ from: source, to: copy, trie: below });
+          } else {
+            source.release();
+            copy.release();
+          }
+        }
       }
-      if (deleted.has(path)) for (const twin of laterTwins(tree, path)) copyInto(parent, twin, true);
     } finally {
-      source.release();
-      parent.release();
+      if (from !== tree.root) from.release();
+      if (to !== scratch.root) to.release();
     }
   }
 }
 
-function parentOf(path: string): string {
-  return path.slice(0, Math.max(path.lastIndexOf('/'), 0));
-}
-
-/** The children after the first that have the name `path` ends in, in order. */
-function laterTwins(tree: Tree, path: string): Node[] {
-  const parent = tree.node(parentOf(path));
-  try {
-    const name = path.slice(path.lastIndexOf('/') + 1);
-    const twins = parent.list(0, parent.childCount).children.filter((child) => child.name === name);
-    return twins.slice(1).map(({ id }) => parent.childById(id)!);
-  } finally {
-    parent.release();
-  }
+/** The children of `parent` named `name`, in order. */
+function namedChildren(parent: Node, name: string): Node[] {
+  if (!holdsChildren(parent)) return [];
+  const ids = parent.list(0, parent.childCount).children.filter((child) => child.name === name).map(({ id }) => id);
+  return ids.map((id) => parent.childById(id)).filter((n) => n !== undefined);
 }
 
 function holdsChildren(node: Node): boolean {
   return !isTypeName(node.type) || isStructured(node.type as TypeName);
-}
-
-/** Adds a deep copy of `source` (names, types and values) under `parent`; `release`: of `source` too. */
-function copyInto(parent: Node, source: Node, release = false): void {
-  const pending: Array<{ from: Node; to: Node }> = [{ from: source, to: parent }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const { from, to } = next;
-    const children = from.children();
-    const copy = to.add(from.name, from.typeId, holdsChildren(from) ? undefined : from.value);
-    if (from !== source || release) from.release();
-    // copies that receive children stay held until the scratch tree closes
-    if (children.length === 0) copy.release();
-    // last pushed, first copied: the copies keep the order of the children
-    for (const child of children.reverse()) pending.push({ from: child, to: copy });
-  }
 }
 
 const TREE_METHODS: TreeMethod<any>[] = [
@@ -430,8 +445,13 @@ const TREE_METHODS: TreeMethod<any>[] = [
     params: { path, depth: { type: 'integer', minimum: 0 }, format: { enum: ['plain', 'typed'] } },
     required: ['path'],
     result: anyValue,
-    run: (p: { path: string; depth?: number; format?: 'plain' | 'typed' }, { station }: Call) =>
-      new RawJson(station.tree.exportJSON(normalise(station, p.path), p.format ?? 'plain', p.depth)),
+    run: (p: { path: string; depth?: number; format?: 'plain' | 'typed' }, { station }: Call) => {
+      const at = normalise(station, p.path);
+      const format = p.format ?? 'plain';
+      if (p.depth !== undefined) return new RawJson(station.tree.exportJSON(at, format, p.depth));
+      return large(station, at, (node, size) => inSlices(exportPieces(node, format === 'typed', { size }), (pieces) => new RawJson(pieces.join(''))))
+        ?? new RawJson(station.tree.exportJSON(at, format));
+    },
   }),
   method({
     name: 'tree.list',
@@ -618,6 +638,57 @@ const METHODS_BY_NAME = new Map(TREE_METHODS.map((m) => [m.name, m]));
  * exact and deterministic), with the node's own name emptied so that the hash is of its
  * content, not of where it sits.
  */
-export function contentHash(station: StationContext, path: string): string {
-  return nodeAt(station, path, (node) => node.hash());
+export function contentHash(station: StationContext, path: string): string | Promise<string> {
+  return (
+    large(station, path, (node, size) => {
+      const hash = createHash('sha256');
+      return inSlices(exportPieces(node, true, { size, name: '' }), () => hash.digest('hex'), (piece) => hash.update(piece));
+    }) ?? nodeAt(station, path, (node) => node.hash())
+  );
+}
+
+/**
+ * Subtrees of more nodes than this are read in slices of the event loop: one native call
+ * over them would hold every other client back (a 1M-node export takes 100-300 ms).
+ */
+const SLICED_NODES = 50_000;
+/** How long one slice of such a read runs before other calls get their turn. */
+const SLICE_MS = 8;
+
+/** `read(node)` for the node at `path` when it holds more than SLICED_NODES nodes, else undefined. */
+function large<T>(station: StationContext, path: string, read: (node: Node, size: number) => Promise<T>): Promise<T> | undefined {
+  const node = station.tree.tryNode(path);
+  if (node === undefined) return undefined;
+  const size = node.size;
+  if (size <= SLICED_NODES) {
+    node.release();
+    return undefined;
+  }
+  return read(node, size).finally(() => node.release());
+}
+
+/**
+ * Takes the pieces in slices of SLICE_MS, letting other calls run in between; resolves with
+ * `done` of them (each is also handed to `each`, which may keep it instead).
+ */
+async function inSlices<T>(pieces: Iterator<string>, done: (pieces: string[]) => T, each?: (piece: string) => void): Promise<T> {
+  const kept: string[] = [];
+  try {
+    await sliced({ [Symbol.iterator]: () => pieces }, (piece) => void (each ? each(piece) : kept.push(piece)));
+  } finally {
+    pieces.return?.();
+  }
+  return done(kept);
+}
+
+/** Calls `each` with every item, letting other calls run every SLICE_MS, until it returns false. */
+async function sliced<T>(items: Iterable<T>, each: (item: T) => boolean | void): Promise<void> {
+  let sliceStart = performance.now();
+  for (const item of items) {
+    if (each(item) === false) return;
+    if (performance.now() - sliceStart >= SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
 }
