@@ -62,11 +62,12 @@ Napi::Value Addon::SetFeed(const Napi::CallbackInfo& info) {
 
 namespace {
 
-constexpr uint32_t kChangeStride = 8;
+constexpr uint32_t kChangeStride = 9;
 
-// [version, op, writer, id, path, value, oldValue, record, ...]: 8 entries per change, op
-// the ChangeOp index (set, add, remove, replace, sort); the texts are JSON, or undefined
-// where the change has none.
+// [version, op, writer, id, path, value, oldValue, record, omitted, ...]: 9 entries per
+// change, op the ChangeOp index (set, add, remove, replace, sort, nonce); the texts are
+// JSON, or undefined where the change has none; omitted: 1 the value, 2 the old value left
+// out for its size (Tree::kMaxEventValueBytes).
 Napi::Array changes_to_js(Napi::Env env, std::vector<Change>& changes) {
   Napi::Array out = Napi::Array::New(env, changes.size() * kChangeStride);
   uint32_t i = 0;
@@ -82,6 +83,7 @@ Napi::Array changes_to_js(Napi::Env env, std::vector<Change>& changes) {
     out.Set(i++, text(change.value));
     out.Set(i++, text(change.old_value));
     out.Set(i++, text(change.record));
+    out.Set(i++, Napi::Number::New(env, (change.value_omitted ? 1 : 0) | (change.old_value_omitted ? 2 : 0)));
   }
   return out;
 }

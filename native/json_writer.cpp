@@ -18,12 +18,15 @@ struct Sink {
   static constexpr std::size_t kPiece = 1 << 16;
   std::string text;
   Sha256* digest = nullptr;
+  std::size_t limit = SIZE_MAX;  // past it the writer stops: the text is not wanted whole
+  bool over = false;
 
   void spill() {
     if (digest && text.size() >= kPiece) {
       digest->update(text);
       text.clear();
     }
+    if (text.size() > limit) over = true;
   }
 };
 
@@ -106,7 +109,10 @@ void write_elements(Sink& sink, const Value& v, bool typed) {
       char buf[16];
       out.append(buf, std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(x)).ptr);
     }
-    if ((i & 4095) == 4095) sink.spill();
+    if ((i & 4095) == 4095) {
+      sink.spill();
+      if (sink.over) return;
+    }
   }
   out += ']';
 }
@@ -202,6 +208,7 @@ void write_tree(const Node& top, JsonFormat format, std::size_t max_depth, bool 
   open(top);
   while (!stack.empty()) {
     sink.spill();
+    if (sink.over) return;
     Frame& frame = stack.back();
     if (frame.next == frame.children.size()) {
       out += frame.as_array ? "]" : "}";
@@ -225,6 +232,15 @@ void write_tree(const Node& top, JsonFormat format, std::size_t max_depth, bool 
 std::string write_json(const Node& top, JsonFormat format, std::size_t max_depth) {
   Sink sink;
   write_tree(top, format, max_depth, false, sink);
+  return std::move(sink.text);
+}
+
+std::optional<std::string> write_json_within(const Node& node, JsonFormat format, std::size_t max_bytes) {
+  Sink sink;
+  sink.limit = max_bytes;
+  write_tree(node, format, SIZE_MAX, false, sink);
+  sink.spill();
+  if (sink.over) return std::nullopt;
   return std::move(sink.text);
 }
 

@@ -285,10 +285,27 @@ void Tree::unindex(Node& top) {
 
 // --- the feed ---------------------------------------------------------------------------
 
+namespace {
+
+// A change's plain JSON of a node or a value, unless it is longer than the feed keeps (then
+// `omitted`); the writer stops at the bound, so a huge subtree costs no more than it.
+void set_event_json(std::string& out, bool& omitted, const Node& node) {
+  std::optional<std::string> text = write_json_within(node, JsonFormat::kPlain, Tree::kMaxEventValueBytes);
+  omitted = !text;
+  if (text) out = std::move(*text);
+}
+
+void set_event_json(std::string& out, bool& omitted, std::string text) {
+  omitted = text.size() > Tree::kMaxEventValueBytes;
+  if (!omitted) out = std::move(text);
+}
+
+}  // namespace
+
 Tree::Note Tree::note_added(const Node& parent, const Node& child, const Node& target, std::string path_suffix) const {
   Note note;
   note.path_suffix = std::move(path_suffix);
-  note.value = write_json(target, JsonFormat::kPlain);
+  set_event_json(note.value, note.value_omitted, target);
   if (feed() == FeedLevel::kRecords) {
     note.record = "{\"o\":\"add\",\"p\":" + std::to_string(parent.id()) + ",\"n\":";
     append_json(note.record, child, JsonFormat::kStore);
@@ -332,6 +349,8 @@ uint64_t Tree::commit(Node& touched, ChangeOp op, uint64_t id, Note& note, uint6
     }
     change.value = std::move(note.value);
     change.old_value = std::move(note.old_value);
+    change.value_omitted = note.value_omitted;
+    change.old_value_omitted = note.old_value_omitted;
     if (level == FeedLevel::kRecords) change.record = std::move(note.record);
     std::lock_guard lock(feed_mutex_);  // versions enter the feed in the order they are taken
     if (at != 0) {
@@ -423,7 +442,7 @@ uint64_t Tree::remove_at_locked(Node& parent, ChildList* list, uint32_t count, u
   Note note;
   note.path_suffix = removed->name();
   if (in_tree && feed() != FeedLevel::kOff) {
-    note.old_value = write_json(*removed, JsonFormat::kPlain);
+    set_event_json(note.old_value, note.old_value_omitted, *removed);
     note.record = "{\"o\":\"del\",\"p\":" + std::to_string(parent.id()) + ",\"i\":" + std::to_string(removed->id()) + "}";
   }
   if (in_tree) unindex(*removed);
@@ -497,7 +516,7 @@ uint64_t Tree::replace_at_locked(Node& parent, ChildList* list, uint32_t count, 
       note.record.replace(6, 3, "put");  // {"o":"add" -> {"o":"put"
       note.record.insert(note.record.size() - 1, ",\"r\":" + std::to_string(old_child->id()));
     }
-    if (feed() != FeedLevel::kOff) note.old_value = write_json(*old_child, JsonFormat::kPlain);
+    if (feed() != FeedLevel::kOff) set_event_json(note.old_value, note.old_value_omitted, *old_child);
     unindex(*old_child);
     index_->insert(linked);  // cannot fail: every id it holds was checked above
     for (Node* n : linked) n->in_tree_.store(true, std::memory_order_relaxed);  // published by the swap below
@@ -745,7 +764,7 @@ bool Tree::add_under(Node& parent, const std::vector<std::string_view>& names, s
     if (!suffix.empty()) suffix += '/';
     suffix += leaf.name();
     note.path_suffix = std::move(suffix);
-    note.value = write_json(leaf, JsonFormat::kPlain);
+    set_event_json(note.value, note.value_omitted, leaf);
     if (feed() == FeedLevel::kRecords) {
       // the chain's record form, written around the leaf's: the chain is not linked yet
       note.record = "{\"o\":\"add\",\"p\":" + std::to_string(parent.id()) + ",\"n\":";
@@ -813,8 +832,8 @@ uint64_t Tree::write_value(Node& node, Value value, uint64_t at) {
   Note note;
   if (noting) {
     Value now = node.value();  // the node's lock is held: what was just stored
-    note.value = value_json(now, JsonFormat::kPlain);
-    note.old_value = value_json(old, JsonFormat::kPlain);
+    set_event_json(note.value, note.value_omitted, value_json(now, JsonFormat::kPlain));
+    set_event_json(note.old_value, note.old_value_omitted, value_json(old, JsonFormat::kPlain));
     if (level == FeedLevel::kRecords) {
       note.record = "{\"o\":\"set\",\"i\":" + std::to_string(node.id()) + ",\"x\":" + value_json(now, JsonFormat::kTyped) + "}";
     }

@@ -38,7 +38,7 @@ export interface NativeBinding {
   advanceTreeVersion(tree: number, version: number): number;
   /** level: 0 off, 1 events, 2 events and records. */
   setFeed(tree: number, level: number): void;
-  /** 8 entries per change: version, op index, writer, id, path, then the JSON texts value, oldValue and record (or undefined). */
+  /** 9 entries per change: version, op index, writer, id, path, the JSON texts value, oldValue and record (or undefined), and omitted (1: value, 2: old value left out for size). */
   takeChanges(tree: number): unknown[];
   /** The tag this thread's changes carry. */
   writerTag(): number;

@@ -37,6 +37,9 @@ export interface Change {
   valueJson?: string;
   /** Plain JSON text: 'set' the value it replaced; 'replace' and 'remove' the node taken out. */
   oldValueJson?: string;
+  /** The value (or old value) was longer than a change carries (1 MiB of JSON) and is left out: read it instead. */
+  valueOmitted?: true;
+  oldValueOmitted?: true;
   /**
    * With the feed at 'records': the change as the store logs it and the cluster streams it
    * (a record op, by node ids: include/grove/record.h), for Tree.applyRecord.
@@ -103,7 +106,7 @@ export interface ImportJsonOptions {
 }
 
 const CHANGE_OPS: readonly ChangeOp[] = ['set', 'add', 'remove', 'replace', 'sort', 'nonce'];
-const CHANGE_STRIDE = 8;
+const CHANGE_STRIDE = 9;
 const FEED_LEVELS: readonly FeedLevel[] = ['off', 'events', 'records'];
 
 export class Tree {
@@ -430,6 +433,9 @@ function changesOf(flat: unknown[]): Change[] {
     if (flat[i + 5] !== undefined) change.valueJson = flat[i + 5] as string;
     if (flat[i + 6] !== undefined) change.oldValueJson = flat[i + 6] as string;
     if (flat[i + 7] !== undefined) change.record = flat[i + 7] as string;
+    const omitted = flat[i + 8] as number;
+    if (omitted & 1) change.valueOmitted = true;
+    if (omitted & 2) change.oldValueOmitted = true;
     changes.push(change);
   }
   return changes;

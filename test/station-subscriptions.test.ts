@@ -137,6 +137,24 @@ describe('tree.changed events', () => {
     ]);
   });
 
+  it('leave out a value over 1 MiB of JSON and say so, while the tree holds all of it', async () => {
+    const grove = await station({ limits: { maxBodyBytes: 4 * 2 ** 20 } });
+    const socket = await Socket.open(grove);
+    await socket.call('tree.subscribe', { path: '' });
+    const big = { text: 'x'.repeat(2 ** 20), n: 1 };
+    await socket.call('tree.set', { path: 'a', value: big });
+    await socket.call('tree.set', { path: 'a/n', value: 2 });
+    await socket.call('tree.delete', { path: 'a' });
+
+    expect(socket.changes.map(({ path, op, value, oldValue, valueOmitted, oldValueOmitted }) => ({ path, op, value, oldValue, valueOmitted, oldValueOmitted }))).toEqual([
+      { path: 'a', op: 'add', value: undefined, oldValue: undefined, valueOmitted: true, oldValueOmitted: undefined },
+      { path: 'a/n', op: 'set', value: 2, oldValue: 1, valueOmitted: undefined, oldValueOmitted: undefined },
+      { path: 'a', op: 'remove', value: undefined, oldValue: undefined, valueOmitted: undefined, oldValueOmitted: true },
+    ]);
+    await socket.call('tree.set', { path: 'b', value: big });
+    expect(await socket.call('tree.get', { path: 'b' })).toEqual(big);
+  });
+
   it('come one per tree.transact, under the version the transaction answered with', async () => {
     const grove = await station();
     const socket = await Socket.open(grove);

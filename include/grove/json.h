@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "grove/node.h"
@@ -32,6 +33,8 @@ enum class JsonFormat {
 // JSON writes `true` for them (as Firebase's shallow reads do), typed JSON writes
 // {"name", "type", "childCount"} without children.
 std::string write_json(const Node& node, JsonFormat format, std::size_t max_depth = SIZE_MAX);
+// The same, or nullopt once it would take more than `max_bytes` (the writer stops there).
+std::optional<std::string> write_json_within(const Node& node, JsonFormat format, std::size_t max_bytes);
 // Appends the subtree's JSON to `out`.
 void append_json(std::string& out, const Node& node, JsonFormat format);
 // A leaf value alone, as the format writes it (kStore and kSnapshot as kTyped).

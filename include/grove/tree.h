@@ -59,6 +59,10 @@ struct Change {
   std::string path;       // where the change is seen: for a write through a path, that path
   std::string value;      // plain JSON: kSet the value written; kAdd, kReplace the node at `path`
   std::string old_value;  // plain JSON: kSet the value replaced; kReplace, kRemove the node taken out
+  // A value (or old value) longer than kMaxEventValueBytes is left out of the change, which
+  // says so here: an event is no way to ship a whole subtree; a reader reads it instead.
+  bool value_omitted = false;
+  bool old_value_omitted = false;
   std::string record;     // with FeedLevel::kRecords: the change as one record op
 };
 
@@ -73,6 +77,8 @@ class Tree {
   static constexpr int kIdRangeBits = 40;
   static constexpr uint32_t kMaxIdRange = (1u << (53 - kIdRangeBits)) - 1;  // ids stay below 2^53
   static constexpr uint64_t kRootId = 1;
+  // The most a change's value or old value takes as plain JSON (see Change).
+  static constexpr std::size_t kMaxEventValueBytes = 1 << 20;
 
   static Tree* create();  // one reference, held by the caller
   void retain() noexcept;
@@ -191,6 +197,8 @@ class Tree {
     std::string path_suffix;  // names below the touched node on the way to the path written
     std::string value;
     std::string old_value;
+    bool value_omitted = false;
+    bool old_value_omitted = false;
     std::string record;  // the record op without its version: {"o":"add","p":..,"n":{..}}
     bool stamps = true;  // whether the touched node and its ancestors take the version
   };

@@ -281,6 +281,20 @@ TEST(json_export) {
   CHECK(write_json(*doc, JsonFormat::kPlain, 0).ends_with(R"("l":true})"));
   CHECK(write_json(*doc, JsonFormat::kTyped, 0).ends_with(R"({"name":"l","type":"list","childCount":3}]})"));
   CHECK(doc->subtree_size() == 13 && t->root().subtree_size() == 14);
+  std::string whole = write_json(*doc, JsonFormat::kPlain);
+  CHECK(write_json_within(*doc, JsonFormat::kPlain, whole.size()) == whole);
+  CHECK(!write_json_within(*doc, JsonFormat::kPlain, whole.size() - 1));
+}
+
+TEST(changes_leave_out_values_over_the_bound) {
+  TreeHolder t;
+  t->set_feed(FeedLevel::kEvents);
+  NodeRef big = add(t.tree, t->root(), "big", type::kObject);
+  for (int i = 0; i < 2000; ++i) add_value(t.tree, *big, "k" + std::to_string(i), type::kStr, Value::str(std::string(1000, 'x')));
+  t->take_changes();
+  t->remove_child(t->root(), *big);
+  std::vector<Change> changes = t->take_changes();
+  CHECK(changes.size() == 1 && changes[0].old_value_omitted && changes[0].old_value.empty() && !changes[0].value_omitted);
 }
 
 TEST(large_lists_build_in_linear_time) {

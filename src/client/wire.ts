@@ -173,6 +173,10 @@ export interface TreeChange {
   readonly op: string;
   readonly value?: unknown;
   readonly oldValue?: unknown;
+  /** The value was over 1 MiB of JSON and left out of the event: read it with tree.get. */
+  readonly valueOmitted?: true;
+  /** The old value was over 1 MiB of JSON and left out of the event. */
+  readonly oldValueOmitted?: true;
 }
 
 /** The params of a `tree.progress` notification: nothing under the path changed up to `version`. */

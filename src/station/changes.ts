@@ -17,6 +17,9 @@ export interface ChangeEntry {
   op: Exclude<EventOp, 'transact'>;
   valueJson?: string;
   oldValueJson?: string;
+  /** The value (or old value) is left out: past 1 MiB of JSON an event carries no subtree, the subscriber reads it. */
+  valueOmitted?: true;
+  oldValueOmitted?: true;
 }
 
 export interface ChangeEvent extends Omit<ChangeEntry, 'op'> {
@@ -499,8 +502,8 @@ function replayError(message: string, path: string, data: Record<string, number>
 const ENTRY_OPS = { set: 'set', add: 'add', replace: 'set', remove: 'remove', sort: 'sort', nonce: undefined } as const;
 
 /** A change as subscribers see it: a replaced subtree is a 'set' at its path. */
-function entryOf({ path, op, valueJson, oldValueJson }: Change): ChangeEntry {
-  return { path, op: ENTRY_OPS[op as Exclude<Change['op'], 'nonce'>], valueJson, oldValueJson };
+function entryOf({ path, op, valueJson, oldValueJson, valueOmitted, oldValueOmitted }: Change): ChangeEntry {
+  return { path, op: ENTRY_OPS[op as Exclude<Change['op'], 'nonce'>], valueJson, oldValueJson, valueOmitted, oldValueOmitted };
 }
 
 /**
@@ -512,8 +515,7 @@ function eventOf(all: Change[], origin: string): ChangeEvent | undefined {
   if (changes.length === 0) return undefined;
   const last = changes[changes.length - 1]!;
   if (changes.length === 1) {
-    const { path, valueJson, oldValueJson, version } = last;
-    return { path, op: entryOf(last).op, valueJson, oldValueJson, version, origin };
+    return { ...entryOf(last), version: last.version, origin };
   }
   const entries = changes.map(entryOf);
   return { path: commonPrefix(entries.map((e) => e.path)), op: 'transact', version: last.version, origin, changes: entries };
@@ -533,8 +535,9 @@ function eventBytes(event: ChangeEvent): number {
 /** The JSON text of an event's members, written once per event and kept with it. */
 const eventTexts = new WeakMap<ChangeEvent, string>();
 
-function entryJson({ path, op, valueJson, oldValueJson }: ChangeEntry): string {
-  return `"path":${JSON.stringify(path)},"op":"${op}"${valueJson === undefined ? '' : `,"value":${valueJson}`}${
+function entryJson({ path, op, valueJson, oldValueJson, valueOmitted, oldValueOmitted }: ChangeEntry): string {
+  const omitted = `${valueOmitted ? ',"valueOmitted":true' : ''}${oldValueOmitted ? ',"oldValueOmitted":true' : ''}`;
+  return `"path":${JSON.stringify(path)},"op":"${op}"${omitted}${valueJson === undefined ? '' : `,"value":${valueJson}`}${
     oldValueJson === undefined ? '' : `,"oldValue":${oldValueJson}`
   }`;
 }
@@ -581,7 +584,7 @@ function hidden(change: { path: string }, path: string, mayRead: ((path: string)
 }
 
 function withoutValues<T extends ChangeEntry | ChangeEvent>(change: T): T {
-  const { valueJson: _value, oldValueJson: _oldValue, ...rest } = change;
+  const { valueJson: _value, oldValueJson: _oldValue, valueOmitted: _omitted, oldValueOmitted: _oldOmitted, ...rest } = change;
   return rest as T;
 }
 
