@@ -1,5 +1,6 @@
-// Long walks over big subtrees in slices of the event loop (issue 14): tree.get and tree.hash
-// of a subtree of more than 50,000 nodes answer exactly what one native call would, and
+// Long walks over big subtrees in slices of the event loop (issue 14): tree.get (with or
+// without depth) and tree.hash of a subtree of more than 50,000 nodes answer exactly what one
+// native call would, and
 // tree.find walks 60,000 children a slice at a time, while a call made after they started is
 // answered before they are done.
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,10 @@ describe('a read of a big subtree', () => {
     for (const [method, params, expected] of [
       ['tree.get', { path: 'big' }, grove.tree.exportJSON('big', 'plain')],
       ['tree.get', { path: 'big', format: 'typed' }, grove.tree.exportJSON('big', 'typed')],
+      ['tree.get', { path: 'big', depth: 1 }, grove.tree.exportJSON('big', 'plain', 1)],
+      ['tree.get', { path: 'big', depth: 2, format: 'typed' }, grove.tree.exportJSON('big', 'typed', 2)],
+      ['tree.get', { path: '', depth: 3 }, grove.tree.exportJSON('', 'plain', 3)],
+      ['tree.get', { path: 'wide', depth: 0, format: 'typed' }, grove.tree.exportJSON('wide', 'typed', 0)],
       ['tree.hash', { path: 'big' }, grove.tree.node('big').hash()],
       ['tree.find', { path: 'wide', type: 'str' }, 30_000],
       ['tree.find', { path: 'wide', orderBy: 'x', limit: 3 }, 3],

@@ -108,17 +108,19 @@ export interface TopOptions {
   size?: number;
   /** The name a large typed top is written with (the content hash writes ""). */
   name?: string;
+  /** As tree.get's `depth`: structured nodes more than this many levels below the top are written without their children. */
+  depth?: number;
 }
 
 /**
  * The subtree at `top` as JSON text, in pieces: the same text as the core's exporter
  * writes for it in one call (tree.get), given no writes meanwhile.
  */
-export function* exportPieces(top: Node, typed: boolean, { size, name }: TopOptions = {}): Generator<string> {
+export function* exportPieces(top: Node, typed: boolean, { size, name, depth = Infinity }: TopOptions = {}): Generator<string> {
   const frames: Frame[] = [];
   let text = '';
   try {
-    text = open(top, typed, frames, name, size);
+    text = open(top, typed, frames, depth, name, size);
     while (frames.length > 0) {
       const frame = frames[frames.length - 1]!;
       const next = frame.children.next();
@@ -139,7 +141,7 @@ export function* exportPieces(top: Node, typed: boolean, { size, name }: TopOpti
       if (!frame.first) text += ',';
       frame.first = false;
       if (frame.plainObject) text += `${JSON.stringify(child.name)}:`;
-      text += open(child, typed, frames);
+      text += open(child, typed, frames, depth);
       if (text.length >= PIECE_CHARS) {
         yield text;
         text = '';
@@ -155,16 +157,28 @@ export function* exportPieces(top: Node, typed: boolean, { size, name }: TopOpti
 }
 
 /**
- * A node's text: all of it when it is small (the node is then released, unless it is the
- * top), else its opening, with a frame pushed for its children.
+ * A node's text: all of it when it is small or cut by `depth` (the node is then released,
+ * unless it is the top), else its opening, with a frame pushed for its children.
  */
-function open(node: Node, typed: boolean, frames: Frame[], name = node.name, size?: number): string {
+function open(node: Node, typed: boolean, frames: Frame[], depth: number, name = node.name, size?: number): string {
   const type = node.type;
   const structured = !isTypeName(type) || isStructured(type as TypeName);
-  // a count of the subtree walks it: a node with more children than that needs none
-  const whole = () => node.childCount <= WHOLE_NODES && (size ?? node.size) <= WHOLE_NODES;
+  const typeText = isTypeName(type) ? type : applicationTypeId(node.typeId);
+  // the open frames are the node's ancestors in the export: as deep as the core's exporter cuts
+  const below = depth - frames.length;
+  if (structured && below < 0) {
+    const text = typed ? `{"name":${JSON.stringify(name)},"type":${JSON.stringify(typeText)},"childCount":${node.childCount}}` : 'true';
+    if (frames.length > 0) node.release();
+    return text;
+  }
+  // a count of the subtree walks it: a node with more children than that needs none, and
+  // one whose children are all cut needs none either
+  const whole = () => node.childCount <= WHOLE_NODES && (below === 0 || (size ?? node.size) <= WHOLE_NODES);
   if (!structured || node.childCount === 0 || whole()) {
-    const text = native.exportJSON(handleOf(node, 'export'), '', typed ? TYPED : PLAIN);
+    const format = typed ? TYPED : PLAIN;
+    const handle = handleOf(node, 'export');
+    // a leaf has no depth to cut: below may be negative for it
+    const text = below === Infinity || !structured ? native.exportJSON(handle, '', format) : native.exportJSON(handle, '', format, below);
     if (frames.length > 0) node.release();
     return text;
   }
@@ -177,6 +191,5 @@ function open(node: Node, typed: boolean, frames: Frame[], name = node.name, siz
     first: true,
   });
   if (!typed) return plainObject ? '{' : '[';
-  const typeText = isTypeName(type) ? type : applicationTypeId(node.typeId);
   return `{"name":${JSON.stringify(name)},"type":${JSON.stringify(typeText)},"children":[`;
 }

@@ -448,9 +448,9 @@ const TREE_METHODS: TreeMethod<any>[] = [
     run: (p: { path: string; depth?: number; format?: 'plain' | 'typed' }, { station }: Call) => {
       const at = normalise(station, p.path);
       const format = p.format ?? 'plain';
-      if (p.depth !== undefined) return new RawJson(station.tree.exportJSON(at, format, p.depth));
-      return large(station, at, (node, size) => inSlices(exportPieces(node, format === 'typed', { size }), (pieces) => new RawJson(pieces.join(''))))
-        ?? new RawJson(station.tree.exportJSON(at, format));
+      const { depth } = p;
+      return large(station, at, (node, size) => inSlices(exportPieces(node, format === 'typed', { size, depth }), (pieces) => new RawJson(pieces.join(''))))
+        ?? new RawJson(station.tree.exportJSON(at, format, depth));
     },
   }),
   method({
