@@ -186,6 +186,25 @@ describe('store: a damaged newest snapshot', () => {
   });
 });
 
+describe('store: a snapshot written in pieces', () => {
+  it('keeps a character whose surrogate pair a piece boundary falls between', async () => {
+    // a run of astral characters longer than a piece (2^22 UTF-16 units), once at an even and once
+    // at an odd offset: in one of the two the boundary falls between the halves of a pair
+    const run = '\u{1F600}'.repeat(2 ** 21 + 7);
+    for (const value of [run, `a${run}`]) {
+      const dir = dataDir();
+      const { tree, write, snapshot, close } = openStore(dir);
+      await write(() => tree.set('s', value));
+      await snapshot();
+      const expected = tree.exportJSON('', 'typed');
+      await close();
+      expect(listDir(dir).snapshots).toHaveLength(1);
+      // the log's records up to the snapshot's version are skipped: the value is the snapshot's
+      expect(await recovered(dir)).toBe(expected);
+    }
+  });
+});
+
 describe('store: every shape a crash leaves', () => {
   /** A directory whose first segment holds 12 records (a/0..a/11), and the tree after each. */
   async function logged(): Promise<{ dir: string; states: string[]; file: string; ends: number[] }> {

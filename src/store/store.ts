@@ -1,6 +1,7 @@
 // The embedded durable store: a write-ahead log with group commit, snapshots, recovery.
 // See README "Store" for the design; src/store/log.ts for the files.
 import { closeSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync, writev } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { GroveError } from '../errors.js';
@@ -18,9 +19,10 @@ import {
   readSnapshotHeader,
   segmentName,
   type SnapshotHeader,
-  snapshotBytes,
+  snapshotBuffers,
   snapshotName,
   StoreError,
+  verifySnapshot,
   writeMeta,
 } from './log.js';
 import type { LogRecord } from './records.js';
@@ -356,19 +358,21 @@ export class Store {
     const run = async () => {
       await this.#idle();
       if (this.#failed) throw this.#failed;
+      // encoded, written, fsynced and read back in pieces: none of it holds the event loop for long
+      const buffers = await snapshotBuffers(version, nextId, next.seq, body);
       const temp = join(this.dir, 'snapshot.tmp');
-      const fd = openSync(temp, 'w');
+      const handle = await open(temp, 'w');
       try {
-        writeFileSync(fd, snapshotBytes(version, nextId, next.seq, body));
-        fsyncSync(fd);
+        for (const buffer of buffers) await writeWhole(handle, buffer);
+        await handle.sync();
       } finally {
-        closeSync(fd);
+        await handle.close();
       }
       const file = join(this.dir, snapshotName(version));
       renameSync(temp, file);
       fsyncDir(this.dir);
       // read back whole before anything it replaces goes
-      readSnapshot(file);
+      await verifySnapshot(file);
       // the one before it stays, with the segments it needs, so that a damaged newest has one to fall back to
       const { segments, snapshots } = listDir(this.dir);
       const previous = snapshots.filter((v) => v < version).at(-1);
@@ -595,4 +599,9 @@ function clearTree(tree: Tree): void {
     tree.root.remove(child);
     child.release();
   }
+}
+
+/** Writes all of `buffer` at the handle's position (a write may take less than it is given). */
+async function writeWhole(handle: FileHandle, buffer: Buffer): Promise<void> {
+  for (let at = 0; at < buffer.length; ) at += (await handle.write(buffer, at)).bytesWritten;
 }
