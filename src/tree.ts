@@ -109,19 +109,23 @@ const CHANGE_OPS: readonly ChangeOp[] = ['set', 'add', 'remove', 'replace', 'sor
 const CHANGE_STRIDE = 9;
 const FEED_LEVELS: readonly FeedLevel[] = ['off', 'events', 'records'];
 
+/** Passed by create() and attach(): a tree is made by them, never by `new Tree()` from JavaScript. */
+const MAKING = Symbol('Tree');
+
 export class Tree {
   readonly #handle: number;
   #root: Node | undefined;
   #types: TypeRegistry | undefined;
   #closed = false;
 
-  private constructor(handle: number) {
+  private constructor(making: typeof MAKING, handle: number) {
+    if (making !== MAKING) throw new GroveError('INVALID_ARGUMENT', 'new Tree() does not make a tree: use Tree.create(), or Tree.attach() for one another thread shared');
     this.#handle = handle;
     trackHandle(this, handle);
   }
 
   static create(): Tree {
-    return new Tree(native.createTree());
+    return new Tree(MAKING, native.createTree());
   }
 
   /** This thread's hold on a tree another thread shared. */
@@ -129,7 +133,7 @@ export class Tree {
     if (typeof shared !== 'object' || shared === null || shared.grove !== 'tree' || typeof shared.token !== 'number') {
       throw argumentError('Tree.attach()', "what tree.share() returned ({ grove: 'tree', token })", shared);
     }
-    return new Tree(native.attachTree(shared.token));
+    return new Tree(MAKING, native.attachTree(shared.token));
   }
 
   share(): SharedTree {

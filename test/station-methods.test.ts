@@ -147,6 +147,12 @@ describe.each(transports)('station methods over %s', (_, connect) => {
       return rest;
     };
 
+    it('names every type it takes when a type is unknown, each family included', async () => {
+      const { message } = await fails('tree.set', { path: 'set/t', value: 1, type: 'float' }, InvalidParams);
+      expect(message).toMatch(/unknown type "float": use one of null, bool, /);
+      for (const name of ['vec2', 'mat3x3', 'ipv4', 'f32array', 'hash', 'address', 'vint', 'der_sig']) expect(message).toContain(name);
+    });
+
     it('reads 64-bit integers beyond 2^53 from decimal strings and writes them back as such', async () => {
       await ok('tree.set', { path: 'set/u64', value: '18446744073709551615', type: 'u64' });
       expect(await ok('tree.get', { path: 'set/u64' })).toBe('18446744073709551615');

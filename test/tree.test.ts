@@ -15,6 +15,13 @@ afterEach(() => {
   for (const t of trees.splice(0)) t.close();
 });
 
+describe('making a tree', () => {
+  it('refuses `new Tree()` from JavaScript, saying what makes one', () => {
+    const Constructor = Tree as unknown as new () => Tree;
+    expectGroveError(() => new Constructor(), 'INVALID_ARGUMENT', /new Tree\(\) does not make a tree: use Tree\.create\(\)/);
+  });
+});
+
 describe('set and get', () => {
   it('builds subtrees from plain values with the documented type inference', () => {
     const t = tree();

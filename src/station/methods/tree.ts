@@ -17,6 +17,7 @@ import {
   type LeafValue,
   queryIdOf,
   type TreeValue,
+  TYPE_IDS,
   type TypeName,
   typeMatches,
 } from '../../types.js';
@@ -27,8 +28,6 @@ import { exportPieces } from '../export.js';
 import { leafToJson } from '../wire.js';
 import { typedNodes } from '../typedNodes.js';
 import { decodeLeaf, decodeValue } from '../values.js';
-
-const TYPE_NAMES = ['null', 'bool', 'i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64', 'f32', 'f64', 'str', 'bytes', 'object', 'list'];
 
 export const path = { type: 'string', maxLength: 16_640, description: 'Names joined by "/"; "" is the root.' };
 const version = { type: 'integer', minimum: 0 };
@@ -136,7 +135,7 @@ function typeOf(station: StationContext, name: string | undefined): TypeName | n
   if (name === undefined || isTypeName(name)) return name;
   const registered = station.types.byName(name);
   if (registered) return registered.id;
-  throw new GroveError('INVALID_ARGUMENT', `unknown type "${name}": use one of ${TYPE_NAMES.join(', ')} or a registered type`);
+  throw new GroveError('INVALID_ARGUMENT', `unknown type "${name}": use one of ${Object.keys(TYPE_IDS).join(', ')} or a registered type`);
 }
 
 function leafType(type: TypeName | number | undefined): TypeName | undefined {
