@@ -203,6 +203,79 @@ TEST(find_and_sort_by_member) {
   CHECK(people->child("bob"));  // the name index follows the new order
 }
 
+// A sort's order against compare() itself: each kind of keys (integers of mixed widths and
+// signs, f32 and f64 with NaN and infinities, strings of any bytes, a mix of everything),
+// some children without the member; ascending and descending, stable.
+TEST(sort_orders_each_kind_as_compare_does) {
+  uint64_t seed = 0x9e3779b97f4a7c15ull;
+  auto next = [&seed] {
+    seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+    return seed;
+  };
+  auto rank = [](const Value& v) {
+    if (v.type == type::kNull) return 0;
+    if (v.type == type::kBool) return 1;
+    const TypeInfo& t = type_info(v.type);
+    if (t.bits != 0) return t.is_float && std::isnan(t.bits == 32 ? v.as_f32() : v.as_f64()) ? 3 : 2;
+    return v.type == type::kStr ? 4 : 5;
+  };
+  auto before = [&](const Value& a, const Value& b) {
+    Ordering o = compare(a, b);
+    return o == Ordering::kUnordered ? rank(a) < rank(b) : o == Ordering::kLess;
+  };
+  const double specials[] = {std::nan(""), -0.0, 0.0, std::numeric_limits<double>::infinity(), -1e300, 1e-300};
+  auto random_key = [&](int kind) -> std::pair<TypeId, Value> {
+    int pick = kind == 3 ? static_cast<int>(next() % 6) : kind;
+    switch (pick) {
+      case 0: {
+        switch (next() % 4) {
+          case 0: return {type::kI8, Value::i64(static_cast<int8_t>(next()))};
+          case 1: return {type::kI64, Value::i64(static_cast<int64_t>(next()) >> (next() % 60))};
+          case 2: return {type::kU64, Value::u64(next() % 3 == 0 ? UINT64_MAX - next() % 3 : next() >> (next() % 60))};
+          default: return {type::kU32, Value::u64(next() % 1000)};
+        }
+      }
+      case 1: {
+        double d = next() % 4 == 0 ? specials[next() % 6] : static_cast<double>(static_cast<int64_t>(next()) >> 40) / 7.0;
+        if (next() % 2 == 0) return {type::kF32, Value::f32(static_cast<float>(d))};
+        return {type::kF64, Value::f64(d)};
+      }
+      case 2: {
+        const char* pieces[] = {"a", "z", "\x7f", "\xc3\xa9", "\xf0\x9f\x98\x80"};  // UTF-8 of a, z, DEL, é, 😀
+        std::string text;
+        for (uint64_t n = next() % 4; n > 0; --n) text += pieces[next() % 5];
+        return {type::kStr, Value::str(text)};
+      }
+      case 3: return {type::kNull, Value::null()};
+      case 4: return {type::kBool, Value::boolean(next() % 2 == 0)};
+      default: return {type::kBytes, Value::bytes(std::string(next() % 3, static_cast<char>(next())))};
+    }
+  };
+  for (int kind = 0; kind < 4; ++kind) {
+    for (bool descending : {false, true}) {
+      TreeHolder t;
+      NodeRef list = add(t.tree, t->root(), "list", type::kList);
+      for (int i = 0; i < 2000; ++i) {
+        NodeRef child = add(t.tree, *list, "", type::kObject);
+        add_value(t.tree, *child, "i", type::kI64, Value::i64(i));
+        if (next() % 10 == 0) continue;  // no member: last either way
+        auto [type, value] = random_key(kind);
+        add_value(t.tree, *list->child_at(i), "k", type, value);
+      }
+      t->sort_children(*list, "k", descending);
+      for (uint32_t i = 1; i < list->child_count(); ++i) {
+        NodeRef a = list->child_at(i - 1), b = list->child_at(i);
+        NodeRef ka = a->child("k"), kb = b->child("k");
+        CHECK(ka || !kb);  // those without the member last
+        if (!ka || !kb) continue;
+        Value x = descending ? kb->value() : ka->value(), y = descending ? ka->value() : kb->value();
+        CHECK(!before(y, x));
+        if (!before(x, y)) CHECK(a->child("i")->value().as_i64() < b->child("i")->value().as_i64());  // stable
+      }
+    }
+  }
+}
+
 TEST(copies_are_deep_and_new) {
   TreeHolder t;
   NodeRef a = add(t.tree, t->root(), "a", type::kObject);
