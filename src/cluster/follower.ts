@@ -52,6 +52,8 @@ export class Follower {
   seq: number;
   #messages: ConsumerMessages | undefined;
   #stopped = false;
+  /** Consuming ended with an error (the stream went away with NATS's store): the cluster starts a new follower here. */
+  failed = false;
   #waiters: { version: number; wake: () => void }[] = [];
 
   constructor(station: string, host: FollowerHost, from: { seq: number; applied: number }) {
@@ -121,7 +123,9 @@ export class Follower {
         this.#wake();
       }
     } catch (error) {
-      if (!this.#stopped) this.#host.log(`following ${streamName(this.station)} stopped: ${(error as Error).message}`);
+      if (this.#stopped) return;
+      this.failed = true;
+      this.#host.log(`following ${streamName(this.station)} stopped: ${(error as Error).message}`);
     }
   }
 
