@@ -607,11 +607,12 @@ export class Cluster {
    * The error of a call whose owner does not answer: a replica takes its prefixes over once its
    * lease runs out, so the caller is told when a retry should succeed (data.retryAfterMs).
    */
-  #failover(owner: string, what: string, then: string): RpcError {
+  #failover(owner: string, what: string, then: string, cause?: string): RpcError {
     const leaseMs = this.#options.leaseMs;
     return clusterUnavailable(`station ${owner} ${what}; a replica takes over within about ${Math.max(1, Math.round(leaseMs / 1000))} s: ${then}`, {
       owner,
       retryAfterMs: leaseMs,
+      ...(cause ? { cause } : {}),
     });
   }
 
@@ -643,7 +644,7 @@ export class Cluster {
         });
       }
       // no responders or no answer in time: the owner is gone, or going, and its lease decides what happens next
-      throw this.#failover(owner, `stopped answering (${message})`, 'retry then');
+      throw this.#failover(owner, 'stopped answering', 'retry then', message);
     } finally {
       clearInterval(watch);
     }
