@@ -5,10 +5,12 @@
 // without anyone acting, and the stations converge (equal tree.hash) on every acknowledged write.
 import { rmSync } from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type NatsCluster, type NatsServer, startNats, startNatsCluster } from './helpers/nats.js';
-import { streamName } from '../src/cluster/names.js';
+import { IDS_BUCKET } from '../src/cluster/ids.js';
+import { OWNERS_BUCKET, SNAPSHOTS_BUCKET, STATIONS_BUCKET, streamName } from '../src/cluster/names.js';
 import { closeAll, eventually, type Id, IDS, type Member, sleep, startThree } from './helpers/cluster.js';
 
 /** Short, so that a test idles past it: publishing must not depend on it. */
@@ -108,6 +110,20 @@ describe('a NATS server restarting', () => {
         expect(info.owners).toEqual([{ path: '', owner: 'a', epoch: 1 }]);
       }
     }, RESUME_MS, 200);
+    // on the server: each station's stream, the buckets, and each station's id range claimed again
+    const nc = await connect({ servers: nats.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const streams: string[] = [];
+      for await (const stream of jsm.streams.list()) streams.push(stream.config.name);
+      expect(streams.sort()).toEqual(
+        [...IDS.map(streamName), `KV_${STATIONS_BUCKET}`, `KV_${OWNERS_BUCKET}`, `KV_${IDS_BUCKET}`, `OBJ_${SNAPSHOTS_BUCKET}`].sort(),
+      );
+      const ids = await new Kvm(nc).open(IDS_BUCKET);
+      for (const id of IDS) expect((await ids.get(`station.${id}`))?.string(), `station ${id}'s id range`).toMatch(/^\d+$/);
+    } finally {
+      await nc.close();
+    }
     // and the streams followers read from carry on: more writes still reach everyone
     await writeThroughEach(members, acknowledged, 'later');
     await converged(members, acknowledged);
