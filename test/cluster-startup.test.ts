@@ -9,7 +9,7 @@ import { OWNERS_BUCKET, STATIONS_BUCKET } from '../src/cluster/names.js';
 import { type NatsServer, spawnChild, startNats } from './helpers/nats.js';
 import { logFor } from './helpers/cluster.js';
 import { openStation, resolving, httpCaller } from './helpers/station.js';
-import type { Station } from '../src/station/server.js';
+import { createStation, type Station } from '../src/station/server.js';
 
 const MAIN = 'dist/src/cli/main.js';
 /** How long a station that cannot listen may take to exit. */
@@ -31,8 +31,8 @@ afterAll(async () => {
   await nats?.close();
 });
 
-async function keys(bucket: string): Promise<string[]> {
-  const nc = await connect({ servers: nats.url });
+async function keys(bucket: string, url = nats.url): Promise<string[]> {
+  const nc = await connect({ servers: url });
   try {
     const kv = await new Kvm(nc).open(bucket);
     const found: string[] = [];
@@ -77,6 +77,21 @@ describe('a station that cannot listen', () => {
       expect(await keys(STATIONS_BUCKET)).toEqual(['a']);
     } finally {
       await a?.close();
+    }
+  });
+
+  it('that joined before its listen failed gives back the root it claimed and its heartbeat', { timeout: 60_000 }, async () => {
+    // the path of a port taken between startStation's check and its listen: createStation joins, then the station is released and closed
+    const own = await startNats();
+    try {
+      const station = await createStation({ stationId: 'f', cluster: { servers: [own.url], leaseMs: 1000, log: logFor('f') } });
+      const cluster = station.context.cluster!;
+      expect(cluster.owners()).toEqual([{ path: '', owner: 'f', epoch: 1 }]);
+      await cluster.release();
+      await station.close();
+      for (const bucket of [STATIONS_BUCKET, OWNERS_BUCKET]) expect(await keys(bucket, own.url), bucket).toEqual([]);
+    } finally {
+      await own.close();
     }
   });
 });
