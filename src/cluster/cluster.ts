@@ -7,7 +7,9 @@
 //   request/reply and answered as if local;
 // - a prefix migrates (station.migrate) by holding its writes, publishing what is pending,
 //   letting the target catch up, then moving ownership with a fence; a replica that has
-//   applied all of a silent owner's stream takes its prefixes over once the lease runs out.
+//   applied all of a silent owner's stream takes its prefixes over once the lease runs out;
+// - NATS coming back without its store finds each station making its stream, the buckets,
+//   its owner entries and its followers' consumers again (#recover).
 import { randomUUID } from 'node:crypto';
 
 import {
