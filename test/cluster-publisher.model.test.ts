@@ -7,7 +7,7 @@
 // and at the end the stream holds, since its last purge or loss, an ordered, gap-free,
 // duplicate-free run of the station's records, and every record acknowledged since then.
 import fc from 'fast-check';
-import { headers, type MsgHdrs } from '@nats-io/transport-node';
+import type { MsgHdrs } from '@nats-io/transport-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type ChangeStream, Publisher, type StreamEnd } from '../src/cluster/publisher.js';
 import { batchRecords } from '../src/cluster/records.js';
