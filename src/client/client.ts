@@ -3,6 +3,7 @@ import { CallTracker } from './calls.js';
 import { GroveConnectionError } from './errors.js';
 import { HttpTransport } from './http.js';
 import { GroveMethods } from './methods.js';
+import { isRetrySafe, type RetryOptions, withRetry } from './retry.js';
 import { type ReconnectOptions, SocketTransport, type WebSocketConstructor } from './socket.js';
 import { type ChangeListener, type SubscribeOptions, type Subscription, Subscriptions } from './subscriptions.js';
 import type { ConnectionState, Transport } from './transport.js';
@@ -23,6 +24,13 @@ export interface ClientOptions {
    */
   readonly WebSocket?: WebSocketConstructor;
   readonly reconnect?: ReconnectOptions;
+  /**
+   * Retries a call the cluster refused for now (-32008, e.g. while a replica takes over a silent
+   * owner's prefixes), after the wait the station names (data.retryAfterMs). Only calls that are
+   * safe to deliver twice: reads, and tree.set / tree.delete with ifVersion, tree.transact with
+   * ifVersions, tree.cas. Off by default; batches are never retried.
+   */
+  readonly retry?: RetryOptions;
 }
 
 export type StateListener = (state: ConnectionState, error?: Error) => void;
@@ -42,9 +50,11 @@ export class GroveClient extends GroveMethods {
   readonly #notificationListeners = new Set<NotificationListener>();
   readonly #subscriptions: Subscriptions | undefined;
   readonly #transport: Transport;
+  readonly #retry: RetryOptions | undefined;
 
-  constructor({ url, token, transport, timeoutMs = defaultTimeoutMs, WebSocket, reconnect }: ClientOptions) {
+  constructor({ url, token, transport, timeoutMs = defaultTimeoutMs, WebSocket, reconnect, retry }: ClientOptions) {
     super();
+    this.#retry = retry;
     this.#calls = new CallTracker(timeoutMs);
     const base = new URL(url.endsWith('/') ? url : `${url}/`);
     const useSocket = transport === undefined ? /^wss?:$/.test(base.protocol) : transport === 'ws';
@@ -75,6 +85,11 @@ export class GroveClient extends GroveMethods {
 
   /** Calls any method by name; the typed methods are built on this. */
   call<T = unknown>(method: string, params?: RpcParams): Promise<T> {
+    if (this.#retry && isRetrySafe(method, params)) return withRetry(() => this.#send<T>(method, params), this.#retry);
+    return this.#send<T>(method, params);
+  }
+
+  #send<T>(method: string, params?: RpcParams): Promise<T> {
     const { request, result } = this.#calls.open<T>(method, params);
     this.#transport.send(request, [request.id!]);
     return result;

@@ -17,6 +17,7 @@ export type {
   SortOptions,
   TransactOptions,
 } from './methods.js';
+export type { RetryOptions } from './retry.js';
 export type { ReconnectOptions, WebSocketConstructor, WebSocketLike } from './socket.js';
 export type { ChangeListener, SubscribeOptions, Subscription } from './subscriptions.js';
 export type { ConnectionState } from './transport.js';

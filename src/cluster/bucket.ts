@@ -39,6 +39,16 @@ export class WatchedBucket<T> {
     this.#stop?.();
   }
 
+  /**
+   * Watches again from scratch: the bucket was created anew (NATS lost its store), so its
+   * revisions started over. The entries known stay until the new bucket says otherwise.
+   */
+  async restart(): Promise<void> {
+    this.stop();
+    this.#revisions.clear();
+    await this.start();
+  }
+
   onChange(listener: BucketListener<T>): void {
     this.#listeners.push(listener);
   }

@@ -7,11 +7,21 @@
 //   request/reply and answered as if local;
 // - a prefix migrates (station.migrate) by holding its writes, publishing what is pending,
 //   letting the target catch up, then moving ownership with a fence; a replica that has
-//   applied all of a silent owner's stream takes its prefixes over once the lease runs out.
+//   applied all of a silent owner's stream takes its prefixes over once the lease runs out;
+// - NATS coming back without its store finds each station making its stream, the buckets,
+//   its owner entries and its followers' consumers again (#recover).
 import { randomUUID } from 'node:crypto';
 
-import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
+import {
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstreamManager,
+  StorageType,
+} from '@nats-io/jetstream';
+import { type KV, Kvm } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import { connect, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 
@@ -39,7 +49,7 @@ import {
   STATIONS_BUCKET,
   streamName,
 } from './names.js';
-import { Publisher, replicaOrigin } from './publisher.js';
+import { type ChangeStream, NEXT_ID_HEADER, Publisher, replicaOrigin } from './publisher.js';
 import type { Fence, StreamRecord } from './records.js';
 
 export interface ClusterOptions {
@@ -54,6 +64,11 @@ export interface ClusterOptions {
   replicas?: number;
   /** How long a write waits for JetStream before its caller gets an error (default 5000 ms). */
   confirmMs?: number;
+  /**
+   * How long JetStream recognises a retried message by its id (default 120000 ms). Publishing is
+   * correct without it (each message names the sequence it follows); tests make it short.
+   */
+  duplicateWindowMs?: number;
   /** The id range this station had (its data directory keeps it); a new station gets one from the cluster. */
   idRange?: number;
   log?: (line: string) => void;
@@ -149,10 +164,14 @@ export class Cluster {
   #beats = 0;
   #connected = true;
   #lastHeartbeat = 0;
+  /** When the stations bucket this station uses was created (a newer one: NATS lost its store). */
+  #bucketsCreated: string | undefined;
   /** When NATS last came back after a disconnect (0: never lost). */
   #reconnectedAt = 0;
   #closed = false;
   readonly #incarnation = randomUUID();
+  /** Owner keys this start created (the root's, on a new cluster): release() gives them back. */
+  readonly #createdOwners: string[] = [];
   /** This station's range of node ids in the cluster (src/cluster/ids.ts). */
   idRange = 0;
 
@@ -169,9 +188,10 @@ export class Cluster {
       leaseMs: options.leaseMs ?? 3000,
       replicas: options.replicas ?? 1,
       confirmMs: options.confirmMs ?? 5000,
+      duplicateWindowMs: options.duplicateWindowMs ?? 120_000,
       log: options.log ?? ((line) => process.stderr.write(`grove cluster: ${line}\n`)),
     };
-    this.publisher = new Publisher(this.id, this.#js, jsm, {
+    this.publisher = new Publisher(this.id, this.#changeStream(), {
       checkWritable: () => this.checkWritable(),
       nextId: () => tree.nextId,
       claim: (paths) => this.#claim(paths),
@@ -216,13 +236,40 @@ export class Cluster {
     }
   }
 
+  /** The publisher's view of this station's stream. */
+  #changeStream(): ChangeStream {
+    const name = streamName(this.id);
+    return {
+      publish: async (data, { msgId, expectedSeq, headers }) =>
+        (await this.#js.publish(changesSubject(this.id), data, { msgID: msgId, headers, expect: { lastSubjectSequence: expectedSeq } })).seq,
+      end: async () => {
+        let lastSeq: number;
+        try {
+          lastSeq = (await this.#jsm.streams.info(name)).state.last_seq;
+        } catch (error) {
+          if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) return undefined;
+          throw error;
+        }
+        // null when the subject holds no message
+        const last = await this.#jsm.streams.getMessage(name, { last_by_subj: changesSubject(this.id) });
+        if (!last) return { lastSeq };
+        return { lastSeq, last: { seq: last.seq, msgId: last.header.get('Nats-Msg-Id'), nextId: Number(last.header.get(NEXT_ID_HEADER) || 0) } };
+      },
+      recreate: async (lastSeq) => {
+        await this.#prepareStream();
+        // a purge up to a sequence past the end moves an empty stream's sequence there
+        if ((await this.#jsm.streams.info(name)).state.last_seq < lastSeq) await this.#jsm.streams.purge(name, { seq: lastSeq + 1 });
+      },
+    };
+  }
+
   async #prepareStream(): Promise<void> {
     const config = {
       name: streamName(this.id),
       subjects: [changesSubject(this.id)],
       storage: StorageType.File,
       num_replicas: this.#options.replicas,
-      duplicate_window: 120_000_000_000, // 2 minutes in ns: retries of a message are recognised
+      duplicate_window: this.#options.duplicateWindowMs * 1_000_000, // ns: retries of a message are recognised
       // the oldest records go first; a follower left that far behind finds a gap and takes a snapshot
       max_bytes: STREAM_MAX_BYTES,
     };
@@ -233,17 +280,70 @@ export class Cluster {
     }
   }
 
-  /** Joins: heartbeats, learns who owns what, takes snapshots of others' prefixes and follows their streams. */
-  async start(host: ClusterHost): Promise<void> {
-    this.#host = host;
+  /**
+   * Creates the buckets unless they exist, and notes when the registry's was created: NATS that
+   * comes back without its store has none, and a station that finds one newer made it anew.
+   */
+  async #openBuckets(): Promise<{ stations: KV; owners: KV }> {
     const kvm = new Kvm(this.#nc);
     const replicas = this.#options.replicas;
     // a station gone for a day leaves the registry; a snapshot no one fetched within an hour is dropped
     // a heartbeat not answered within a lease is no use: give up on it then rather than hold the next one back
     const timeout = Math.max(1000, this.#options.leaseMs);
-    this.#stations = new WatchedBucket(await kvm.create(STATIONS_BUCKET, { history: 1, replicas, ttl: DAY_MS, timeout }));
-    this.#owners = new WatchedBucket(await kvm.create(OWNERS_BUCKET, { history: 1, replicas }));
+    const stations = await kvm.create(STATIONS_BUCKET, { history: 1, replicas, ttl: DAY_MS, timeout });
+    const owners = await kvm.create(OWNERS_BUCKET, { history: 1, replicas });
     this.#snapshots = await new Objm(this.#nc).create(SNAPSHOTS_BUCKET, { replicas, ttl: HOUR_MS * 1_000_000 });
+    this.#bucketsCreated = (await this.#jsm.streams.info(`KV_${STATIONS_BUCKET}`)).created;
+    return { stations, owners };
+  }
+
+  /**
+   * After NATS returns: if it lost its store (the registry bucket is gone or made anew), this
+   * station makes its stream, the buckets and its id range again, watches them afresh, puts back
+   * every owner entry it knows of (create: the first station to do so wins, all know the same map);
+   * its heartbeat follows.
+   */
+  async #recover(): Promise<void> {
+    let created: string | undefined;
+    try {
+      created = (await this.#jsm.streams.info(`KV_${STATIONS_BUCKET}`)).created;
+    } catch (error) {
+      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
+    }
+    if (created === this.#bucketsCreated) {
+      await this.publisher.realign();
+      return;
+    }
+    this.#options.log(`NATS lost its JetStream store: creating this station's stream and the cluster's buckets again`);
+    await this.publisher.realign();
+    await this.#openBuckets();
+    await claimIdRange(new Kvm(this.#nc), this.id, this.idRange, this.#options.replicas);
+    await this.#stations.restart();
+    const known = this.#owners.entries();
+    await this.#owners.restart();
+    for (const entry of known) await this.#owners.create(entry.key, entry.value);
+    // their consumers went with the store: new ones, from where each was (streams come back at the sequence they had)
+    for (const follower of [...this.#followers.values()]) this.#refollow(follower);
+  }
+
+  /** #recover, again until it succeeds: JetStream may take a moment after the server is back. */
+  async #recoverUntilDone(): Promise<void> {
+    for (let attempt = 0; this.#connected && !this.#closed; attempt++) {
+      try {
+        return await this.#recover();
+      } catch (error) {
+        if (attempt === 0) this.#options.log(`restoring the cluster's state on NATS failed, retrying: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+
+  /** Joins: heartbeats, learns who owns what, takes snapshots of others' prefixes and follows their streams. */
+  async start(host: ClusterHost): Promise<void> {
+    this.#host = host;
+    const buckets = await this.#openBuckets();
+    this.#stations = new WatchedBucket(buckets.stations);
+    this.#owners = new WatchedBucket(buckets.owners);
     await this.#stations.start();
     await this.#owners.start();
     this.#watchStatus();
@@ -251,7 +351,7 @@ export class Cluster {
     this.#serve();
     await this.#restoreOwned();
     await this.#heartbeat();
-    await this.#owners.create(ownerKey(''), { owner: this.id, epoch: 1 });
+    if (await this.#owners.create(ownerKey(''), { owner: this.id, epoch: 1 })) this.#createdOwners.push(ownerKey(''));
     this.#owners.onChange((key, previous, next) => this.#ownerChanged(key, previous, next));
     this.#stations.onChange((key, _previous, next) => {
       // a station seen for the first time (every heartbeat lands here too); one being resynced gets its follower from the snapshot
@@ -269,6 +369,18 @@ export class Cluster {
       if (entry.key !== this.id && !this.#followers.has(entry.key)) await this.#follow(entry.key, joinedAt(entry.value));
     }
     this.#timer = setInterval(() => void this.#tick(), Math.max(50, Math.floor(this.#options.leaseMs / 4))).unref();
+  }
+
+  /**
+   * For a start-up that failed (the station cannot listen): gives back the owner keys this start
+   * created, if no one changed them since, so a station that never served owns nothing.
+   */
+  async release(): Promise<void> {
+    for (const key of this.#createdOwners.splice(0)) {
+      const entry = this.#owners.get(key);
+      if (entry?.value.owner !== this.id) continue;
+      await this.#owners.kv.delete(key, { previousSeq: entry.revision }).catch(() => {});
+    }
   }
 
   /** Leaves: stops following, lets pending writes reach the stream, then withdraws the heartbeat. */
@@ -493,16 +605,24 @@ export class Cluster {
     return this.#stations.entries().map((e) => e.key).filter((id) => this.#alive(id));
   }
 
+  /**
+   * The error of a call whose owner does not answer: a replica takes its prefixes over once its
+   * lease runs out, so the caller is told when a retry should succeed (data.retryAfterMs).
+   */
+  #failover(owner: string, what: string, then: string, cause?: string): RpcError {
+    const leaseMs = this.#options.leaseMs;
+    return clusterUnavailable(`station ${owner} ${what}; a replica takes over within about ${Math.max(1, Math.round(leaseMs / 1000))} s: ${then}`, {
+      owner,
+      retryAfterMs: leaseMs,
+      ...(cause ? { cause } : {}),
+    });
+  }
+
   async #forward(owner: string, method: string, params: Record<string, unknown>, context: RpcContext): Promise<unknown> {
     const hops = context.hops ?? 0;
     if (hops >= MAX_HOPS) throw clusterUnavailable(`the owner of this path keeps changing (${hops} hops); retry`, { owner });
     if (!this.#connected) this.checkWritable();
-    if (!this.#alive(owner)) {
-      throw clusterUnavailable(
-        `station "${owner}" owns this path but is not answering; a replica takes over once its lease (${this.#options.leaseMs} ms) runs out, retry then`,
-        { owner },
-      );
-    }
+    if (!this.#alive(owner)) throw this.#failover(owner, 'stopped answering', 'retry then');
     const body = stringifyExact({ method, params, token: context.token, hops: hops + 1, from: this.id, connection: context.connectionId });
     let reply;
     let watch: NodeJS.Timeout | undefined;
@@ -512,11 +632,7 @@ export class Cluster {
       const silent = new Promise<never>((_resolve, reject) => {
         watch = setInterval(() => {
           if (this.#alive(owner) && this.#stations.get(owner)?.value.incarnation === incarnation) return;
-          reject(
-            clusterUnavailable(`station "${owner}" stopped answering while it had this call: it may or may not have applied it; read, then retry`, {
-              owner,
-            }),
-          );
+          reject(this.#failover(owner, 'stopped answering while it had this call (it may or may not have applied it)', 'read, then retry'));
         }, 100);
       });
       reply = await Promise.race([this.#nc.request(rpcSubject(owner), body, { timeout: FORWARD_TIMEOUT_MS }), silent]);
@@ -529,7 +645,8 @@ export class Cluster {
           url: this.#stations.get(owner)?.value.url,
         });
       }
-      throw clusterUnavailable(`forwarding to station "${owner}", which owns this path, failed: ${message}`, { owner });
+      // no responders or no answer in time: the owner is gone, or going, and its lease decides what happens next
+      throw this.#failover(owner, 'stopped answering', 'retry then', message);
     } finally {
       clearInterval(watch);
     }
@@ -778,15 +895,24 @@ export class Cluster {
     }
   }
 
-  async #follow(station: string, from: { seq: number; applied: number }): Promise<void> {
+  /** Replaces a follower with a new one (a new consumer) that starts where it was. */
+  #refollow(follower: Follower): void {
+    follower.stop();
+    this.#followers.delete(follower.station);
+    void this.#follow(follower.station, { seq: follower.seq, applied: follower.applied }, follower.failed);
+  }
+
+  /** Follows `station`'s stream from `from`; `quiet` when retrying one that failed (it was logged then). */
+  async #follow(station: string, from: { seq: number; applied: number }, quiet = false): Promise<void> {
     if (this.#followers.has(station) || this.#closed) return;
     const follower = new Follower(station, this.#followerHost, from);
     this.#followers.set(station, follower);
     try {
       await follower.start(this.#js);
     } catch (error) {
-      this.#followers.delete(station);
-      this.#options.log(`cannot follow ${streamName(station)}: ${(error as Error).message}`);
+      // kept where it is: upkeep starts it again (its stream may not be back yet)
+      follower.failed = true;
+      if (!quiet) this.#options.log(`cannot follow ${streamName(station)}: ${(error as Error).message}`);
     }
   }
 
@@ -834,7 +960,7 @@ export class Cluster {
           // a heartbeat sent before the outage may still wait for its answer: send a new one at once
           this.#beats++;
           this.#beating = false;
-          void this.#tick();
+          void this.#recoverUntilDone().finally(() => void this.#tick());
         }
       }
     })().catch(() => {});
@@ -875,6 +1001,7 @@ export class Cluster {
     // while NATS is away a heartbeat or a takeover would only queue in the client until it times out
     if (this.#closed || !this.#connected) return;
     this.#beat();
+    for (const follower of this.#followers.values()) if (follower.failed) this.#refollow(follower);
     if (this.#ticking) return;
     // just back from a NATS outage: every heartbeat seen is as stale as this station's own was; let
     // the others renew theirs first (two leases: theirs may come a lease late); and only a station

@@ -22,6 +22,8 @@ export interface FollowerHost {
 
 /** Messages one pull asks JetStream for. */
 const CATCH_UP_BATCH = 1000;
+/** How long one pull waits on the server (its heartbeats come every half of it). */
+const PULL_EXPIRES_MS = 5000;
 
 /** The last replication lags seen, in ms, for p50/p99. */
 class LagWindow {
@@ -52,6 +54,8 @@ export class Follower {
   seq: number;
   #messages: ConsumerMessages | undefined;
   #stopped = false;
+  /** Consuming ended with an error (the stream went away with NATS's store): the cluster starts a new follower here. */
+  failed = false;
   #waiters: { version: number; wake: () => void }[] = [];
 
   constructor(station: string, host: FollowerHost, from: { seq: number; applied: number }) {
@@ -68,8 +72,10 @@ export class Follower {
       this.seq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.seq + 1 } : { deliver_policy: DeliverPolicy.All },
     );
     if (this.#stopped) return;
-    // pulls of 1,000: a follower that was cut off takes what it missed in large gulps, not 100 at a time
-    this.#messages = await consumer.consume({ max_messages: CATCH_UP_BATCH });
+    // pulls of 1,000: a follower that was cut off takes what it missed in large gulps, not 100 at a time;
+    // pulls that expire in seconds, not 30: the server's heartbeats (every half of it) stop when the one
+    // holding this consumer dies, and the client makes the consumer again on another server that much sooner
+    this.#messages = await consumer.consume({ max_messages: CATCH_UP_BATCH, expires: PULL_EXPIRES_MS });
     void this.#run(this.#messages);
   }
 
@@ -121,7 +127,9 @@ export class Follower {
         this.#wake();
       }
     } catch (error) {
-      if (!this.#stopped) this.#host.log(`following ${streamName(this.station)} stopped: ${(error as Error).message}`);
+      if (this.#stopped) return;
+      this.failed = true;
+      this.#host.log(`following ${streamName(this.station)} stopped: ${(error as Error).message}`);
     }
   }
 

@@ -1,16 +1,17 @@
 // Publishes this station's committed writes to its change stream, in order, as a durable
 // consumer of the change hub: a write is acknowledged only once JetStream holds it. Records
 // queued while a publish is in flight go out together in the next message (group commit),
-// so one round trip serves many writes. Every message names the one before it
-// (Nats-Expected-Last-Msg-Id), so the stream can only ever hold a gap-free prefix of this
-// station's log, whatever fails; a failed publish is retried with the same message id.
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { headers } from '@nats-io/transport-node';
+// so one round trip serves many writes. Every message names the stream sequence it follows
+// (Nats-Expected-Last-Subject-Sequence), which JetStream keeps as long as the stream, so the
+// stream only ever holds a gap-free prefix of this station's log, however long anything was idle.
+// A failed publish reads where the stream ends before it is retried: its own message there means
+// the ack was lost; a stream purged, or lost with NATS's store, is continued from what it holds.
+import { headers, type MsgHdrs } from '@nats-io/transport-node';
 
 import type { DurableConsumer } from '../station/changes.js';
 import { type LogRecord, recordText } from '../store/records.js';
 import { clusterUnavailable } from './errors.js';
-import { changesSubject, streamName } from './names.js';
+import { streamName } from './names.js';
 import { type Fence, messageId, PART_HEADER, splitParts, streamRecordText, versionOfMessageId } from './records.js';
 
 /** Writes applied from another station's stream carry this origin; they are not published again. */
@@ -32,6 +33,24 @@ export interface PublisherOptions {
   log(line: string): void;
 }
 
+/** The end of a station's stream, as the publisher needs it. */
+export interface StreamEnd {
+  /** The stream's last sequence (a purge keeps it; a re-created stream starts again at 0). */
+  lastSeq: number;
+  /** The last message on this station's subject, if the stream holds one. */
+  last?: { seq: number; msgId: string; nextId: number };
+}
+
+/** The JetStream calls the publisher makes on its station's stream (a fake stands in for it in tests). */
+export interface ChangeStream {
+  /** Publishes unless the subject's last sequence is not `expectedSeq`; resolves with the new message's sequence. */
+  publish(data: Uint8Array, options: { msgId: string; expectedSeq: number; headers: MsgHdrs }): Promise<number>;
+  /** Where the stream ends; undefined when there is no stream (NATS lost its store, or it was deleted). */
+  end(): Promise<StreamEnd | undefined>;
+  /** Creates the stream anew, its sequence continuing after `lastSeq`, so followers go on where they were. */
+  recreate(lastSeq: number): Promise<void>;
+}
+
 interface Pending {
   text: string;
   version: number;
@@ -44,15 +63,14 @@ interface Pending {
 }
 
 /** The header carrying the publishing station's next id. */
-const NEXT_ID_HEADER = 'Grove-Next-Id';
+export const NEXT_ID_HEADER = 'Grove-Next-Id';
 const RETRY_MS = 250;
 /** How often writes waiting for JetStream are checked against their confirmation time. */
 const SWEEP_MS = 100;
 
 export class Publisher implements DurableConsumer {
   readonly #station: string;
-  readonly #js: JetStreamClient;
-  readonly #jsm: JetStreamManager;
+  readonly #stream: ChangeStream;
   readonly #options: PublisherOptions;
   #queue: Pending[] = [];
   /** The records of the message being published. */
@@ -61,18 +79,17 @@ export class Publisher implements DurableConsumer {
   #publishing = false;
   #closed = false;
   #idleWaiters: (() => void)[] = [];
-  /** The id of the newest message the stream holds from this station. */
-  #lastMessageId: string | undefined;
+  /** The sequence of this station's newest message in the stream, as publishing expects it (0: none). */
+  #expectedSeq = 0;
   /** The version of the newest record handed to the stream (queued or published). */
   #recorded = 0;
   /** The version of the newest record the stream holds, and that message's stream sequence. */
   #published = 0;
   #publishedSeq = 0;
 
-  constructor(station: string, js: JetStreamClient, jsm: JetStreamManager, options: PublisherOptions) {
+  constructor(station: string, stream: ChangeStream, options: PublisherOptions) {
     this.#station = station;
-    this.#js = js;
-    this.#jsm = jsm;
+    this.#stream = stream;
     this.#options = options;
   }
 
@@ -81,17 +98,13 @@ export class Publisher implements DurableConsumer {
    * last version it holds and the next id its station had then.
    */
   async init(): Promise<{ version: number; nextId: number }> {
-    const info = await this.#jsm.streams.info(streamName(this.#station));
-    this.#publishedSeq = info.state.last_seq;
-    let nextId = 0;
-    if (info.state.messages > 0) {
-      const last = await this.#jsm.streams.getMessage(streamName(this.#station), { seq: info.state.last_seq });
-      this.#lastMessageId = last?.header.get('Nats-Msg-Id') || undefined;
-      this.#published = this.#lastMessageId ? versionOfMessageId(this.#lastMessageId) : 0;
-      nextId = Number(last?.header.get(NEXT_ID_HEADER) || 0);
-    }
+    const end = await this.#stream.end();
+    if (!end) throw new Error(`there is no stream ${streamName(this.#station)}`);
+    this.#publishedSeq = end.lastSeq;
+    this.#expectedSeq = end.last?.seq ?? 0;
+    this.#published = end.last ? versionOfMessageId(end.last.msgId) : 0;
     this.#recorded = this.#published;
-    return { version: this.#published, nextId };
+    return { version: this.#published, nextId: end.last?.nextId ?? 0 };
   }
 
   /** The version of the newest record queued for the stream. */
@@ -215,34 +228,47 @@ export class Publisher implements DurableConsumer {
     h.set(NEXT_ID_HEADER, String(this.#options.nextId()));
     for (let attempt = 0; !this.#closed; attempt++) {
       try {
-        const ack = await this.#js.publish(changesSubject(this.#station), data, {
-          msgID: id,
-          headers: h,
-          ...(this.#lastMessageId ? { expect: { lastMsgID: this.#lastMessageId } } : {}),
-        });
-        this.#lastMessageId = id;
-        this.#publishedSeq = ack.seq;
+        this.#publishedSeq = this.#expectedSeq = await this.#stream.publish(data, { msgId: id, expectedSeq: this.#expectedSeq, headers: h });
+        if (attempt > 0) this.#options.log(`publishing to ${streamName(this.#station)} goes on (sequence ${this.#publishedSeq})`);
         return;
       } catch (error) {
-        // a retry after a lost ack: the stream may already hold this very message
-        if (await this.#streamEndsWith(id)) return;
         if (attempt === 0) this.#options.log(`publishing to ${streamName(this.#station)} failed, retrying: ${(error as Error).message}`);
+        // the stream may hold this very message (its ack was lost), or not be what this station last saw
+        if (await this.#realign(id).catch(() => false)) return;
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
       }
     }
   }
 
-  async #streamEndsWith(id: string): Promise<boolean> {
-    try {
-      const info = await this.#jsm.streams.info(streamName(this.#station));
-      if (info.state.messages === 0) return false;
-      const last = await this.#jsm.streams.getMessage(streamName(this.#station), { seq: info.state.last_seq });
-      if (last?.header.get('Nats-Msg-Id') !== id) return false;
-      this.#lastMessageId = id;
-      this.#publishedSeq = info.state.last_seq;
-      return true;
-    } catch {
-      return false;
+  /**
+   * Reads where the stream ends and continues from there: true when it ends with message `id`.
+   * A stream that is gone (NATS lost its store) is created again with its sequence where this
+   * station last saw it, so followers resume; records acknowledged before and lost with it are
+   * in every replica that applied them, and a replica that had not finds a gap and takes a snapshot.
+   */
+  async #realign(id?: string): Promise<boolean> {
+    let end = await this.#stream.end();
+    // gone, or created again empty behind where this station saw it
+    if (!end || (end.lastSeq < this.#publishedSeq && !end.last)) {
+      this.#options.log(`${streamName(this.#station)} is gone (NATS lost its store?): creating it again after sequence ${this.#publishedSeq}`);
+      await this.#stream.recreate(this.#publishedSeq);
+      end = await this.#stream.end();
+      if (!end) return false;
     }
+    if (id !== undefined && end.last?.msgId === id) {
+      this.#publishedSeq = this.#expectedSeq = end.last.seq;
+      return true;
+    }
+    if ((end.last?.seq ?? 0) !== this.#expectedSeq) {
+      this.#options.log(`${streamName(this.#station)} ends at sequence ${end.last?.seq ?? 0}, not ${this.#expectedSeq} (purged or lost?): publishing goes on from there`);
+    }
+    this.#expectedSeq = end.last?.seq ?? 0;
+    this.#publishedSeq = end.lastSeq;
+    return false;
+  }
+
+  /** After NATS returns: makes sure the stream is there (NATS may have lost it) and publishing continues from its end. */
+  async realign(): Promise<void> {
+    if (!this.#closed) await this.#realign();
   }
 }

@@ -2,6 +2,7 @@
 // SSE (GET /events), the browser client at /client.js, with auth, limits, rate limiting
 // and CORS as configured.
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 import cors from '@fastify/cors';
@@ -204,6 +205,7 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     await cluster?.start({ hub, engine });
   } catch (error) {
     clearInterval(snapshots);
+    await cluster!.release();
     await cluster!.close();
     hub.close();
     await store?.close();
@@ -257,10 +259,39 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
 
 /** Builds a station and listens; the default is http://127.0.0.1:7070. */
 export async function startStation(options: StationOptions = {}): Promise<Station> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 7070;
+  // a port already taken fails here, before anything joins the cluster; one taken in between fails at listen below
+  if (port !== 0) await checkPortFree(host, port);
   const station = (await createStation(options)) as Station & { listen(host: string, port: number): Promise<string> };
-  const url = await station.listen(options.host ?? '127.0.0.1', options.port ?? 7070);
+  let url: string;
+  try {
+    url = await station.listen(host, port);
+  } catch (error) {
+    // all or nothing: no heartbeat, owner key or NATS connection outlives a station that cannot listen
+    await station.context.cluster?.release();
+    await station.close();
+    throw listenError(error, port);
+  }
   if (options.cluster && options.cluster.advertise === undefined) station.context.cluster?.advertiseAt(url);
   return station;
+}
+
+/** Binds `port` for a moment: throws listen's error (EADDRINUSE, EACCES) if it cannot. */
+function checkPortFree(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error) => reject(listenError(error, port)));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+/** Listen's error, with what to do about it where that is clear. */
+function listenError(error: unknown, port: number): Error {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === 'EADDRINUSE') return Object.assign(new Error(`port ${port} is in use: choose another with --port`), { code });
+  if (code === 'EACCES') return Object.assign(new Error(`port ${port} needs privileges this process lacks: choose one above 1023 with --port`), { code });
+  return error as Error;
 }
 
 /** The hub's view of the store: a failing store refuses writes with a clear RPC error. */
