@@ -2,10 +2,12 @@
 // all at once for about a minute — WebSockets that never read while asking for a 900 KB value
 // hundreds of times, SSE replays that are never read, big transacts and sorts of 50,000
 // children, 20,000 subscriptions — while a well-behaved client in another process writes and
-// reads every 20 ms and measures how long each takes. Bounds (generous for a loaded 2-core
-// machine, and far below what the unbounded station reached: 1.86 GiB for one such WebSocket):
-// the well-behaved client's p99 under 100 ms, the station's RSS under 1 GiB, and every hostile
-// client served or refused clearly (an error, a 1008 close, subscriptionEnded).
+// reads every 20 ms and measures how long each takes. Bounds (far below what the unbounded
+// station reached: 1.86 GiB for one such WebSocket, p99 435 ms): the well-behaved client's p99
+// under 100 ms more than the same probe's against an idle station at the same time (the
+// control: what the machine's own load does to a call, a few ms on an idle machine, seconds on
+// a CI runner busy with other work), the station's RSS under 1 GiB, and every hostile client
+// served or refused clearly (an error, a 1008 close, subscriptionEnded).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -90,8 +92,9 @@ async function openWs(url: string): Promise<WebSocket> {
 const big = 'v'.repeat(900_000);
 
 describe('soak: hostile clients together', () => {
-  it(`keeps a well-behaved client under ${P99_BOUND_MS} ms p99 and the station under 1 GiB for ${SECONDS} s`, async () => {
+  it(`keeps a well-behaved client within ${P99_BOUND_MS} ms p99 of an idle station's and the station under 1 GiB for ${SECONDS} s`, async () => {
     const { child, url } = await startStation();
+    const control = await startStation();
     const call = async (method: string, params: unknown) => resultOf((await post(url, { jsonrpc: '2.0', id: 1, method, params })).body);
     await call('tree.set', { path: 'big', value: big });
     await call('tree.set', { path: 'list', value: Array.from({ length: 50_000 }, (_, i) => ({ n: (i * 7919) % 50_000 })) });
@@ -100,6 +103,7 @@ describe('soak: hostile clients together', () => {
     const sampler = setInterval(() => samples.push(rss(child.pid!)), 250);
     const deadline = Date.now() + SECONDS * 1000;
     const probing = probe(url, SECONDS - 5);
+    const controlProbing = probe(control.url, SECONDS - 5);
 
     // 1. WebSockets that never read, asking for the 900 KB value 400 times, and in batches
     const deaf = await Promise.all([0, 1].map(() => openWs(url)));
@@ -155,20 +159,23 @@ describe('soak: hostile clients together', () => {
       }
     })();
 
-    const latencies = await probing;
+    const [latencies, controlLatencies] = await Promise.all([probing, controlProbing]);
     await heavyLoop;
     clearInterval(sampler);
     const sorted = [...latencies].sort((a, b) => a - b);
     const p99 = sorted[Math.floor((sorted.length - 1) * 0.99)]!;
+    const controlSorted = [...controlLatencies].sort((a, b) => a - b);
+    const controlP99 = controlSorted[Math.floor((controlSorted.length - 1) * 0.99)]!;
     const peak = Math.max(...samples);
     console.log(
       `soak: ${latencies.length} probes, p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms; ` +
+        `control (an idle station, the same probe): ${controlLatencies.length} probes, p99 ${controlP99.toFixed(1)} ms; ` +
         `station RSS peak ${(peak / 2 ** 20).toFixed(0)} MiB; heavy calls ${heavy.ok} ok, ${heavy.failed} failed; subscriptions ${subscribed.ok} ok, ${subscribed.refused} refused`,
     );
     const slowest = latencies.map((ms, i) => ({ ms, i })).sort((a, b) => b.ms - a.ms).slice(0, 8);
     console.log(`slowest probes (index: ms): ${slowest.map(({ ms, i }) => `${i}: ${ms.toFixed(0)}`).join(', ')}`);
-    expect(latencies.length).toBeGreaterThan((SECONDS - 5) * 20);
-    expect(p99).toBeLessThan(P99_BOUND_MS);
+    expect(latencies.length).toBeGreaterThan(controlLatencies.length / 3);
+    expect(p99).toBeLessThan(P99_BOUND_MS + controlP99);
     expect(peak).toBeLessThan(RSS_BOUND);
 
     // every hostile client was served or refused clearly
