@@ -3,4 +3,6 @@
 // stderr as it exits, as the line "maxRSS <bytes>".
 import { writeSync } from 'node:fs';
 
-process.on('exit', () => writeSync(2, `\nmaxRSS ${process.resourceUsage().maxRSS * 1024}\n`));
+import { peakResidentBytes } from './peak.js';
+
+process.on('exit', () => writeSync(2, `\nmaxRSS ${peakResidentBytes()}\n`));
