@@ -91,6 +91,13 @@ describe('Nodix export', () => {
     );
   });
 
+  it('keeps the sign of a vector\'s -0 (found by the property above: JSON.stringify writes it as 0)', () => {
+    const children: PlanNode[] = [{ name: '_', type: 'vec3', value: [0, 0, -0] }];
+    const text = write({ name: undefined, type: 'object', children });
+    expect(text).toContain('[0,0,-0]');
+    expect(planText(text, 'nodix').root.children).toEqual(children);
+  });
+
   it('writes numbers and strings bare after the "=", the rest between backticks', () => {
     const text = write({
       name: undefined,

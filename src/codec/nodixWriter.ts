@@ -149,7 +149,8 @@ function valueText(value: LeafValue, type: TypeName, path: string): string {
   const json = plainJsonValue(value, type);
   if (Array.isArray(json)) {
     if (json.some((x) => typeof x !== 'number')) throw new Error(`${path}: a ${type} with a non-finite number has no Nodix form: use --format typed`);
-    return JSON.stringify(json);
+    // JSON.stringify writes -0 as 0: the sign is part of the value
+    return `[${(json as number[]).map((x) => (Object.is(x, -0) ? '-0' : JSON.stringify(x))).join(',')}]`;
   }
   return JSON.stringify(json);
 }
