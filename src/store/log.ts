@@ -149,17 +149,25 @@ export interface SnapshotHeader {
 export function readSnapshot(file: string): { header: SnapshotHeader; body: Buffer } {
   const bytes = readFileSync(file);
   const newline = bytes.indexOf(10);
-  let header: SnapshotHeader;
+  const header = snapshotHeaderOf(file, bytes.subarray(0, newline));
+  const body = bytes.subarray(newline + 1);
+  checkSnapshotBody(file, header, newline + 1, body.length, crc32(body));
+  return { header, body };
+}
+
+function snapshotHeaderOf(file: string, line: Buffer): SnapshotHeader {
   try {
-    header = JSON.parse(bytes.subarray(0, newline).toString('utf8'));
+    return JSON.parse(line.toString('utf8'));
   } catch {
     throw new StoreError(`snapshot ${file} has no readable header`, file, 0);
   }
-  const body = bytes.subarray(newline + 1);
-  if (header.grove !== 'snapshot' || body.length !== header.bytes || crc32(body) !== header.crc) {
-    throw new StoreError(`snapshot ${file} is damaged: its size or checksum does not match its header`, file, newline + 1);
+}
+
+/** Refuses a snapshot whose body (from `offset`, `bytes` long, checksum `crc`) is not what its header says. */
+function checkSnapshotBody(file: string, header: SnapshotHeader, offset: number, bytes: number, crc: number): void {
+  if (header.grove !== 'snapshot' || bytes !== header.bytes || crc !== header.crc) {
+    throw new StoreError(`snapshot ${file} is damaged: its size or checksum does not match its header`, file, offset);
   }
-  return { header, body };
 }
 
 /** Only a snapshot's header line (what its body needs from the log), without reading the body. */
@@ -216,12 +224,7 @@ export async function verifySnapshot(file: string): Promise<SnapshotHeader> {
     const buffer = Buffer.alloc(READ_BYTES);
     let { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     const newline = buffer.subarray(0, bytesRead).indexOf(10);
-    let header: SnapshotHeader;
-    try {
-      header = JSON.parse(buffer.subarray(0, newline).toString('utf8'));
-    } catch {
-      throw new StoreError(`snapshot ${file} has no readable header`, file, 0);
-    }
+    const header = snapshotHeaderOf(file, buffer.subarray(0, newline));
     let crc = crc32(buffer.subarray(newline + 1, bytesRead));
     let bytes = bytesRead - newline - 1;
     for (let position = bytesRead; bytesRead > 0; position += bytesRead) {
@@ -229,9 +232,7 @@ export async function verifySnapshot(file: string): Promise<SnapshotHeader> {
       crc = crc32(buffer.subarray(0, bytesRead), crc);
       bytes += bytesRead;
     }
-    if (header.grove !== 'snapshot' || bytes !== header.bytes || crc !== header.crc) {
-      throw new StoreError(`snapshot ${file} is damaged: its size or checksum does not match its header`, file, newline + 1);
-    }
+    checkSnapshotBody(file, header, newline + 1, bytes, crc);
     return header;
   } finally {
     await handle.close();
