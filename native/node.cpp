@@ -41,7 +41,11 @@ Snapshot::~Snapshot() {
 Node* Snapshot::at(std::size_t i) const noexcept { return list_->at(static_cast<uint32_t>(i)); }
 
 Node::Node(uint64_t id, std::string_view name, TypeId type)
-    : type_(type), name_hash_(grove::name_hash(name)), id_(id), name_len_(static_cast<uint8_t>(name.size())) {
+    : type_(type),
+      name_hash_(grove::name_hash(name)),
+      structured_(type_info(type).structured),
+      id_(id),
+      name_len_(static_cast<uint8_t>(name.size())) {
   std::copy(name.begin(), name.end(), name_);
 }
 
@@ -54,7 +58,7 @@ void Node::release() const noexcept {
   // Nothing counted refers to this node any more, but pinned readers may still reach it,
   // also through its children's parent links: cut those, then free after a grace period.
   Node* self = const_cast<Node*>(this);
-  if (ChildList* list = children_.load(std::memory_order_acquire)) {
+  if (ChildList* list = children_of(std::memory_order_acquire)) {
     for (uint32_t i = 0, n = list->count(); i < n; ++i) {
       Node* expected = self;
       list->at(i)->parent_.compare_exchange_strong(expected, nullptr, std::memory_order_release);
@@ -65,7 +69,7 @@ void Node::release() const noexcept {
 
 void Node::destroy(void* p) {
   auto* node = static_cast<Node*>(p);
-  if (ChildList* list = node->children_.load(std::memory_order_relaxed)) list->release();
+  if (ChildList* list = node->children_of(std::memory_order_relaxed)) list->release();
   if (type_info(node->type_).storage == Storage::kBlob) {
     delete reinterpret_cast<const std::string*>(node->word_.load(std::memory_order_relaxed));
   }
@@ -108,7 +112,7 @@ Value Node::value_as(TypeId type) const {
 
 std::size_t Node::child_count() const noexcept {
   epoch::Guard pin;
-  ChildList* list = children_.load(std::memory_order_acquire);  // pairs with Tree's publish
+  ChildList* list = children_of(std::memory_order_acquire);  // pairs with Tree's publish
   return list ? list->count() : 0;
 }
 
@@ -120,7 +124,7 @@ uint64_t Node::subtree_size() const {
     const Node* node = pending.back();
     pending.pop_back();
     ++count;
-    ChildList* list = node->children_.load(std::memory_order_acquire);
+    ChildList* list = node->children_of(std::memory_order_acquire);
     for (uint32_t i = 0, n = list ? list->count() : 0; i < n; ++i) pending.push_back(list->at(i));
   }
   return count;
@@ -129,7 +133,7 @@ uint64_t Node::subtree_size() const {
 Snapshot Node::children() const {
   epoch::Guard pin;
   Snapshot snap;
-  if (ChildList* list = children_.load(std::memory_order_acquire)) {  // pairs with Tree's publish
+  if (ChildList* list = children_of(std::memory_order_acquire)) {  // pairs with Tree's publish
     list->retain();  // safe: the node's own reference is dropped only after a grace period
     snap.list_ = list;
     snap.count_ = list->count();
@@ -139,21 +143,21 @@ Snapshot Node::children() const {
 
 NodeRef Node::child_at(std::size_t index) const {
   epoch::Guard pin;
-  ChildList* list = children_.load(std::memory_order_acquire);
+  ChildList* list = children_of(std::memory_order_acquire);
   if (!list || index >= list->count()) return {};
   return NodeRef::share(list->at(static_cast<uint32_t>(index)));
 }
 
 NodeRef Node::child(std::string_view name) const {
   epoch::Guard pin;
-  ChildList* list = children_.load(std::memory_order_acquire);
+  ChildList* list = children_of(std::memory_order_acquire);
   if (!list) return {};
   return NodeRef::share(list->child_named(name, list->count()));
 }
 
 NodeRef Node::child_of_type(TypeId query) const {
   epoch::Guard pin;
-  ChildList* list = children_.load(std::memory_order_acquire);
+  ChildList* list = children_of(std::memory_order_acquire);
   for (uint32_t i = 0, n = list ? list->count() : 0; i < n; ++i) {
     if (type_matches(list->at(i)->type(), query)) return NodeRef::share(list->at(i));
   }
@@ -162,7 +166,7 @@ NodeRef Node::child_of_type(TypeId query) const {
 
 NodeRef Node::child_by_id(uint64_t id) const {
   epoch::Guard pin;
-  ChildList* list = children_.load(std::memory_order_acquire);
+  ChildList* list = children_of(std::memory_order_acquire);
   for (uint32_t i = 0, n = list ? list->count() : 0; i < n; ++i) {
     if (list->at(i)->id() == id) return NodeRef::share(list->at(i));
   }
@@ -180,7 +184,7 @@ const Node* Node::walk(std::string_view path) const {
     while (slash < path.size() && path[slash] != '/') ++slash;
     std::string_view name = path.substr(0, slash);
     if (name.empty()) throw_bad_path("empty name between '/' separators");
-    ChildList* list = node->children_.load(std::memory_order_acquire);  // pairs with Tree's publish
+    ChildList* list = node->children_of(std::memory_order_acquire);  // pairs with Tree's publish
     node = list ? list->child_named(name, list->count()) : nullptr;
     if (!node) {
       for_each_name(path, [](std::string_view) {});  // throws for a malformed rest
@@ -209,11 +213,11 @@ std::vector<NodeRef> Node::find(const MemberQuery& query) const {
   uint32_t member_hash = grove::name_hash(query.member);
   std::vector<NodeRef> found;
   epoch::Guard pin;
-  ChildList* list = children_.load(std::memory_order_acquire);
+  ChildList* list = children_of(std::memory_order_acquire);
   for (uint32_t i = 0, n = list ? list->count() : 0; i < n && found.size() < query.limit; ++i) {
     Node* child = list->at(i);
     if (!type_matches(child->type(), query.child_type)) continue;
-    ChildList* members = child->children_.load(std::memory_order_acquire);
+    ChildList* members = child->children_of(std::memory_order_acquire);
     Node* member = members ? members->child_named(query.member, member_hash, members->count()) : nullptr;
     if (!member) continue;
     Value actual = query.by_count ? Value::u64(member->child_count()) : member->value();

@@ -1,5 +1,5 @@
-// A 4-byte mutex over one atomic word (the futex mutex of Drepper's "Futexes Are Tricky"),
-// small enough to give every node its own writer lock. Readers never take it.
+// A one-byte mutex (the futex mutex of Drepper's "Futexes Are Tricky", waiting with
+// std::atomic::wait), small enough to give every node its own writer lock. Readers never take it.
 //
 // Every Tree mutation holds one, so it also opens the write section of grove/epoch.h: in
 // the locking build (GROVE_LOCKING) that takes the process-wide exclusive lock first, and
@@ -15,8 +15,8 @@ namespace grove {
 
 class TinyLockGuard {
  public:
-  explicit TinyLockGuard(std::atomic<uint32_t>& word) : word_(word) {
-    uint32_t state = 0;  // 0 free, 1 held, 2 held with waiters
+  explicit TinyLockGuard(std::atomic<uint8_t>& word) : word_(word) {
+    uint8_t state = 0;  // 0 free, 1 held, 2 held with waiters
     if (word_.compare_exchange_strong(state, 1, std::memory_order_acquire)) return;  // pairs with unlock
     if (state != 2) state = word_.exchange(2, std::memory_order_acquire);
     while (state != 0) {
@@ -32,7 +32,7 @@ class TinyLockGuard {
 
  private:
   [[no_unique_address]] epoch::WriteSection section_;  // constructed before the lock is taken, ended after
-  std::atomic<uint32_t>& word_;
+  std::atomic<uint8_t>& word_;
 };
 
 }  // namespace grove

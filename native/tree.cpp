@@ -114,7 +114,7 @@ uint32_t thread_writer() noexcept { return t_writer; }
 
 Tree::Tree() : index_(new IdIndex) {
   // The root is named "" and can never be added under another node.
-  root_ = NodeRef(new (::operator new(sizeof(Node))) Node(kRootId, "", type::kObject));
+  root_ = NodeRef(new (::operator new(Node::allocation_bytes(0))) Node(kRootId, "", type::kObject));
   root_->attached_.store(true, std::memory_order_relaxed);
   root_->in_tree_.store(true, std::memory_order_relaxed);
   index_->insert({root_.get()});
@@ -192,7 +192,7 @@ NodeRef Tree::create_node(std::string_view name, TypeId type, const Value* value
   } else if (value && info.storage != Storage::kNone) {
     fail(ErrorCode::kTypeMismatch, "cannot set " + type_name(type) + " node '" + std::string(name) + "' to null");
   }
-  Node* node = new (::operator new(sizeof(Node) + name.size())) Node(id, name, type);
+  Node* node = new (::operator new(Node::allocation_bytes(name.size()))) Node(id, name, type);
   node->word_.store(blob ? reinterpret_cast<uint64_t>(blob) : word, std::memory_order_relaxed);
   return NodeRef(node);
 }
@@ -229,7 +229,7 @@ void Tree::link_child(Node& parent, Node& child, std::vector<Node*>* linked) {
     fail(ErrorCode::kInvalidArgument, "node " + quoted(child) +
                                           " already has (or had) a parent; add a copy of it instead");
   }
-  ChildList* list = parent.children_.load(std::memory_order_relaxed);
+  ChildList* list = parent.children_of(std::memory_order_relaxed);
   uint32_t count = list ? list->count() : 0;
   if (count >= kMaxChildren) {
     child.attached_.store(false, std::memory_order_relaxed);
@@ -251,7 +251,7 @@ void Tree::link_child(Node& parent, Node& child, std::vector<Node*>* linked) {
   }
   if (!list || list->full()) {
     ChildList* grown = ChildList::copy_of(list, count, std::max(kMinCapacity, count * 2));
-    parent.children_.store(grown, std::memory_order_release);  // pairs with readers' acquire loads
+    parent.set_children(grown, std::memory_order_release);  // pairs with readers' acquire loads
     retire_list(list);
     list = grown;
   }
@@ -415,7 +415,7 @@ uint64_t Tree::remove_child(Node& parent, const Node& child, uint64_t at) {
   epoch::WriterScope writing(frozen_);
   check_member_removal(parent, child.name());
   TinyLockGuard lock(parent.lock_);
-  ChildList* list = parent.children_.load(std::memory_order_relaxed);
+  ChildList* list = parent.children_of(std::memory_order_relaxed);
   uint32_t count = list ? list->count() : 0;
   for (uint32_t i = 0; i < count; ++i) {
     if (list->at(i) == &child) return remove_at_locked(parent, list, count, i, at);
@@ -426,7 +426,7 @@ uint64_t Tree::remove_child(Node& parent, const Node& child, uint64_t at) {
 uint64_t Tree::remove_child_at(Node& parent, std::size_t index) {
   epoch::WriterScope writing(frozen_);
   TinyLockGuard lock(parent.lock_);
-  ChildList* list = parent.children_.load(std::memory_order_relaxed);
+  ChildList* list = parent.children_of(std::memory_order_relaxed);
   uint32_t count = list ? list->count() : 0;
   if (index >= count) {
     fail(ErrorCode::kNotFound, "no child at index " + std::to_string(index) + " of " + quoted(parent) + " (it has " +
@@ -446,7 +446,7 @@ uint64_t Tree::remove_at_locked(Node& parent, ChildList* list, uint32_t count, u
     note.record = "{\"o\":\"del\",\"p\":" + std::to_string(parent.id()) + ",\"i\":" + std::to_string(removed->id()) + "}";
   }
   if (in_tree) unindex(*removed);
-  parent.children_.store(rebuilt_without(list, count, index, nullptr), std::memory_order_release);  // pairs with readers
+  parent.set_children(rebuilt_without(list, count, index, nullptr), std::memory_order_release);  // pairs with readers
   retire_list(list);
   Node* expected = &parent;
   removed->parent_.compare_exchange_strong(expected, nullptr, std::memory_order_release);
@@ -463,7 +463,7 @@ uint64_t Tree::replace_child_by_id(Node& parent, uint64_t id, Node& replacement,
   check_member_write(parent, replacement.name(), replacement.type(), renamed);
   Note note = feed() != FeedLevel::kOff && parent.in_tree() ? note_added(parent, replacement, replacement, {}) : Note{};
   TinyLockGuard lock(parent.lock_);
-  ChildList* list = parent.children_.load(std::memory_order_relaxed);
+  ChildList* list = parent.children_of(std::memory_order_relaxed);
   uint32_t count = list ? list->count() : 0;
   uint32_t index = 0;
   while (index < count && list->at(index)->id() != id) ++index;
@@ -477,7 +477,7 @@ uint64_t Tree::put_child(Node& parent, Node& child) {
   check_member_write(parent, child.name(), child.type(), false);
   Note note = feed() != FeedLevel::kOff && parent.in_tree() ? note_added(parent, child, child, {}) : Note{};
   TinyLockGuard lock(parent.lock_);
-  ChildList* list = parent.children_.load(std::memory_order_relaxed);
+  ChildList* list = parent.children_of(std::memory_order_relaxed);
   uint32_t count = list ? list->count() : 0;
   int64_t index = list ? list->find_name(child.name(), child.name_hash(), count) : -1;
   if (index >= 0) return replace_at_locked(parent, list, count, static_cast<uint32_t>(index), child, note, 0);
@@ -522,7 +522,7 @@ uint64_t Tree::replace_at_locked(Node& parent, ChildList* list, uint32_t count, 
     for (Node* n : linked) n->in_tree_.store(true, std::memory_order_relaxed);  // published by the swap below
   }
   replacement.parent_.store(&parent, std::memory_order_release);
-  parent.children_.store(rebuilt_without(list, count, index, &replacement), std::memory_order_release);
+  parent.set_children(rebuilt_without(list, count, index, &replacement), std::memory_order_release);
   Node* expected = &parent;
   old_child->parent_.compare_exchange_strong(expected, nullptr, std::memory_order_release);
   retire_list(list);  // keeps old_child alive until readers of the old list are done
@@ -536,7 +536,7 @@ uint64_t Tree::sort_children(Node& parent, std::string_view member, bool descend
   epoch::WriterScope writing(frozen_);
   validate_name(member);
   TinyLockGuard lock(parent.lock_);
-  ChildList* list = parent.children_.load(std::memory_order_relaxed);
+  ChildList* list = parent.children_of(std::memory_order_relaxed);
   uint32_t count = list ? list->count() : 0;
   struct Key {
     bool present;
@@ -564,7 +564,7 @@ uint64_t Tree::sort_children(Node& parent, std::string_view member, bool descend
 uint64_t Tree::reorder_children(Node& parent, const std::vector<uint64_t>& ids, uint64_t at) {
   epoch::WriterScope writing(frozen_);
   TinyLockGuard lock(parent.lock_);
-  ChildList* list = parent.children_.load(std::memory_order_relaxed);
+  ChildList* list = parent.children_of(std::memory_order_relaxed);
   uint32_t count = list ? list->count() : 0;
   if (ids.size() != count) {
     fail(ErrorCode::kInvalidArgument, "the order names " + std::to_string(ids.size()) + " children, and " + quoted(parent) +
@@ -600,7 +600,7 @@ uint64_t Tree::reorder_locked(Node& parent, ChildList* list, const std::vector<N
       child->retain();
       sorted->append(child);
     }
-    parent.children_.store(sorted, std::memory_order_release);  // pairs with readers' acquire loads
+    parent.set_children(sorted, std::memory_order_release);  // pairs with readers' acquire loads
     retire_list(list);
   }
   return commit(parent, ChangeOp::kSort, parent.id(), note, at);
@@ -779,7 +779,7 @@ bool Tree::add_under(Node& parent, const std::vector<std::string_view>& names, s
     }
   }
   TinyLockGuard lock(parent.lock_);
-  ChildList* list = parent.children_.load(std::memory_order_relaxed);
+  ChildList* list = parent.children_of(std::memory_order_relaxed);
   if (list && list->find_name(chain.front()->name(), chain.front()->name_hash(), list->count()) >= 0) {
     return false;  // another writer made it meanwhile: the caller walks again
   }

@@ -141,22 +141,42 @@ class Node {
   // Takes a reference unless the count already reached zero (the node is being retired).
   static Node* try_retain(Node* node) noexcept;
 
+  // A structured node's child list (null until its first child), read through children_of.
+  ChildList* children_of(std::memory_order order) const noexcept {
+    return structured_ ? reinterpret_cast<ChildList*>(word_.load(order)) : nullptr;
+  }
+  void set_children(ChildList* list, std::memory_order order) noexcept { word_.store(reinterpret_cast<uint64_t>(list), order); }
+
+  // Laid out so that a node with a name of up to kInlineName bytes is 56 bytes, one 64-byte
+  // malloc chunk: the one-byte fields fill what would be padding.
   mutable std::atomic<uint32_t> refs_{1};
-  std::atomic<uint32_t> lock_{0};             // writer lock, see native/tiny_lock.h
   const TypeId type_;
   uint32_t name_hash_;
-  const uint64_t id_;
-  std::atomic<uint64_t> word_{0};             // inline scalar bits, or the Blob* of str/bytes
-  std::atomic<ChildList*> children_{nullptr};
-  std::atomic<Node*> parent_{nullptr};        // not counted; cleared when the parent dies
-  std::atomic<uint64_t> version_{0};
+  std::atomic<uint8_t> lock_{0};              // writer lock, see native/tiny_lock.h
   std::atomic<bool> attached_{false};         // set once, when first added to a parent
   // Set, with the node's entry in the tree's IdIndex, when it is linked under the root; cleared
   // (under the node's lock) when it leaves. Release/acquire: set before the link publishes it.
   std::atomic<bool> in_tree_{false};
+  const bool structured_;                     // type_info(type_).structured, read on every walk
+  const uint64_t id_;
+  // A leaf's inline scalar bits, or the Blob* / ArrayData* of its value; a structured node
+  // (which holds no value) keeps its ChildList* here instead, so that no node pays for both.
+  std::atomic<uint64_t> word_{0};
+  std::atomic<Node*> parent_{nullptr};        // not counted; cleared when the parent dies
+  std::atomic<uint64_t> version_{0};
   uint8_t name_len_;
-  char name_[1];                              // name_len_ bytes follow, allocated with the node
+  // The name's bytes, allocated with the node (allocation_bytes): the first kInlineName fill
+  // the struct's tail, the rest follow it.
+  static constexpr std::size_t kInlineName = 7;
+  char name_[kInlineName];
+
+ public:
+  static constexpr std::size_t allocation_bytes(std::size_t name_len) noexcept {
+    return sizeof(Node) + (name_len > kInlineName ? name_len - kInlineName : 0);
+  }
 };
+
+static_assert(sizeof(Node) == 56, "a field added to Node costs every node a 16-byte malloc step: say why here");
 
 // Validation shared by every layer that accepts names and paths.
 // Throws InvalidArgument with a message that says what is wrong with the name.
