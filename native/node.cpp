@@ -209,16 +209,30 @@ Node::PathRead Node::read_path(std::string_view path) const {
   return {true, node->type_, node->value()};
 }
 
+void Node::members_of(const ChildList& list, uint32_t count, std::string_view member, std::vector<const Node*>& out) {
+  const uint32_t hash = grove::name_hash(member);
+  out.resize(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    if (i + kAhead < count) __builtin_prefetch(list.at(i + kAhead));
+    if (i + kAhead / 2 < count) {
+      if (ChildList* ahead = list.at(i + kAhead / 2)->children_of(std::memory_order_acquire)) __builtin_prefetch(ahead);
+    }
+    ChildList* members = list.at(i)->children_of(std::memory_order_acquire);  // pairs with Tree's publish
+    out[i] = members ? members->child_named(member, hash, members->count()) : nullptr;
+  }
+}
+
 std::vector<NodeRef> Node::find(const MemberQuery& query) const {
-  uint32_t member_hash = grove::name_hash(query.member);
   std::vector<NodeRef> found;
   epoch::Guard pin;
   ChildList* list = children_of(std::memory_order_acquire);
-  for (uint32_t i = 0, n = list ? list->count() : 0; i < n && found.size() < query.limit; ++i) {
+  uint32_t n = list ? list->count() : 0;
+  std::vector<const Node*> members;
+  if (list) members_of(*list, n, query.member, members);
+  for (uint32_t i = 0; i < n && found.size() < query.limit; ++i) {
     Node* child = list->at(i);
     if (!type_matches(child->type(), query.child_type)) continue;
-    ChildList* members = child->children_of(std::memory_order_acquire);
-    Node* member = members ? members->child_named(query.member, member_hash, members->count()) : nullptr;
+    const Node* member = members[i];
     if (!member) continue;
     Value actual = query.by_count ? Value::u64(member->child_count()) : member->value();
     Ordering order = compare(actual, query.operand);

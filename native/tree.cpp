@@ -543,9 +543,14 @@ uint64_t Tree::sort_children(Node& parent, std::string_view member, bool descend
     Value value;
   };
   std::vector<Key> keys(count);
-  for (uint32_t i = 0; i < count; ++i) {
-    NodeRef m = list->at(i)->child(member);
-    keys[i] = m ? Key{true, m->value()} : Key{false, {}};
+  {
+    epoch::Guard pin;  // the members are read without references: other writers may remove them
+    std::vector<const Node*> members;
+    if (list) Node::members_of(*list, count, member, members);
+    for (uint32_t i = 0; i < count; ++i) {
+      if (i + Node::kAhead < count && members[i + Node::kAhead]) __builtin_prefetch(members[i + Node::kAhead]);
+      keys[i] = members[i] ? Key{true, members[i]->value()} : Key{false, {}};
+    }
   }
   std::vector<uint32_t> order(count);
   std::iota(order.begin(), order.end(), 0u);
@@ -596,9 +601,10 @@ uint64_t Tree::reorder_locked(Node& parent, ChildList* list, const std::vector<N
   }
   if (!ordered.empty()) {
     ChildList* sorted = ChildList::create(list->capacity());
-    for (Node* child : ordered) {
-      child->retain();
-      sorted->append(child);
+    for (std::size_t i = 0; i < ordered.size(); ++i) {
+      if (i + Node::kAhead < ordered.size()) __builtin_prefetch(ordered[i + Node::kAhead]);  // reordered: each a cache miss
+      ordered[i]->retain();
+      sorted->append(ordered[i]);
     }
     parent.set_children(sorted, std::memory_order_release);  // pairs with readers' acquire loads
     retire_list(list);
