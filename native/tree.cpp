@@ -593,9 +593,11 @@ uint64_t Tree::reorder_locked(Node& parent, ChildList* list, const std::vector<N
   // change meanwhile, so replaying "sort by m" could order them otherwise
   if (feed() == FeedLevel::kRecords && parent.in_tree()) {
     note.record = "{\"o\":\"sort\",\"i\":" + std::to_string(parent.id()) + ",\"order\":[";
+    note.record.reserve(note.record.size() + ordered.size() * 21 + 2);  // an id is at most 20 digits, and a comma
     for (std::size_t i = 0; i < ordered.size(); ++i) {
       if (i > 0) note.record += ',';
-      note.record += std::to_string(ordered[i]->id());
+      char digits[20];
+      note.record.append(digits, std::to_chars(digits, digits + sizeof digits, ordered[i]->id()).ptr);
     }
     note.record += "]}";
   }
