@@ -35,9 +35,11 @@ async function keys(bucket: string, url = nats.url): Promise<string[]> {
   const nc = await connect({ servers: url });
   try {
     const kv = await new Kvm(nc).open(bucket);
-    const found: string[] = [];
-    for await (const key of await kv.keys()) found.push(key);
-    return found.sort();
+    const found = new Set<string>();
+    // a set: the keys' listing may name a key twice when it is written meanwhile (here a's
+    // heartbeat), as the server sends it (nats.go dedupes them likewise, nats-io/nats.go#2029)
+    for await (const key of await kv.keys()) found.add(key);
+    return [...found].sort();
   } finally {
     await nc.close();
   }
