@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 
 import type { Station, StationOptions } from '../src/station/server.js';
 import { openStation, post, resultOf, waitFor } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const MiB = 2 ** 20;
 const opened: Station[] = [];
@@ -110,7 +111,7 @@ describe('a WebSocket that does not read', () => {
     expect(served).toBeLessThanOrEqual(10);
     const refused = answers.filter((answer) => answer.error);
     expect(refused).toHaveLength(20 - served);
-    expect(refused[0]!.error).toMatchObject({ code: -32005, data: { limit: 'maxUnsentBytes', max: 4 * MiB } });
+    expect(refused[0]!.error).toMatchObject({ code: ErrorCode.LimitExceeded, data: { limit: 'maxUnsentBytes', max: 4 * MiB } });
     expect(refused[0]!.error!.message).toMatch(/too large to send at once; ask for less per message/);
     // the write's answer is small, and comes
     expect(answers.find((answer) => answer.id === 'write')?.result).toMatchObject({ version: expect.any(Number) });

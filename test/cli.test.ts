@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Station, startStation } from '../src/station/server.js';
 import { checkBuilt, grove, MAIN } from './helpers/cli.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const MiB = 1024 * 1024;
 
@@ -164,7 +165,7 @@ describe('remote commands', () => {
 
     const missing = await grove(['get', url, 'no/such/node']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^grove get: tree\.get failed: .*NotFound -32001/);
+    expect(missing.stderr).toMatch(new RegExp(`^grove get: tree\\.get failed: .*NotFound ${ErrorCode.NotFound}`));
     expect(missing.stderr).not.toContain('    at ');
 
     const closed = await startStation({ port: 0 });

@@ -1,13 +1,14 @@
 // The client must build into one standalone ESM file (the station serves it as /client.js):
-// nothing from Node, nothing from outside src/client.
+// nothing from Node, nothing from outside src/client and src/wire.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { rolldown } from 'rolldown';
 import { expect, it } from 'vitest';
+import { createStation } from '../src/station/server.js';
 
-const clientDir = resolve('src/client') + sep;
+const allowedDirs = [resolve('src/client') + sep, resolve('src/wire') + sep];
 
 it('bundles into one ESM file with no imports and no Node globals', async () => {
   const outside: string[] = [];
@@ -15,7 +16,7 @@ it('bundles into one ESM file with no imports and no Node globals', async () => 
     input: 'src/client/index.ts',
     // asked about each import as written, then again once resolved to a file
     external: (id, _importer, isResolved) => {
-      const inside = isResolved ? id.startsWith(clientDir) : id.startsWith('.');
+      const inside = isResolved ? allowedDirs.some((dir) => id.startsWith(dir)) : id.startsWith('.');
       if (!inside) outside.push(id);
       return !inside;
     },
@@ -43,5 +44,25 @@ it('bundles into one ESM file with no imports and no Node globals', async () => 
     ]);
   } finally {
     await rm(dir, { recursive: true });
+  }
+});
+
+it('is served at /client.js with every module it imports, src/wire included', async () => {
+  const station = await createStation();
+  try {
+    const served = new Map<string, string>();
+    const pending = ['/client.js'];
+    while (pending.length > 0) {
+      const url = pending.pop()!;
+      if (served.has(url)) continue;
+      const response = await station.app.inject({ method: 'GET', url });
+      expect(response.statusCode, url).toBe(200);
+      expect(response.headers['content-type'], url).toMatch(/javascript/);
+      served.set(url, response.body);
+      for (const [, specifier] of response.body.matchAll(/\bfrom '(\.[^']+)'/g)) pending.push(new URL(specifier!, `http://station${url}`).pathname);
+    }
+    expect(served.has('/wire/errors.js')).toBe(true);
+  } finally {
+    await station.close();
   }
 });

@@ -17,6 +17,7 @@ import {
 import { type Station, type StationOptions, startStation } from '../src/station/server.js';
 import { Tree } from '../src/tree.js';
 import { waitFor } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const stations: Station[] = [];
 const clients: GroveClient[] = [];
@@ -89,13 +90,13 @@ describe.each(['http', 'ws'] as const)('the client over %s', (transport) => {
     const failure = await c.get('missing').catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(GroveRpcError);
     expect(failure).toMatchObject({
-      code: -32001,
+      code: ErrorCode.NotFound,
       data: { path: 'missing' },
       method: 'tree.get',
       message: "tree.get failed: no node at 'missing': the root has no child 'missing' (NotFound -32001)",
     });
     const { version } = await c.set('n', 1);
-    await expect(c.set('n', 2, { ifVersion: version - 1 })).rejects.toMatchObject({ code: -32003, data: { path: 'n', version } });
+    await expect(c.set('n', 2, { ifVersion: version - 1 })).rejects.toMatchObject({ code: ErrorCode.VersionConflict, data: { path: 'n', version } });
   });
 
   it('sends a batch whose calls settle one by one, in order', async () => {
@@ -112,7 +113,7 @@ describe.each(['http', 'ws'] as const)('the client over %s', (transport) => {
     expect(settled.map((result) => (result.status === 'fulfilled' ? result.value : (result.reason as GroveRpcError).code))).toEqual([
       { version: expect.any(Number) },
       1,
-      -32001,
+      ErrorCode.NotFound,
       3,
     ]);
   });
@@ -123,8 +124,8 @@ describe.each(['http', 'ws'] as const)('the client over %s', (transport) => {
     const settled = await c.batch((batch) => {
       for (let i = 0; i < 4; i++) void batch.set(`n${i}`, i);
     });
-    expect(settled.map((result) => result.status === 'rejected' && (result.reason as GroveRpcError).code)).toEqual([-32005, -32005, -32005, -32005]);
-    await expect(c.get('n0')).rejects.toMatchObject({ code: -32001 });
+    expect(settled.map((result) => result.status === 'rejected' && (result.reason as GroveRpcError).code)).toEqual([ErrorCode.LimitExceeded, ErrorCode.LimitExceeded, ErrorCode.LimitExceeded, ErrorCode.LimitExceeded]);
+    await expect(c.get('n0')).rejects.toMatchObject({ code: ErrorCode.NotFound });
   });
 });
 
@@ -237,7 +238,7 @@ describe('subscriptions through the client', () => {
     grove = await station({ tree, port, changeLogSize: 2 });
 
     await waitFor(() => errors.length === 1, 'the error');
-    expect(errors[0]).toMatchObject({ code: -32005, method: 'tree.subscribe' });
+    expect(errors[0]).toMatchObject({ code: ErrorCode.LimitExceeded, method: 'tree.subscribe' });
     expect(errors[0]!.message).toMatch(/the change log no longer reaches back to version \d+/);
   });
 });

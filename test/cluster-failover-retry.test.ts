@@ -8,9 +8,10 @@ import { createClient, GroveRpcError } from '../src/client/index.js';
 import { type Child, type NatsServer, spawnChild, startNats } from './helpers/nats.js';
 import { closeAll, eventually, type Id, logFor, type Member } from './helpers/cluster.js';
 import { errorOf, httpCaller, openStation, resolving } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const MAIN = 'dist/src/cli/main.js';
-const CLUSTER_UNAVAILABLE = -32008;
+const CLUSTER_UNAVAILABLE = ErrorCode.ClusterUnavailable;
 const LEASE_MS = 3000;
 
 let nats: NatsServer;

@@ -19,11 +19,12 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { type NatsServer, startNats } from './helpers/nats.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const MAIN = 'dist/src/cli/main.js';
 const LEASE_MS = 1000;
 /** The JSON-RPC error of a write the cluster cannot take now (src/cluster/errors.ts). */
-const CLUSTER_UNAVAILABLE = -32008;
+const CLUSTER_UNAVAILABLE = ErrorCode.ClusterUnavailable;
 const WRITERS_PER_REPLICA = 2; // through b and through c: 4 in all
 const LOAD_BEFORE_KILL_MS = 3000;
 /** A call's longest wait: above the 10 s a forward to a dead owner may take to time out. */

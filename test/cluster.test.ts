@@ -12,11 +12,12 @@ import type { StationOptions } from '../src/station/server.js';
 import { type NatsCluster, type NatsServer, startNats, startNatsCluster } from './helpers/nats.js';
 import { closeAll, eventually, type Id, IDS, type Member, sleep, startThree as startStations } from './helpers/cluster.js';
 import { errorOf, openStation, resultOf } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
-const CLUSTER_UNAVAILABLE = -32008;
-const INVALID_PARAMS = -32602;
-const NOT_FOUND = -32001;
-const TYPE_MISMATCH = -32002;
+const CLUSTER_UNAVAILABLE = ErrorCode.ClusterUnavailable;
+const INVALID_PARAMS = ErrorCode.InvalidParams;
+const NOT_FOUND = ErrorCode.NotFound;
+const TYPE_MISMATCH = ErrorCode.TypeMismatch;
 /** A type whose "run" operation writes the id of the station that ran it into its "ranBy" member. */
 function recorderType(stationId: string): AbstractType {
   return {
@@ -250,7 +251,7 @@ describe('a cluster of three stations on one NATS server', () => {
       expect(await viaC.migrate('client', 'c')).toMatchObject({ path: 'client', from: 'a', to: 'c' });
       const moved = await viaB.set('client/own/n', 8);
       expect(await viaB.get('client/own/n', { minVersion: moved.version })).toBe(8);
-      await expect(viaB.get('client/own/n', { minVersion: moved.version + 1_000_000 })).rejects.toMatchObject({ code: -32008 });
+      await expect(viaB.get('client/own/n', { minVersion: moved.version + 1_000_000 })).rejects.toMatchObject({ code: ErrorCode.ClusterUnavailable });
     } finally {
       viaB.close();
       viaC.close();

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Station } from '../src/station/server.js';
 import { errorOf, httpCaller, openStation, resolving, waitFor, WsClient, writeRules } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const TOKEN = 'explorer-methods-token';
 const LIMITED = 'explorer-methods-limited';
@@ -85,15 +86,15 @@ describe('tree.plot', () => {
 
   it('refuses what cannot be plotted, saying what to do', async () => {
     await ok('tree.set', { path: 'plot/leaf', value: 5 });
-    const leaf = errorOf(await call('tree.plot', { path: 'plot/leaf' }), -32002);
+    const leaf = errorOf(await call('tree.plot', { path: 'plot/leaf' }), ErrorCode.TypeMismatch);
     expect(leaf.message).toBe("plot: 'plot/leaf' is a i64 node; plots are of array nodes and of nodes whose children are numbers");
-    expect(errorOf(await call('tree.plot', { path: 'plot/none' }), -32001).message).toContain('plot/none');
-    expect(errorOf(await call('tree.plot', { path: 'plot/array', from: 5001 }), -32602).message).toBe(
+    expect(errorOf(await call('tree.plot', { path: 'plot/none' }), ErrorCode.NotFound).message).toContain('plot/none');
+    expect(errorOf(await call('tree.plot', { path: 'plot/array', from: 5001 }), ErrorCode.InvalidParams).message).toBe(
       'plot: from 5001 is past the end: the node has 5000 elements',
     );
-    expect(errorOf(await call('tree.plot', { path: 'plot/array', from: 9, to: 3 }), -32602).message).toBe('plot: from 9 is after to 3');
-    expect(errorOf(await call('tree.plot', { path: 'plot/array', buckets: 0 }), -32602).message).toContain('buckets');
-    expect(errorOf(await call('tree.plot', { path: 'plot/array', buckets: 16_385 }), -32602).message).toContain('buckets');
+    expect(errorOf(await call('tree.plot', { path: 'plot/array', from: 9, to: 3 }), ErrorCode.InvalidParams).message).toBe('plot: from 9 is after to 3');
+    expect(errorOf(await call('tree.plot', { path: 'plot/array', buckets: 0 }), ErrorCode.InvalidParams).message).toContain('buckets');
+    expect(errorOf(await call('tree.plot', { path: 'plot/array', buckets: 16_385 }), ErrorCode.InvalidParams).message).toContain('buckets');
   });
 });
 
@@ -140,12 +141,12 @@ describe('tree.history', () => {
       [3, 'token #1'],
     ]);
     expect(history.floor).toBe(station.context.hub.floor);
-    expect(errorOf(await call('tree.history', { path: 'limit/n', limit: 0 }), -32602).message).toContain('limit');
+    expect(errorOf(await call('tree.history', { path: 'limit/n', limit: 0 }), ErrorCode.InvalidParams).message).toContain('limit');
   });
 
   it('needs read access to the path', async () => {
     const limited = httpCaller(station.url, LIMITED);
-    const refused = errorOf(await limited('tree.history', { path: 'limit' }), -32004);
+    const refused = errorOf(await limited('tree.history', { path: 'limit' }), ErrorCode.Forbidden);
     expect(refused.message).toBe('token "alice" may not read "limit": it may read "users", "shared"');
     await ok('tree.set', { path: 'users/alice', value: { age: 1 } });
     const history = resolving(limited);

@@ -11,6 +11,7 @@ import { type Station, startStation } from '../src/station/server.js';
 import { Tree } from '../src/tree.js';
 import { type Browser, launchBrowser, shot as shotOf } from './helpers/browser.js';
 import { httpCaller, resolving, writeRules } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const TOKEN = 'explorer-test-token';
 const LIMITED = 'explorer-limited-token';
@@ -347,7 +348,7 @@ describe('the explorer page', () => {
     await confirm.click();
     await poll(() => row('settings/note').count()).toBe(0);
     const missing = await httpCaller(station.url, TOKEN)('tree.get', { path: 'settings/note' });
-    expect(missing.error?.code).toBe(-32001);
+    expect(missing.error?.code).toBe(ErrorCode.NotFound);
   });
 
   it('is usable with the keyboard alone', async () => {

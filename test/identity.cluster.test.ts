@@ -14,6 +14,7 @@ import { closeAll, eventually, type Id, IDS, type Member, startThree } from './h
 import { type NatsServer, startNats } from './helpers/nats.js';
 import { resultOf } from './helpers/station.js';
 import { leaf, path, transact, write } from './helpers/writes.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const WRITER = fileURLToPath(new URL('./fixtures/tree-writer.mjs', import.meta.url));
 
@@ -94,11 +95,11 @@ describe('a cluster of three stations holds the same nodes under the same ids', 
           } else if ('migrate' in next) {
             const reply = await members[next.via].call('station.migrate', next.migrate);
             // a move can be refused (a leaf where the prefix would be); it never leaves the stations apart
-            if (reply.error) expect(reply.error.code, JSON.stringify(reply.error)).not.toBe(-32603);
+            if (reply.error) expect(reply.error.code, JSON.stringify(reply.error)).not.toBe(ErrorCode.InternalError);
             else moved++;
           } else {
             const reply = await members[next.via].call(next.call.method, next.call.params);
-            if (reply.error) expect(reply.error.code, JSON.stringify({ ...next, error: reply.error })).not.toBe(-32603);
+            if (reply.error) expect(reply.error.code, JSON.stringify({ ...next, error: reply.error })).not.toBe(ErrorCode.InternalError);
             else written++;
           }
           await converged(JSON.stringify(next));

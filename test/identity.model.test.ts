@@ -19,6 +19,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stateOf, type TreeState } from './helpers/identity.js';
 import { leaf, path, transact, write } from './helpers/writes.js';
 import { type Caller, httpCaller, resultOf } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/durable-station.mjs', import.meta.url));
 /** Little enough log that most restarts read a snapshot and the segments after it. */
@@ -114,7 +115,7 @@ describe('after a crash or a stop, a station holds exactly what was acknowledged
           } else {
             const reply = await running.call(method, params);
             // refusals are part of the model; a station error never is
-            if (reply.error) expect(reply.error.code, JSON.stringify({ method, params, error: reply.error })).not.toBe(-32603);
+            if (reply.error) expect(reply.error.code, JSON.stringify({ method, params, error: reply.error })).not.toBe(ErrorCode.InternalError);
           }
         }
         await restart('SIGKILL');

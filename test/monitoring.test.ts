@@ -10,6 +10,7 @@ import { createLogger } from '../src/station/logging.js';
 import type { Station } from '../src/station/server.js';
 import { type NatsServer, startNats } from './helpers/nats.js';
 import { httpCaller, openStation, post, resultOf, waitFor, WsClient } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const dirs: string[] = [];
 const stations: Station[] = [];
@@ -74,7 +75,7 @@ describe('/healthz and /readyz', () => {
 
     failing = true;
     const call = httpCaller(station.url);
-    expect((await call('tree.set', { path: 'a', value: 1 })).error?.code).toBe(-32007);
+    expect((await call('tree.set', { path: 'a', value: 1 })).error?.code).toBe(ErrorCode.StoreFailed);
     const refused = await get(`${station.url}/readyz`);
     expect(refused.status).toBe(503);
     const body = JSON.parse(refused.text);
@@ -139,7 +140,7 @@ describe('/metrics', () => {
           const sent = typeof item === 'string' ? item : Array.isArray(item) ? calls.map((c) => ({ jsonrpc: '2.0', id: ++id, ...c })) : { jsonrpc: '2.0', id: ++id, ...item };
           const reply = await post(station.url, sent);
           if (typeof item === 'string') {
-            count(callKey('(invalid)', -32700));
+            count(callKey('(invalid)', ErrorCode.ParseError));
             continue;
           }
           const answers = (Array.isArray(reply.body) ? reply.body : [reply.body]) as { id: number; error?: { code: number } }[];

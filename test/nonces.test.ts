@@ -16,8 +16,9 @@ import { eventually } from './helpers/cluster.js';
 import { type NatsServer, startNats } from './helpers/nats.js';
 import { serve, stopAll } from './helpers/processes.js';
 import { errorOf, httpCaller, openStation, resultOf, writeRules } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
-const FORBIDDEN = -32004;
+const FORBIDDEN = ErrorCode.Forbidden;
 const ownerKey = secp.utils.randomSecretKey();
 const rulesFile = writeRules({ owners: { keyed: secp.etc.bytesToHex(secp.getPublicKey(ownerKey)) } });
 const signedSet = (value: number, nonce: number) => signWrite(ownerKey, 'tree.set', { path: 'keyed/v', value }, nonce);

@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const repo = resolve('.');
 const work = mkdtempSync(join(tmpdir(), 'grove-package-'));
@@ -108,7 +109,7 @@ describe('the packed package', () => {
     expect(report.greeting).toBe('hello');
     expect(report.changed).toEqual({ path: 'greeting', op: 'add', value: 'hello' });
     expect(report.gold).toBe(5);
-    expect(report.unsigned).toBe(-32004);
+    expect(report.unsigned).toBe(ErrorCode.Forbidden);
     expect(report.health).toEqual({ status: 200, body: { status: 'ok' } });
     expect(report.ready).toBe(200);
     expect(report.metrics.status).toBe(200);

@@ -86,37 +86,37 @@ describe('request objects', () => {
   it.each([['1.0'], [2], [undefined]])('refuses jsonrpc %j, echoing a valid id', async (jsonrpc) => {
     const response = await ask(engine, { jsonrpc, method: 'echo', id: 'x' });
     expect(response).toMatchObject({
-      error: { code: -32600, message: expect.stringMatching(/exactly "2.0"/) },
+      error: { code: ErrorCode.InvalidRequest, message: expect.stringMatching(/exactly "2.0"/) },
       id: 'x',
     });
   });
 
   it('refuses a method that is not a string and params that are not structured', async () => {
-    expect(await ask(engine, { jsonrpc: '2.0', method: 1, id: 2 })).toMatchObject({ error: { code: -32600 }, id: 2 });
+    expect(await ask(engine, { jsonrpc: '2.0', method: 1, id: 2 })).toMatchObject({ error: { code: ErrorCode.InvalidRequest }, id: 2 });
     expect(await ask(engine, { jsonrpc: '2.0', method: 'echo', params: 'x', id: 3 })).toMatchObject({
-      error: { code: -32600, message: expect.stringMatching(/"params" must be an object/) },
+      error: { code: ErrorCode.InvalidRequest, message: expect.stringMatching(/"params" must be an object/) },
       id: 3,
     });
   });
 
   it('answers an unknown method with -32601 naming it', async () => {
     expect(await ask(engine, call('nope'))).toMatchObject({
-      error: { code: -32601, message: 'Method not found: "nope" (rpc.discover lists the methods)' },
+      error: { code: ErrorCode.MethodNotFound, message: 'Method not found: "nope" (rpc.discover lists the methods)' },
     });
   });
 
   it('takes params by name: a positional list is -32602, an empty one means none', async () => {
     const response = await ask(engine, call('find', ['a', 1]));
-    expect(response.error).toMatchObject({ code: -32602 });
+    expect(response.error).toMatchObject({ code: ErrorCode.InvalidParams });
     expect(response.error.message).toMatch(/by name, not by position; send an object with "path", "limit", "where"/);
     expect(await ask(engine, call('echo', []))).toEqual({ jsonrpc: '2.0', result: null, id: 1 });
   });
 
   it('answers a parse error with -32700 and id null, also for invalid UTF-8', async () => {
-    expect(await ask(engine, '{"jsonrpc":')).toMatchObject({ error: { code: -32700 }, id: null });
+    expect(await ask(engine, '{"jsonrpc":')).toMatchObject({ error: { code: ErrorCode.ParseError }, id: null });
     const bad = Buffer.from([0x7b, 0xff, 0x7d]);
     const response = JSON.parse((await engine.handle(bad, context()))!.body);
-    expect(response).toMatchObject({ error: { code: -32700, message: expect.stringMatching(/UTF-8/) }, id: null });
+    expect(response).toMatchObject({ error: { code: ErrorCode.ParseError, message: expect.stringMatching(/UTF-8/) }, id: null });
   });
 
   it('sends null for a handler that returns nothing', async () => {
@@ -170,7 +170,7 @@ describe('limits', () => {
   it('survives a 500,000-deep value', async () => {
     const deep = `{"jsonrpc":"2.0","method":"echo","params":{"value":${'['.repeat(500_000)}${']'.repeat(500_000)}},"id":1}`;
     const engine = createRpcEngine({ info, methods: [echo], limits: { maxBodyBytes: 2_000_000 } });
-    expect((await ask(engine, deep)).error).toMatchObject({ code: -32005, data: { limit: 'maxDepth' } });
+    expect((await ask(engine, deep)).error).toMatchObject({ code: ErrorCode.LimitExceeded, data: { limit: 'maxDepth' } });
   });
 
   it('answers batches up to the limit and refuses a longer one as a whole', async () => {
@@ -180,7 +180,7 @@ describe('limits', () => {
     expect(await ask(engine, batch(4))).toEqual({
       jsonrpc: '2.0',
       error: {
-        code: -32005,
+        code: ErrorCode.LimitExceeded,
         message: 'a batch of 4 calls is too large (limits.maxBatch is 3)',
         data: { limit: 'maxBatch', max: 3 },
       },
@@ -191,7 +191,7 @@ describe('limits', () => {
   it('refuses a request larger than maxBodyBytes', async () => {
     const engine = createRpcEngine({ info, methods: [echo], limits: { maxBodyBytes: 100 } });
     expect((await ask(engine, call('echo', { value: 'x'.repeat(100) }))).error).toMatchObject({
-      code: -32005,
+      code: ErrorCode.LimitExceeded,
       data: { limit: 'maxBodyBytes', max: 100 },
     });
   });
@@ -205,22 +205,22 @@ describe('limits', () => {
 
 describe('errors from handlers', () => {
   it('sends an RpcError as thrown', async () => {
-    const engine = engineWith(throwing(new RpcError(-32004, 'no writes to /x', { path: 'x' })));
+    const engine = engineWith(throwing(new RpcError(ErrorCode.Forbidden, 'no writes to /x', { path: 'x' })));
     expect((await ask(engine, call('throws'))).error).toEqual({
-      code: -32004,
+      code: ErrorCode.Forbidden,
       message: 'no writes to /x',
       data: { path: 'x' },
     });
   });
 
   it.each([
-    ['NOT_FOUND', -32001],
-    ['TYPE_MISMATCH', -32002],
-    ['VERSION_CONFLICT', -32003],
-    ['FORBIDDEN', -32004],
-    ['LIMIT_EXCEEDED', -32005],
-    ['UNAUTHENTICATED', -32006],
-    ['INVALID_ARGUMENT', -32602],
+    ['NOT_FOUND', ErrorCode.NotFound],
+    ['TYPE_MISMATCH', ErrorCode.TypeMismatch],
+    ['VERSION_CONFLICT', ErrorCode.VersionConflict],
+    ['FORBIDDEN', ErrorCode.Forbidden],
+    ['LIMIT_EXCEEDED', ErrorCode.LimitExceeded],
+    ['UNAUTHENTICATED', ErrorCode.Unauthenticated],
+    ['INVALID_ARGUMENT', ErrorCode.InvalidParams],
   ])('maps a thrown error with code %s to %i, keeping message, path and data', async (name, code) => {
     const error = Object.assign(new Error(`nothing at a/b`), { code: name, path: 'a/b', data: { version: 7 } });
     expect((await ask(engineWith(throwing(error)), call('throws'))).error).toEqual({
@@ -238,7 +238,7 @@ describe('errors from handlers', () => {
   ])('hides %s behind -32603 and logs it', async (_, thrown) => {
     const ctx = context();
     const response = await ask(engineWith(throwing(thrown)), call('throws'), ctx);
-    expect(response).toEqual({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: 1 });
+    expect(response).toEqual({ jsonrpc: '2.0', error: { code: ErrorCode.InternalError, message: 'Internal error' }, id: 1 });
     expect(JSON.stringify(response)).not.toMatch(/secret|at /);
     expect(ctx.log.error).toHaveBeenCalledWith(
       expect.objectContaining({ err: thrown, method: 'throws' }),
@@ -249,7 +249,7 @@ describe('errors from handlers', () => {
   it('turns a result JSON cannot carry into -32603', async () => {
     expect((await ask(engineWith(), call('echo', { value: 1 }))).result).toBe(1);
     const bigint: MethodDefinition = { ...echo, name: 'big', handler: () => 1n };
-    expect((await ask(engineWith(bigint), call('big', {}))).error.code).toBe(-32603);
+    expect((await ask(engineWith(bigint), call('big', {}))).error.code).toBe(ErrorCode.InternalError);
   });
 
   it('never answers a notification, even a failing one, but still logs bugs', async () => {
@@ -264,7 +264,7 @@ describe('errors from handlers', () => {
     const lying: MethodDefinition = { ...find, name: 'lying', handler: () => 'not an object' };
     const ctx = context();
     const strict = createRpcEngine({ info, methods: [lying], validateResults: true });
-    expect((await ask(strict, call('lying', { path: 'a' }), ctx)).error.code).toBe(-32603);
+    expect((await ask(strict, call('lying', { path: 'a' }), ctx)).error.code).toBe(ErrorCode.InternalError);
     expect((ctx.log.error.mock.calls[0]![0] as { err: Error }).err.message).toMatch(
       /lying returned a result its schema refuses: data must be object/,
     );
@@ -318,7 +318,7 @@ describe('registration', () => {
   it('calls methods in-process through the same checks', async () => {
     const engine = engineWith();
     expect(await engine.call('find', { path: 'p' }, context())).toEqual({ path: 'p', limit: 10 });
-    await expect(engine.call('find', {}, context())).rejects.toMatchObject({ code: -32602 });
+    await expect(engine.call('find', {}, context())).rejects.toMatchObject({ code: ErrorCode.InvalidParams });
   });
 });
 

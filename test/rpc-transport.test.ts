@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RpcContext, createRpcEngine, defineMethod, rpcServer } from '../src/rpc/index.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const numbers = { type: 'array', items: { type: 'number' } };
 const calls = { update: [] as unknown[], hello: [] as unknown[], closed: [] as string[] };
@@ -200,7 +201,7 @@ describe.each(transports())('JSON-RPC 2.0 specification, section 7, over %s', (_
 
   it('rpc call with positional parameters: refused by design with -32602, params are by name', async () => {
     const reply = await send('{"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}');
-    expect(reply).toMatchObject({ jsonrpc: '2.0', error: { code: -32602 }, id: 1 });
+    expect(reply).toMatchObject({ jsonrpc: '2.0', error: { code: ErrorCode.InvalidParams }, id: 1 });
     expect((reply as { error: { message: string } }).error.message).toBe(
       'Invalid params for subtract: params are taken by name, not by position; send an object with "minuend", "subtrahend"',
     );
@@ -236,7 +237,7 @@ describe.each(transports())('JSON-RPC 2.0 specification, section 7, over %s', (_
   it('rpc call of non-existent method', async () => {
     expect(await send('{"jsonrpc": "2.0", "method": "foobar", "id": "1"}')).toEqual({
       jsonrpc: '2.0',
-      error: { code: -32601, message: 'Method not found: "foobar" (rpc.discover lists the methods)' },
+      error: { code: ErrorCode.MethodNotFound, message: 'Method not found: "foobar" (rpc.discover lists the methods)' },
       id: '1',
     });
   });
@@ -244,7 +245,7 @@ describe.each(transports())('JSON-RPC 2.0 specification, section 7, over %s', (_
   it('rpc call with invalid JSON', async () => {
     expect(await send('{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]')).toMatchObject({
       jsonrpc: '2.0',
-      error: { code: -32700, message: expect.stringMatching(/^Parse error: /) },
+      error: { code: ErrorCode.ParseError, message: expect.stringMatching(/^Parse error: /) },
       id: null,
     });
   });
@@ -252,7 +253,7 @@ describe.each(transports())('JSON-RPC 2.0 specification, section 7, over %s', (_
   it('rpc call with invalid Request object', async () => {
     expect(await send('{"jsonrpc": "2.0", "method": 1, "params": "bar"}')).toEqual({
       jsonrpc: '2.0',
-      error: { code: -32600, message: 'Invalid Request: "method" must be a string, got number 1' },
+      error: { code: ErrorCode.InvalidRequest, message: 'Invalid Request: "method" must be a string, got number 1' },
       id: null,
     });
   });
@@ -262,13 +263,13 @@ describe.each(transports())('JSON-RPC 2.0 specification, section 7, over %s', (_
       {"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},
       {"jsonrpc": "2.0", "method"
     ]`;
-    expect(await send(raw)).toMatchObject({ jsonrpc: '2.0', error: { code: -32700 }, id: null });
+    expect(await send(raw)).toMatchObject({ jsonrpc: '2.0', error: { code: ErrorCode.ParseError }, id: null });
   });
 
   it('rpc call with an empty Array: one error object, not a list', async () => {
     expect(await send('[]')).toEqual({
       jsonrpc: '2.0',
-      error: { code: -32600, message: 'Invalid Request: a batch must not be empty' },
+      error: { code: ErrorCode.InvalidRequest, message: 'Invalid Request: a batch must not be empty' },
       id: null,
     });
   });
@@ -277,7 +278,7 @@ describe.each(transports())('JSON-RPC 2.0 specification, section 7, over %s', (_
     expect(await send('[1]')).toEqual([
       {
         jsonrpc: '2.0',
-        error: { code: -32600, message: 'Invalid Request: expected a request object, got number 1' },
+        error: { code: ErrorCode.InvalidRequest, message: 'Invalid Request: expected a request object, got number 1' },
         id: null,
       },
     ]);
@@ -286,7 +287,7 @@ describe.each(transports())('JSON-RPC 2.0 specification, section 7, over %s', (_
   it('rpc call with invalid Batch', async () => {
     const replies = (await send('[1,2,3]')) as unknown[];
     expect(replies).toHaveLength(3);
-    for (const reply of replies) expect(reply).toMatchObject({ jsonrpc: '2.0', error: { code: -32600 }, id: null });
+    for (const reply of replies) expect(reply).toMatchObject({ jsonrpc: '2.0', error: { code: ErrorCode.InvalidRequest }, id: null });
   });
 
   it('rpc call Batch, adapted to named params', async () => {
@@ -304,12 +305,12 @@ describe.each(transports())('JSON-RPC 2.0 specification, section 7, over %s', (_
       { jsonrpc: '2.0', result: 19, id: '2' },
       {
         jsonrpc: '2.0',
-        error: { code: -32600, message: 'Invalid Request: "jsonrpc" must be exactly "2.0"' },
+        error: { code: ErrorCode.InvalidRequest, message: 'Invalid Request: "jsonrpc" must be exactly "2.0"' },
         id: null,
       },
       {
         jsonrpc: '2.0',
-        error: { code: -32601, message: 'Method not found: "foo.get" (rpc.discover lists the methods)' },
+        error: { code: ErrorCode.MethodNotFound, message: 'Method not found: "foo.get" (rpc.discover lists the methods)' },
         id: '5',
       },
       { jsonrpc: '2.0', result: ['hello', 5], id: '9' },
@@ -328,10 +329,10 @@ describe.each(transports())('JSON-RPC 2.0 specification, section 7, over %s', (_
     ]`;
     const replies = (await send(raw)) as Array<{ id: unknown; error?: { code: number } }>;
     expect(replies.map((r) => [r.id, r.error?.code])).toEqual([
-      ['1', -32602],
-      ['2', -32602],
-      [null, -32600],
-      ['5', -32601],
+      ['1', ErrorCode.InvalidParams],
+      ['2', ErrorCode.InvalidParams],
+      [null, ErrorCode.InvalidRequest],
+      ['5', ErrorCode.MethodNotFound],
       ['9', undefined],
     ]);
   });
@@ -354,7 +355,7 @@ describe('HTTP transport', () => {
     expect(await response.json()).toEqual({
       jsonrpc: '2.0',
       error: {
-        code: -32005,
+        code: ErrorCode.LimitExceeded,
         message: 'the request body is too large (limits.maxBodyBytes is 1048576)',
         data: { limit: 'maxBodyBytes', max: 1048576 },
       },
@@ -373,7 +374,7 @@ describe('HTTP transport', () => {
     const response = await post('{}', { 'content-type': 'text/plain' });
     expect(response.status).toBe(415);
     expect(await response.json()).toMatchObject({
-      error: { code: -32600, message: expect.stringMatching(/application\/json/) },
+      error: { code: ErrorCode.InvalidRequest, message: expect.stringMatching(/application\/json/) },
     });
   });
 
@@ -386,7 +387,7 @@ describe('HTTP transport', () => {
   it('answers an empty body with -32700', async () => {
     const response = await post('');
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ error: { code: -32700 }, id: null });
+    expect(await response.json()).toMatchObject({ error: { code: ErrorCode.ParseError }, id: null });
   });
 
   it('passes the bearer token, and answers a lone -32006 with 401', async () => {
@@ -395,7 +396,7 @@ describe('HTTP transport', () => {
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toBe('Bearer');
     expect(await refused.json()).toMatchObject({
-      error: { code: -32006, message: 'a valid bearer token is required' },
+      error: { code: ErrorCode.Unauthenticated, message: 'a valid bearer token is required' },
     });
     expect(await (await post(raw, { authorization: 'Bearer secret' })).json()).toMatchObject({ result: 'in' });
     // in a batch the other calls' answers matter too, so the status stays 200
@@ -452,7 +453,7 @@ describe('WebSocket transport', () => {
       {
         jsonrpc: '2.0',
         error: {
-          code: -32600,
+          code: ErrorCode.InvalidRequest,
           message: 'Invalid Request: binary frames are not supported; send JSON-RPC as text frames',
         },
         id: null,
@@ -483,14 +484,14 @@ describe('bad input', () => {
     [
       'a wrong param type',
       '{"jsonrpc":"2.0","method":"subtract","params":{"minuend":"42","subtrahend":23},"id":1}',
-      -32602,
+      ErrorCode.InvalidParams,
     ],
-    ['a missing param', '{"jsonrpc":"2.0","method":"subtract","params":{"minuend":42},"id":1}', -32602],
-    ['an unknown param', '{"jsonrpc":"2.0","method":"get_data","params":{"x":1},"id":1}', -32602],
-    ['an unknown method', '{"jsonrpc":"2.0","method":"tree.nope","id":1}', -32601],
-    ['a value 65 deep', `{"jsonrpc":"2.0","method":"sum","params":{"values":${deep(65)}},"id":1}`, -32005],
-    ['a value 400,000 deep', `{"jsonrpc":"2.0","method":"sum","params":{"values":${deep(400_000)}},"id":1}`, -32005],
-    ['a batch of 101', `[${Array(101).fill('{"jsonrpc":"2.0","method":"get_data","id":1}').join(',')}]`, -32005],
+    ['a missing param', '{"jsonrpc":"2.0","method":"subtract","params":{"minuend":42},"id":1}', ErrorCode.InvalidParams],
+    ['an unknown param', '{"jsonrpc":"2.0","method":"get_data","params":{"x":1},"id":1}', ErrorCode.InvalidParams],
+    ['an unknown method', '{"jsonrpc":"2.0","method":"tree.nope","id":1}', ErrorCode.MethodNotFound],
+    ['a value 65 deep', `{"jsonrpc":"2.0","method":"sum","params":{"values":${deep(65)}},"id":1}`, ErrorCode.LimitExceeded],
+    ['a value 400,000 deep', `{"jsonrpc":"2.0","method":"sum","params":{"values":${deep(400_000)}},"id":1}`, ErrorCode.LimitExceeded],
+    ['a batch of 101', `[${Array(101).fill('{"jsonrpc":"2.0","method":"get_data","id":1}').join(',')}]`, ErrorCode.LimitExceeded],
   ])('answers %s with the right code over both transports', async (_, raw, code) => {
     const client = await WsClient.open();
     const replies = [await (await post(raw)).json(), ...(await client.exchange(raw))];
@@ -547,7 +548,7 @@ function expectWellFormed(reply: unknown): void {
     expect(item.jsonrpc).toBe('2.0');
     expect(item.id === null || ['string', 'number'].includes(typeof item.id)).toBe(true);
     if ('error' in item) {
-      expect(Number.isInteger(item.error.code) && item.error.code !== -32603).toBe(true);
+      expect(Number.isInteger(item.error.code) && item.error.code !== ErrorCode.InternalError).toBe(true);
       expect(typeof item.error.message).toBe('string');
     }
   }

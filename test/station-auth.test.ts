@@ -8,10 +8,11 @@ import { createClient, GroveRpcError } from '../src/client/index.js';
 import { signWrite } from '../src/station/auth.js';
 import type { Station } from '../src/station/server.js';
 import { type Caller, errorOf, httpCaller, openStation, post, resultOf, WsClient, writeRules } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
-const InvalidParams = -32602;
-const Forbidden = -32004;
-const Unauthenticated = -32006;
+const InvalidParams = ErrorCode.InvalidParams;
+const Forbidden = ErrorCode.Forbidden;
+const Unauthenticated = ErrorCode.Unauthenticated;
 
 const admin = 'admin-token-station-auth';
 const reader = 'reader-token-station-auth';

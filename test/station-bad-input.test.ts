@@ -15,14 +15,15 @@ import {
   WsClient,
   writeRules,
 } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
-const ParseError = -32700;
-const InvalidRequest = -32600;
-const MethodNotFound = -32601;
-const InvalidParams = -32602;
-const LimitExceeded = -32005;
+const ParseError = ErrorCode.ParseError;
+const InvalidRequest = ErrorCode.InvalidRequest;
+const MethodNotFound = ErrorCode.MethodNotFound;
+const InvalidParams = ErrorCode.InvalidParams;
+const LimitExceeded = ErrorCode.LimitExceeded;
 /** Every code a station may answer with; -32603 (internal error) is a bug and is not here. */
-const EXPECTED_CODES = [ParseError, InvalidRequest, MethodNotFound, InvalidParams, -32001, -32002, -32003, -32004, -32005, -32006];
+const EXPECTED_CODES: readonly number[] = [ParseError, InvalidRequest, MethodNotFound, InvalidParams, ErrorCode.NotFound, ErrorCode.TypeMismatch, ErrorCode.VersionConflict, ErrorCode.Forbidden, ErrorCode.LimitExceeded, ErrorCode.Unauthenticated];
 
 const admin = 'admin-token-bad-input';
 const reader = 'reader-token-bad-input';

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Station, startStation } from '../src/station/server.js';
 import type { TreeValue } from '../src/types.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 let station: Station;
 let guarded: Station;
@@ -82,12 +83,12 @@ describe('GET /export', () => {
   it('answers a missing path, a bad format and a missing token with the station\'s error', async () => {
     const missing = await exported('no/such/path');
     expect(missing.status).toBe(404);
-    expect(JSON.parse(missing.text)).toEqual({ error: { code: -32001, message: expect.stringMatching(/no node at/), data: { path: 'no/such/path' } } });
+    expect(JSON.parse(missing.text)).toEqual({ error: { code: ErrorCode.NotFound, message: expect.stringMatching(/no node at/), data: { path: 'no/such/path' } } });
     const format = await fetch(`${station.url}/export?format=yaml`);
     expect(format.status).toBe(400);
     const anonymous = await exported('', 'typed', guarded);
     expect(anonymous.status).toBe(401);
-    expect(JSON.parse(anonymous.text).error.code).toBe(-32006);
+    expect(JSON.parse(anonymous.text).error.code).toBe(ErrorCode.Unauthenticated);
     expect((await exported('', 'typed', guarded, 's3cret')).status).toBe(200);
   });
 });

@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Station } from '../src/station/server.js';
 import { errorOf, openStation, resultOf, WsClient, writeRules } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const MAIN = 'dist/src/cli/main.js';
-const FORBIDDEN = -32004;
+const FORBIDDEN = ErrorCode.Forbidden;
 
 describe('grove serve --log-level debug (a line per request)', () => {
   const token = 'log-secret-4d1c9a';

@@ -5,11 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../src/client/index.js';
 import type { Station } from '../src/station/server.js';
 import { type Caller, errorOf, httpCaller, openStation, resultOf, WsClient } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
-const NotFound = -32001;
-const TypeMismatch = -32002;
-const VersionConflict = -32003;
-const InvalidParams = -32602;
+const NotFound = ErrorCode.NotFound;
+const TypeMismatch = ErrorCode.TypeMismatch;
+const VersionConflict = ErrorCode.VersionConflict;
+const InvalidParams = ErrorCode.InvalidParams;
 
 const transports: Array<[string, (station: Station) => Promise<{ call: Caller; close: () => Promise<void> }>]> = [
   ['HTTP', async (station) => ({ call: httpCaller(station.url), close: async () => undefined })],
@@ -95,7 +96,7 @@ describe.each(transports)('station methods over %s', (_, connect) => {
       const { version } = await ok('tree.set', { path: 'get/n', value: 3 });
       expect(await ok('tree.get', { path: 'get/n', minVersion: version })).toBe(3);
       expect(await ok('tree.list', { path: 'get', minVersion: version })).toMatchObject({ total: 3 });
-      const error = await fails('tree.get', { path: 'get/n', minVersion: version + 1000 }, -32003);
+      const error = await fails('tree.get', { path: 'get/n', minVersion: version + 1000 }, ErrorCode.VersionConflict);
       expect(error.message).toContain(`minVersion ${version + 1000} is newer`);
       expect(error.data).toMatchObject({ path: 'get/n', version: expect.any(Number) });
     });

@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroveError, Tree } from '../src/index.js';
 import type { Station } from '../src/station/server.js';
 import { type Caller, errorOf, httpCaller, openStation, resultOf, WsClient } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
-const INVALID_PARAMS = -32602;
+const INVALID_PARAMS = ErrorCode.InvalidParams;
 
 let station: Station;
 let socket: WsClient;

@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWrite } from '../src/station/auth.js';
 import type { Station } from '../src/station/server.js';
 import { openStation, post, WsClient, writeRules } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
-const INVALID_PARAMS = -32602;
+const INVALID_PARAMS = ErrorCode.InvalidParams;
 
 const I64_MIN = -(2n ** 63n);
 const U64_MAX = 2n ** 64n - 1n;
@@ -123,8 +124,8 @@ describe.each(['http', 'ws'] as const)('integer literals over %s', (transport) =
     expect(station.tree.value(`${base}/x`)).toBe(9007199254740997n);
     expect(station.tree.value(`${base}/l/n`)).toBe(-9007199254740995n);
     // a type that cannot hold it exactly refuses it rather than round it
-    expect((await call('tree.set', `{"path":"${base}/f","value":9007199254740993,"type":"f64"}`)).error.code).toBe(-32002);
-    expect((await call('tree.set', `{"path":"${base}/f","value":9223372036854775808,"type":"i64"}`)).error.code).toBe(-32002);
+    expect((await call('tree.set', `{"path":"${base}/f","value":9007199254740993,"type":"f64"}`)).error.code).toBe(ErrorCode.TypeMismatch);
+    expect((await call('tree.set', `{"path":"${base}/f","value":9223372036854775808,"type":"i64"}`)).error.code).toBe(ErrorCode.TypeMismatch);
     expect(stored(`${base}/f`)).toBeUndefined();
   });
 

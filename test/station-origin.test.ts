@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowedRequests } from '../src/station/origin.js';
 import type { Station } from '../src/station/server.js';
 import { openStation } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
-const FORBIDDEN = -32004;
+const FORBIDDEN = ErrorCode.Forbidden;
 
 interface Reply {
   status: number;

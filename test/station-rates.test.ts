@@ -9,8 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import type { Station, StationOptions } from '../src/station/server.js';
 import { openStation, WsClient, writeRules } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
-const LIMIT_EXCEEDED = -32005;
+const LIMIT_EXCEEDED = ErrorCode.LimitExceeded;
 const MINUTE = 60_000;
 
 const stations: Station[] = [];
@@ -162,7 +163,7 @@ describe('failed authentications', () => {
     // four guesses over HTTP, the fifth by in-band auth on a WebSocket
     for (let i = 0; i < 4; i++) expect((await post(grove.url, info, { token: `guess-${i}` })).status).toBe(401);
     const ws = await WsClient.open(grove.url);
-    expect((await ws.call('auth', { token: 'guess-4' })).error?.code).toBe(-32006);
+    expect((await ws.call('auth', { token: 'guess-4' })).error?.code).toBe(ErrorCode.Unauthenticated);
     expect((await ws.call('auth', { token: 'guess-5' })).error?.code).toBe(LIMIT_EXCEEDED);
     const lockedOut = await post(grove.url, info, { token: 'right-token' });
     expect(lockedOut.body.error).toMatchObject({ code: LIMIT_EXCEEDED, data: { limit: 'authFailures', max: 5 } });

@@ -11,9 +11,10 @@ import { signWrite } from '../src/station/auth.js';
 import type { Station } from '../src/station/server.js';
 import { type NatsServer, startNats } from './helpers/nats.js';
 import { errorOf, httpCaller, openStation, resultOf, writeRules } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
-const UNAUTHENTICATED = -32006;
-const FORBIDDEN = -32004;
+const UNAUTHENTICATED = ErrorCode.Unauthenticated;
+const FORBIDDEN = ErrorCode.Forbidden;
 
 const ownerKey = secp.utils.randomSecretKey();
 const otherKey = secp.utils.randomSecretKey();
@@ -74,7 +75,7 @@ describe('routing', () => {
     const forbidden = errorOf(await httpCaller(stations.a!.url, PART)('tree.transact', across), FORBIDDEN);
     expect(forbidden.message).toContain('token "part" may not write "a-side/y"');
     // whoever may write both is told to split it
-    const split = errorOf(await httpCaller(stations.a!.url, WRITER)('tree.transact', across), -32602);
+    const split = errorOf(await httpCaller(stations.a!.url, WRITER)('tree.transact', across), ErrorCode.InvalidParams);
     expect(split.data).toEqual({ owners: expect.arrayContaining(['a', 'b']) });
   });
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { defaultLimits } from '../src/rpc/limits.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const MAX_QUEUED_BYTES = defaultLimits.maxQueuedBytes;
 import { type Station, type StationOptions, startStation } from '../src/station/server.js';
@@ -158,7 +159,7 @@ describe('GET /events', () => {
       status: 400,
       body: {
         error: {
-          code: -32005,
+          code: ErrorCode.LimitExceeded,
           message:
             `the change log no longer reaches back to version ${versions[0] - 1}: it holds versions after ${versions[0]}; ` +
             'subscribe without since, then read the subtree again',
@@ -177,11 +178,11 @@ describe('GET /events', () => {
     const grove = await station({ tokens: ['admin-secret-1'], rulesFile });
 
     const missing = await refusal(grove, '?path=pub');
-    expect(missing).toMatchObject({ status: 401, body: { error: { code: -32006 } } });
+    expect(missing).toMatchObject({ status: 401, body: { error: { code: ErrorCode.Unauthenticated } } });
     expect((await refusal(grove, '?path=pub&token=wrong')).status).toBe(401);
     expect(await refusal(grove, '?path=secret', { authorization: 'Bearer reader-secret-1' })).toEqual({
       status: 403,
-      body: { error: { code: -32004, message: expect.stringContaining('may not read "secret"'), data: { path: 'secret' } } },
+      body: { error: { code: ErrorCode.Forbidden, message: expect.stringContaining('may not read "secret"'), data: { path: 'secret' } } },
     });
 
     const byHeader = await open(grove, '?path=pub', { authorization: 'Bearer reader-secret-1' });

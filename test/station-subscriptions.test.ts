@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from '../src/client/index.js';
 import { RawJson, type RpcContext } from '../src/rpc/index.js';
 import { defaultLimits } from '../src/rpc/limits.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const MAX_QUEUED_BYTES = defaultLimits.maxQueuedBytes;
 import { type Station, type StationOptions, startStation } from '../src/station/server.js';
@@ -266,7 +267,7 @@ describe('since', () => {
 
     const tooOld = await socket.answer('tree.subscribe', { path: '', since: floor - 1 });
     expect(tooOld.error).toEqual({
-      code: -32005,
+      code: ErrorCode.LimitExceeded,
       message:
         `the change log no longer reaches back to version ${floor - 1}: it holds versions after ${floor}; ` +
         'subscribe without since, then read the subtree again',
@@ -301,7 +302,7 @@ describe('since', () => {
     const socket = await Socket.open(grove);
     const { version } = await socket.call('tree.set', { path: 'n', value: 1 });
     const answer = await socket.answer('tree.subscribe', { path: '', since: version + 1 });
-    expect(answer.error).toMatchObject({ code: -32005, data: { since: version + 1, version } });
+    expect(answer.error).toMatchObject({ code: ErrorCode.LimitExceeded, data: { since: version + 1, version } });
     expect(answer.error!.message).toMatch(/^version \d+ is newer than this station's latest \(\d+\)/);
   });
 });
@@ -334,7 +335,7 @@ describe('subscriptions', () => {
     for (const path of ['a', 'b', 'c']) ids.push((await socket.call('tree.subscribe', { path })).subscription);
     const refused = await socket.answer('tree.subscribe', { path: 'd' });
     expect(refused.error).toEqual({
-      code: -32005,
+      code: ErrorCode.LimitExceeded,
       message: 'this connection already has 3 subscriptions, the most allowed (maxSubscriptions); unsubscribe first',
       data: { path: 'd' },
     });
@@ -399,7 +400,7 @@ describe('subscriptions', () => {
     expect(await response.json()).toEqual({
       jsonrpc: '2.0',
       id: 1,
-      error: { code: -32602, message: 'tree.subscribe needs a WebSocket connection (/ws); over HTTP, read GET /events?path=...' },
+      error: { code: ErrorCode.InvalidParams, message: 'tree.subscribe needs a WebSocket connection (/ws); over HTTP, read GET /events?path=...' },
     });
   });
 });
@@ -466,7 +467,7 @@ describe('a subscriber that cannot keep up', () => {
     const filling: RpcContext = { ...context, notify: (method, params) => ((queued.bytes = MAX_QUEUED_BYTES + 1), notify!(method, params)) };
     const answer = JSON.parse((await grove.context.engine.handle(JSON.stringify(subscribe), filling))!.body);
     expect(answer.error).toEqual({
-      code: -32005,
+      code: ErrorCode.LimitExceeded,
       message: `the replay stopped with over ${MAX_QUEUED_BYTES} bytes of notifications this connection has not read yet; read the subtree again instead`,
       data: { path: 'a' },
     });

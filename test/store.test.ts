@@ -10,6 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Station, StationOptions } from '../src/station/server.js';
 import { listDir, segmentName } from '../src/store/log.js';
 import { httpCaller, openStation, resultOf } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const dirs: string[] = [];
 const stations: Station[] = [];
@@ -178,13 +179,13 @@ describe('store: a failing disk', () => {
     failing = true;
     const replies = await Promise.all([call('tree.set', { path: 'lost', value: 1 }), call('tree.set', { path: 'kept', value: 2 })]);
     for (const reply of replies) {
-      expect(reply.error?.code).toBe(-32007);
+      expect(reply.error?.code).toBe(ErrorCode.StoreFailed);
       expect(reply.error?.message).toMatch(/could not be made durable/);
     }
     expect(resultOf(await call('tree.get', { path: '' }))).toEqual({ kept: 1 });
     // later writes fail fast, without touching the tree
     const fast = await call('tree.set', { path: 'lost', value: 2 });
-    expect(fast.error?.code).toBe(-32007);
+    expect(fast.error?.code).toBe(ErrorCode.StoreFailed);
     expect(station.tree.tryNode('lost')).toBeUndefined();
     failing = false;
     await new Promise((resolve) => setTimeout(resolve, 1100));
@@ -260,11 +261,11 @@ describe.skipIf(canMount === undefined)('store: a real failing disk (tmpfs, as r
       if (reply.error) error = reply.error;
       else acknowledged = i + 1;
     }
-    expect(error?.code).toBe(-32007);
+    expect(error?.code).toBe(ErrorCode.StoreFailed);
     expect(error?.message).toMatch(/the disk is full/);
     const keys = Object.keys(resultOf(await call('tree.get', { path: 'k' })));
     expect(keys).toHaveLength(acknowledged);
-    expect((await call('tree.set', { path: 'more', value: 1 })).error?.code).toBe(-32007);
+    expect((await call('tree.set', { path: 'more', value: 1 })).error?.code).toBe(ErrorCode.StoreFailed);
     await close(station);
     const again = await open(data);
     expect(Object.keys(again.station.tree.get('k') as object)).toHaveLength(acknowledged);
@@ -279,7 +280,7 @@ describe.skipIf(canMount === undefined)('store: a real failing disk (tmpfs, as r
     try {
       ({ station, call } = await open(data, { storeOptions: { log } }));
       const reply = await call('tree.set', { path: 'b', value: 2 });
-      expect(reply.error?.code).toBe(-32007);
+      expect(reply.error?.code).toBe(ErrorCode.StoreFailed);
       expect(reply.error?.message).toMatch(/read-only/);
       expect(resultOf(await call('tree.get', { path: '' }))).toEqual({ a: 1 });
     } finally {

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ChangeHub, type ChangeEvent } from '../src/station/changes.js';
 import { Tree } from '../src/tree.js';
 import { openStation, waitFor, WsClient } from './helpers/station.js';
+import { ErrorCode } from '../src/wire/errors.js';
 
 const trees: Tree[] = [];
 afterAll(() => {
@@ -97,7 +98,7 @@ describe('the station-wide cap', () => {
         expect((await clients[i % 2]!.call('tree.subscribe', { path: at })).error).toBeUndefined();
       }
       const refused = await clients[1]!.call('tree.subscribe', { path: 'd' });
-      expect(refused.error?.code).toBe(-32005);
+      expect(refused.error?.code).toBe(ErrorCode.LimitExceeded);
       expect(refused.error?.message).toMatch(/maxStationSubscriptions/);
       expect(refused.error?.data).toMatchObject({ limit: 'maxStationSubscriptions', max: 3 });
       const events = await fetch(`${station.url}/events?path=e`);

@@ -2,14 +2,14 @@
 // kept in this tab's session storage), learns what the token may do, starts the tree at
 // `?path=` (or, for a token limited to some prefixes, at the first it may read), subscribes
 // to every change there, and wires the tree, the node panel and the station panel together.
-import { createClient } from '/client.js';
+import { createClient, RpcErrorCode } from '/client.js';
 import { NodePanel } from './details.js';
 import { describeError, el } from './format.js';
 import { StationPanel } from './station.js';
 import { TreeView } from './tree.js';
 
 const TOKEN_KEY = 'grove.token';
-const UNAUTHENTICATED = -32006;
+const UNAUTHENTICATED = RpcErrorCode.Unauthenticated;
 /** Before trying again to reach a station that did not answer. */
 const RETRY_MS = 5000;
 

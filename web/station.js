@@ -7,12 +7,13 @@
 // writes by workers and other clients as well as this page's, and needs no event stream.
 // A station of a cluster is shown by its version's growth between two of its heartbeats:
 // its own writes and those it applies from the others (cluster.info has no load of its own).
+import { RpcErrorCode } from '/client.js';
 import { RateChart } from './chart.js';
 import { describeError, el, formatCount, formatDuration } from './format.js';
 
 const POLL_MS = 1000;
 const RECENT_CHANGES = 8;
-const FORBIDDEN = -32004;
+const FORBIDDEN = RpcErrorCode.Forbidden;
 
 export class StationPanel {
   #client;

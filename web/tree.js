@@ -3,6 +3,7 @@
 // Leaf values on a page come in one JSON-RPC batch. Live changes mark the pages they touch
 // for a reload, coalesced, and the rows they changed flash. The tree starts at a path (the
 // root, or the subtree a token may read) and shows nothing above it.
+import { RpcErrorCode } from '/client.js';
 import { childPath, childRange, describeError, el, formatCount, isWithin, parentOf, selfAndAncestors } from './format.js';
 import { isStructured, renderValue } from './types.js';
 
@@ -11,7 +12,7 @@ export const PAGE_SIZE = 50;
 const FLASH_MS = 1600;
 /** Changes arriving within this window share one reload of each page they touch. */
 const COALESCE_MS = 100;
-const NOT_FOUND = -32001;
+const NOT_FOUND = RpcErrorCode.NotFound;
 
 /** Names the station gives children added without one: "#<id>" (README "The station"). */
 const isGeneratedName = (name, id) => name === `#${id}`;

@@ -1,27 +1,5 @@
+import { errorName } from '../wire/errors.js';
 import type { RpcErrorObject } from './wire.js';
-
-/** JSON-RPC 2.0's error codes, then the station's (DESIGN "JSON-RPC 2.0"). */
-export const RpcErrorCode = {
-  ParseError: -32700,
-  InvalidRequest: -32600,
-  MethodNotFound: -32601,
-  InvalidParams: -32602,
-  InternalError: -32603,
-  NotFound: -32001,
-  TypeMismatch: -32002,
-  VersionConflict: -32003,
-  Forbidden: -32004,
-  LimitExceeded: -32005,
-  Unauthenticated: -32006,
-  /** The station's disk refused the write. */
-  StoreFailed: -32007,
-  /** The cluster cannot take the write now (NATS unreachable, owner silent). */
-  ClusterUnavailable: -32008,
-} as const;
-
-const codeNames: ReadonlyMap<number, string> = new Map(
-  Object.entries(RpcErrorCode).map(([name, code]) => [code, name]),
-);
 
 /** An error the station answered with. */
 export class GroveRpcError extends Error {
@@ -31,7 +9,7 @@ export class GroveRpcError extends Error {
   readonly method: string | undefined;
 
   constructor({ code, message, data }: RpcErrorObject, method?: string) {
-    const name = codeNames.get(code) ?? 'error';
+    const name = errorName(code) ?? 'error';
     super(`${method ?? 'request'} failed: ${message} (${name} ${code})`);
     this.name = 'GroveRpcError';
     this.code = code;

@@ -1,9 +1,12 @@
 // The Grove client, for browsers and Node alike: nothing here may import Node modules or
-// code outside src/client, so that it builds into the one file a station serves as /client.js.
+// code outside src/client and src/wire (the wire's shared registry), so that it builds into the
+// one file a station serves as /client.js.
 // In Node, `grove/client` is node.ts, which adds a WebSocket where Node has none.
 export { GroveBatch } from './batch.js';
 export { type ClientOptions, createClient, GroveClient, type NotificationListener, type StateListener } from './client.js';
-export { GroveConnectionError, GroveRpcError, GroveTimeoutError, RpcErrorCode } from './errors.js';
+export { GroveConnectionError, GroveRpcError, GroveTimeoutError } from './errors.js';
+/** The wire's error codes by name, for comparing with GroveRpcError.code. */
+export { ErrorCode as RpcErrorCode } from '../wire/errors.js';
 export type {
   AddOptions,
   DeleteOptions,

@@ -2,7 +2,8 @@
 // when the caller opts in (ClientOptions.retry). Only calls a second delivery cannot harm are
 // retried: reads, and writes conditioned on what they replace (a version, or tree.cas's expected
 // value), which a retry after an unseen success answers with a conflict rather than applying twice.
-import { GroveRpcError, RpcErrorCode } from './errors.js';
+import { ErrorCode } from '../wire/errors.js';
+import { GroveRpcError } from './errors.js';
 import type { RpcParams } from './wire.js';
 
 export interface RetryOptions {
@@ -33,7 +34,7 @@ export async function withRetry<T>(call: () => Promise<T>, options: RetryOptions
     try {
       return await call();
     } catch (error) {
-      if (!(error instanceof GroveRpcError) || error.code !== RpcErrorCode.ClusterUnavailable || attempt >= attempts) throw error;
+      if (!(error instanceof GroveRpcError) || error.code !== ErrorCode.ClusterUnavailable || attempt >= attempts) throw error;
       const asked = (error.data as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
       const wait = Math.min(typeof asked === 'number' && asked >= 0 ? asked : DEFAULT_WAIT_MS, budget);
       if (wait <= 0) throw error;

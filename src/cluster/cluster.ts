@@ -26,7 +26,7 @@ import { type ObjectStore, Objm } from '@nats-io/obj';
 import { connect, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 
 import { stringifyExact } from '../codec/exactJson.js';
-import { ErrorCode, parseExact, type RpcContext, type RpcEngine, RpcError, RawJson, toRpcError } from '../rpc/index.js';
+import { ErrorCode, parseExact, type RpcContext, type RpcEngine, RpcError, RawJson, toRpcError, wireError } from '../rpc/index.js';
 import { type ChangeHub } from '../station/changes.js';
 import { reaches, writeOps } from '../station/auth.js';
 import { isWithin, normalizePath } from '../station/auth/paths.js';
@@ -676,7 +676,7 @@ export class Cluster {
               const result = await this.#host.engine.call(method, params, context);
               reply = `{"result":${result instanceof RawJson ? result.text : JSON.stringify(result ?? null)}}`;
             } catch (error) {
-              const rpc = toRpcError(error) ?? new RpcError(ErrorCode.InternalError, 'internal error');
+              const rpc = toRpcError(error) ?? wireError('InternalError');
               if (!toRpcError(error)) this.#options.log(`forwarded call failed: ${(error as Error)?.stack ?? error}`);
               reply = JSON.stringify({ error: { code: rpc.code, message: rpc.message, data: rpc.data } });
             }

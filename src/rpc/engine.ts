@@ -1,5 +1,6 @@
 import type { Ajv, ValidateFunction } from 'ajv';
-import { ErrorCode, RpcError, toRpcError } from './errors.js';
+import { ErrorCode } from '../wire/errors.js';
+import { RpcError, toRpcError, wireError } from './errors.js';
 import { type RpcLimits, limitExceeded, nestsDeeperThan, resolveLimits } from './limits.js';
 import { type OpenRpcDocument, type OpenRpcInfo, openRpcDocument, openRpcDocumentSchema } from './openrpc.js';
 import { type Message, type MessageItem, readMessage } from './json.js';
@@ -198,7 +199,7 @@ export class RpcEngine {
   #check(method: string, params: unknown): { entry: Entry; named: Record<string, unknown> } {
     const entry = this.#entries.get(method);
     if (entry === undefined) {
-      throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${clip(method)} (rpc.discover lists the methods)`);
+      throw wireError('MethodNotFound', `${clip(method)} (rpc.discover lists the methods)`);
     }
     const named = byName(entry.definition, params);
     const { maxDepth } = this.limits;
@@ -226,7 +227,7 @@ export class RpcEngine {
         message = readMessage(typeof raw === 'string' ? raw : utf8.decode(raw), maxDepth);
       } catch (err) {
         if (err instanceof RpcError) unread = err;
-        else unread = new RpcError(ErrorCode.ParseError, `Parse error: ${err instanceof SyntaxError ? err.message : 'the request is not valid UTF-8'}`);
+        else unread = wireError('ParseError', err instanceof SyntaxError ? err.message : 'the request is not valid UTF-8');
       }
     }
     // counted before anything runs, and whether or not it can be read: every message costs
@@ -238,7 +239,7 @@ export class RpcEngine {
     const answer = { bytes: 0 };
     if (!message.batch) return this.#answer(message.item, context, answer);
     if (items.length === 0) {
-      return refuse(null, new RpcError(ErrorCode.InvalidRequest, 'Invalid Request: a batch must not be empty'));
+      return refuse(null, wireError('InvalidRequest', 'a batch must not be empty'));
     }
     if (items.length > maxBatch) {
       return refuse(null, limitExceeded('maxBatch', maxBatch, `a batch of ${items.length} calls is too large`));
@@ -326,7 +327,7 @@ function refused(items: readonly MessageItem[], batch: boolean, error: RpcError)
 /** Logs a bug with its stack for the operator; the caller learns only that it happened. */
 function internal(err: unknown, method: string, context: RpcContext): RpcError {
   context.log.error({ err, method, connectionId: context.connectionId }, 'JSON-RPC method failed');
-  return new RpcError(ErrorCode.InternalError, 'Internal error');
+  return wireError('InternalError');
 }
 
 function byName(definition: MethodDefinition, params: unknown): Record<string, unknown> {

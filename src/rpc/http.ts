@@ -2,7 +2,8 @@ import type { Socket } from 'node:net';
 
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { RpcEngine } from './engine.js';
-import { ErrorCode, RpcError } from './errors.js';
+import { ErrorCode } from '../wire/errors.js';
+import { RpcError, wireError } from './errors.js';
 import { limitExceeded } from './limits.js';
 import { errorResponse } from './protocol.js';
 
@@ -31,15 +32,12 @@ export const rpcHttp: FastifyPluginAsync<RpcHttpOptions> = async (app, { engine 
     } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       rpcError = limitExceeded('maxBodyBytes', maxBodyBytes, 'the request body is too large');
     } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      rpcError = new RpcError(
-        ErrorCode.InvalidRequest,
-        'Invalid Request: send the body as Content-Type: application/json',
-      );
+      rpcError = wireError('InvalidRequest', 'send the body as Content-Type: application/json');
     } else if (status < 500) {
-      rpcError = new RpcError(ErrorCode.InvalidRequest, `Invalid Request: ${error.message}`);
+      rpcError = wireError('InvalidRequest', error.message);
     } else {
       request.log.error({ err: error }, 'JSON-RPC over HTTP failed');
-      rpcError = new RpcError(ErrorCode.InternalError, 'Internal error');
+      rpcError = wireError('InternalError');
     }
     return sendRpcError(reply, status, rpcError);
   });

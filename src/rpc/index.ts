@@ -5,7 +5,8 @@ import { rpcWs, websocketOptions } from './ws.js';
 
 export { createRpcEngine, defineMethod, RawJson, RpcEngine } from './engine.js';
 export type { MethodDefinition, RpcContext, RpcEngineOptions, RpcLogger, RpcResponse } from './engine.js';
-export { ErrorCode, RpcError, toRpcError } from './errors.js';
+export { RpcError, toRpcError, wireError } from './errors.js';
+export { ErrorCode } from '../wire/errors.js';
 export { parseExact } from './json.js';
 export { defaultLimits, type RpcLimits } from './limits.js';
 export type { OpenRpcDocument, OpenRpcInfo } from './openrpc.js';

@@ -6,7 +6,8 @@
 // no JavaScript number writes back the same way (1e400, 9007199254740993) is kept as its text.
 import { holdsLoneSurrogate, JsonDepthError, type JsonArray, type JsonNode, type JsonNumber, type JsonObject, parseJsonText } from '../codec/jsonText.js';
 import { integerValue } from '../codec/values.js';
-import { ErrorCode, RpcError } from './errors.js';
+import { ErrorCode } from '../wire/errors.js';
+import { RpcError } from './errors.js';
 import { ExactNumber, type RpcId } from './protocol.js';
 
 /** One call of a message (a request or notification), or why it cannot be read. */

@@ -1,4 +1,5 @@
-import { ErrorCode, RpcError } from './errors.js';
+import { ErrorCode } from '../wire/errors.js';
+import { RpcError } from './errors.js';
 
 /** The RPC layer's share of DESIGN "Limits"; every one is enforced with an error naming it. */
 export interface RpcLimits {

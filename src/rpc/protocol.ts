@@ -1,4 +1,4 @@
-import { ErrorCode, RpcError } from './errors.js';
+import { RpcError, wireError } from './errors.js';
 
 /** A number literal kept as its text: a request id that no JavaScript number writes back the same way. */
 export class ExactNumber {
@@ -66,7 +66,7 @@ function isId(value: unknown): value is RpcId {
 }
 
 function invalid(id: RpcId, why: string): ReadCall {
-  return { id, error: new RpcError(ErrorCode.InvalidRequest, `Invalid Request: ${why}`) };
+  return { id, error: wireError('InvalidRequest', why) };
 }
 
 function kind(value: unknown): string {

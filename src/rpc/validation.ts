@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type SchemaObject } from 'ajv';
-import { ErrorCode, RpcError } from './errors.js';
+import { ErrorCode } from '../wire/errors.js';
+import { RpcError } from './errors.js';
 
 /** A JSON Schema (draft-07, as OpenRPC 1.2.6 uses). */
 export type JsonSchema = SchemaObject;

@@ -3,7 +3,7 @@ import websocket, { type WebsocketPluginOptions } from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import type { FastifyPluginAsync } from 'fastify';
 import { RawJson, type RpcContext, type RpcEngine } from './engine.js';
-import { ErrorCode, RpcError } from './errors.js';
+import { wireError } from './errors.js';
 import { bearerToken } from './http.js';
 import { errorResponse } from './protocol.js';
 
@@ -18,10 +18,7 @@ const TURN_MS = 5;
 
 const binaryRefused = errorResponse(
   null,
-  new RpcError(
-    ErrorCode.InvalidRequest,
-    'Invalid Request: binary frames are not supported; send JSON-RPC as text frames',
-  ),
+  wireError('InvalidRequest', 'binary frames are not supported; send JSON-RPC as text frames'),
 );
 
 /** Resolves once `socket` holds at most `bytes` unsent, or is closed. */

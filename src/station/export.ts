@@ -14,6 +14,7 @@ import { native } from '../native.js';
 import { handleOf, type Node } from '../node.js';
 import { jsonFormatIndex } from '../tree.js';
 import { toRpcError } from '../rpc/index.js';
+import { httpStatus } from '../wire/errors.js';
 import { isStructured, isTypeName, type TypeName } from '../types.js';
 import type { StationContext } from './context.js';
 import { normalise } from './methods/tree.js';
@@ -53,7 +54,7 @@ export const exportRoute: FastifyPluginAsync<{ station: StationContext }> = asyn
       } catch (err) {
         const error = toRpcError(err, query.path);
         if (error === undefined) throw err;
-        const status = error.code === -32006 ? 401 : error.code === -32004 ? 403 : error.code === -32001 ? 404 : 400;
+        const status = httpStatus(error.code);
         return reply.code(status).send({ error: { code: error.code, message: error.message, data: error.data } });
       }
       reply.hijack();

@@ -1,6 +1,7 @@
 // `grove/station`: a station to run in your own process, and what a client needs to sign
 // writes to a subtree owned by a public key.
-export { createStation, type Station, type StationOptions, startStation, STORE_FAILED } from './server.js';
+export { createStation, type Station, type StationOptions, startStation } from './server.js';
+export { ErrorCode } from '../wire/errors.js';
 export { canonicalJson, type RulesFile, signWrite, type TokenRule, type WriteSignature, writeDigest } from './auth.js';
 export type { StationLimits } from './context.js';
 export type { Logger, LogLevel } from './logging.js';

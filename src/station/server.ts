@@ -12,7 +12,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 
 import type { AbstractType } from '../abstractTypes.js';
 import { Cluster, type ClusterOptions } from '../cluster/cluster.js';
-import { createRpcEngine, RpcError, type RpcLimits, rpcServer, websocketOptions } from '../rpc/index.js';
+import { createRpcEngine, type RpcLimits, rpcServer, websocketOptions, wireError } from '../rpc/index.js';
 import { packageRoot, packageVersion } from '../packageRoot.js';
 import { Tree } from '../tree.js';
 import { loadAuthConfig } from './auth.js';
@@ -99,9 +99,6 @@ export interface Station {
 }
 
 const DEFAULT_CHANGE_LOG_BYTES = 4 * 2 ** 20;
-
-/** The RPC error a write gets when the store cannot make it durable. */
-export const STORE_FAILED = -32007;
 
 /** Builds a station without listening (tests use it with inject or listen themselves). */
 export async function createStation(options: StationOptions = {}): Promise<Station> {
@@ -228,6 +225,8 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   await app.register(exportRoute, { station: context });
   await app.register(monitoring, { station: context, store });
   await app.register(fastifyStatic, { root: join(packageRoot, 'dist', 'src', 'client'), prefix: '/client/' });
+  // the client's one import from outside src/client: /client/errors.js asks for /wire/errors.js
+  await app.register(fastifyStatic, { root: join(packageRoot, 'dist', 'src', 'wire'), prefix: '/wire/', decorateReply: false });
   app.get('/client.js', (_request, reply) => reply.type('text/javascript').send("export * from './client/index.js';\n"));
   // The explorer (web/): its index.html at "/", its other files beside it.
   await app.register(fastifyStatic, { root: join(packageRoot, 'web'), prefix: '/', decorateReply: false, index: 'index.html' });
@@ -297,7 +296,7 @@ function listenError(error: unknown, port: number): Error {
 /** The hub's view of the store: a failing store refuses writes with a clear RPC error. */
 function durableConsumer(store: Store): DurableConsumer {
   const rpcError = (error: unknown) =>
-    error instanceof StoreError ? new RpcError(STORE_FAILED, error.message, { store: store.dir }) : error;
+    error instanceof StoreError ? wireError('StoreFailed', error.message, { store: store.dir }) : error;
   return {
     check() {
       try {

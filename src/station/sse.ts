@@ -8,6 +8,7 @@ import type { FastifyPluginAsync } from 'fastify';
 
 import { GroveError } from '../errors.js';
 import { bearerToken, toRpcError } from '../rpc/index.js';
+import { httpStatus } from '../wire/errors.js';
 import { eventJson, type Subscription } from './changes.js';
 import type { StationContext } from './context.js';
 import { readerOf } from './methods/station.js';
@@ -69,7 +70,7 @@ export const eventsRoute: FastifyPluginAsync<{ station: StationContext; streams:
         const retryAfterMs = (error.data as { retryAfterMs?: number } | undefined)?.retryAfterMs;
         if (retryAfterMs !== undefined) reply.header('retry-after', Math.ceil(retryAfterMs / 1000));
         const full = (error.data as { limit?: string } | undefined)?.limit === 'maxStationSubscriptions';
-        const status = error.code === -32006 ? 401 : error.code === -32004 ? 403 : retryAfterMs !== undefined ? 429 : full ? 503 : 400;
+        const status = retryAfterMs !== undefined ? 429 : full ? 503 : httpStatus(error.code);
         return reply.code(status).send({ error: { code: error.code, message: error.message, data: error.data } });
       }
       reply.hijack();
