@@ -4,6 +4,7 @@
 #include <iterator>
 #include <new>
 
+#include "grove/test_hooks.h"
 #include "js_errors.h"
 #include "js_values.h"
 
@@ -22,7 +23,9 @@ void Addon::ThrowCurrentException(Napi::Env env) {
     } catch (const std::bad_alloc&) {
       throw_js_error(env, error_class_, ErrorCode::kLimitExceeded, "out of memory");
     } catch (const std::exception& e) {
-      throw_js_error(env, error_class_, ErrorCode::kInvalidArgument, std::string("internal error: ") + e.what());
+      // no domain error but a bug: a plain Error, which the RPC layer answers as -32603
+      // "Internal error" and logs with this message and its stack
+      Napi::Error::New(env, std::string("internal error in the core: ") + e.what()).ThrowAsJavaScriptException();
     }
   } catch (const Napi::Error& e) {
     e.ThrowAsJavaScriptException();  // building the GroveError failed: throw what that raised
@@ -58,6 +61,9 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
       Function<&Addon::Setup>("setup"),
       Function<&Addon::Release>("release"),
       Function<&Addon::Stats>("stats"),
+#ifdef GROVE_TEST_HOOKS
+      Function<&Addon::FailNextWrite>("failNextWrite"),
+#endif
 
       Function<&Addon::CreateTree>("createTree"),
       Function<&Addon::ShareTree>("shareTree"),
@@ -162,6 +168,14 @@ Napi::Value Addon::Stats(const Napi::CallbackInfo& info) {
   stats.Set("trees", Napi::Number::New(info.Env(), static_cast<double>(tree_registry::live())));
   return stats;
 }
+
+#ifdef GROVE_TEST_HOOKS
+// failNextWrite(what): this thread's next set through a path throws std::length_error(what) in the core.
+Napi::Value Addon::FailNextWrite(const Napi::CallbackInfo& info) {
+  test_hooks::fail_next_write(Args(info, "failNextWrite").string(0, "what"));
+  return info.Env().Undefined();
+}
+#endif
 
 Napi::Value Addon::NodeOrUndefined(Napi::Env env, uint32_t tree_slot, NodeRef node) {
   if (!node) return env.Undefined();

@@ -28,6 +28,9 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value Setup(const Napi::CallbackInfo& info);
   Napi::Value Release(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+#ifdef GROVE_TEST_HOOKS
+  Napi::Value FailNextWrite(const Napi::CallbackInfo& info);  // include/grove/test_hooks.h
+#endif
 
   // tree_functions.cpp
   Napi::Value CreateTree(const Napi::CallbackInfo& info);

@@ -12,6 +12,7 @@
 #include "grove/epoch.h"
 #include "grove/error.h"
 #include "grove/json.h"
+#include "grove/test_hooks.h"
 #include "id_index.h"
 #include "tiny_lock.h"
 
@@ -705,6 +706,7 @@ Landing walk_existing(Node& base, const std::vector<std::string_view>& names, st
 
 uint64_t Tree::set_path(Node& base, std::string_view path, const Value* value, TypeId type,
                         const std::function<NodeRef()>& build) {
+  GROVE_TEST_HOOK(before_write());
   std::vector<std::string_view> names = split_path(path);
   if (names.empty()) fail(ErrorCode::kInvalidArgument, "set(): the root cannot be replaced; set the paths under it");
   epoch::WriterScope writing(frozen_);

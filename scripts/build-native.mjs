@@ -3,6 +3,8 @@
 // or make). Where each build is written must match where src/native.ts looks for it:
 //   node scripts/build-native.mjs             build/Release/grove.node, a source build (preferred by the loader)
 //   node scripts/build-native.mjs --locking   build-locking/Release/grove_locked.node, the benchmarks' baseline
+//   node scripts/build-native.mjs --testing   build-testing/Release/grove_test.node, with the faults tests inject
+//                                             (include/grove/test_hooks.h); test/ builds it on demand
 //   node scripts/build-native.mjs --prebuild  the source build, copied to prebuilds/<platform>-<arch>/grove.napi.node,
 //                                             the binary the package ships (npm pack runs this)
 import { spawnSync } from 'node:child_process';
@@ -16,6 +18,7 @@ export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILDS = {
   lockless: { target: 'grove_addon', out: 'build', file: 'grove.node' },
   locking: { target: 'grove_locked_addon', out: 'build-locking', file: 'grove_locked.node' },
+  testing: { target: 'grove_test_addon', out: 'build-testing', file: 'grove_test.node' },
 };
 
 /** Where the package's prebuilt binary for this platform goes (N-API: one binary serves every Node). */
@@ -50,13 +53,14 @@ export function prebuild() {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const [flag, ...rest] = process.argv.slice(2);
-  const usage = 'usage: node scripts/build-native.mjs [--locking | --prebuild]';
-  if (rest.length > 0 || (flag !== undefined && flag !== '--locking' && flag !== '--prebuild')) {
+  const usage = 'usage: node scripts/build-native.mjs [--locking | --testing | --prebuild]';
+  const variants = { '--locking': 'locking', '--testing': 'testing' };
+  if (rest.length > 0 || (flag !== undefined && !Object.hasOwn(variants, flag) && flag !== '--prebuild')) {
     console.error(usage);
     process.exit(2);
   }
   try {
-    const written = flag === '--prebuild' ? prebuild() : buildAddon(flag === '--locking' ? 'locking' : 'lockless');
+    const written = flag === '--prebuild' ? prebuild() : buildAddon(variants[flag] ?? 'lockless');
     console.error(`grove: built ${written}`);
   } catch (error) {
     console.error(`grove: ${error.message}`);

@@ -7,7 +7,8 @@
 // the locking one (child lists guarded by one reader-writer mutex), the baseline the
 // benchmarks measure against. A thread loads the locking one when GROVE_VARIANT=locking is
 // in its environment (a worker's `env` option sets it for one worker); trees of one build
-// cannot be attached from the other. Where each is found (scripts/build-native.mjs writes
+// cannot be attached from the other. A third, GROVE_VARIANT=testing, is the lockless one with
+// the faults tests inject (include/grove/test_hooks.h), built on demand by test/ only. Where each is found (scripts/build-native.mjs writes
 // them there): the lockless build from source in build/Release/grove.node, else the
 // package's prebuilt binary prebuilds/<platform>-<arch>/grove.napi.node (N-API 9, so one
 // binary serves every Node version); the locking build in build-locking/Release/, made on
@@ -27,6 +28,8 @@ export interface NativeBinding {
   release(handle: number): void;
   /** handles: live handles of this thread; trees: trees alive in the process. */
   stats(): { handles: number; trees: number };
+  /** The testing build only: this thread's next set through a path throws std::length_error(what) in the core. */
+  failNextWrite?(what: string): void;
 
   createTree(): number;
   shareTree(tree: number): number;
@@ -124,7 +127,7 @@ export interface NativeBinding {
   registerType(tree: number, id: number, name: string, members: (string | number | boolean)[], open: boolean): void;
 }
 
-export type Variant = 'lockless' | 'locking';
+export type Variant = 'lockless' | 'locking' | 'testing';
 
 const PLATFORM = `${process.platform}-${process.arch}`;
 
@@ -141,13 +144,17 @@ const ADDONS: Record<Variant, { candidates: string[]; remedy: string }> = {
     candidates: [join(packageRoot, 'build-locking', 'Release', 'grove_locked.node')],
     remedy: 'the benchmarks build it on demand; build it yourself with `npm run build:locking` in a checkout of grove',
   },
+  testing: {
+    candidates: [join(packageRoot, 'build-testing', 'Release', 'grove_test.node')],
+    remedy: 'the tests build it on demand; build it yourself with `node scripts/build-native.mjs --testing` in a checkout of grove',
+  },
 };
 
 function variantFromEnvironment(): Variant {
   const requested = process.env.GROVE_VARIANT;
   if (requested === undefined || requested === '') return 'lockless';
-  if (requested === 'lockless' || requested === 'locking') return requested;
-  throw new Error(`GROVE_VARIANT must be 'lockless' or 'locking', got '${requested}'`);
+  if (requested === 'lockless' || requested === 'locking' || requested === 'testing') return requested;
+  throw new Error(`GROVE_VARIANT must be 'lockless', 'locking' or 'testing', got '${requested}'`);
 }
 
 function find(variant: Variant): string {

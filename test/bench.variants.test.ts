@@ -43,6 +43,6 @@ describe('the locking build', () => {
   });
 
   it('refuses an unknown GROVE_VARIANT by name', async () => {
-    await expect(runIn('fast')).rejects.toThrow("GROVE_VARIANT must be 'lockless' or 'locking', got 'fast'");
+    await expect(runIn('fast')).rejects.toThrow("GROVE_VARIANT must be 'lockless', 'locking' or 'testing', got 'fast'");
   });
 });
