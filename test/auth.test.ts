@@ -14,7 +14,7 @@ import {
   MemoryNonces,
   signWrite,
   writeOps,
-} from '../src/station/auth.js';
+} from '../src/auth/index.js';
 
 const admin = 'admin-token-0123456789';
 const aliceToken = 'alice-token-0123456789';

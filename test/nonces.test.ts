@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as secp from '@noble/secp256k1';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { signWrite } from '../src/station/auth.js';
+import { signWrite } from '../src/auth/index.js';
 import type { Station } from '../src/station/server.js';
 import { eventually } from './helpers/cluster.js';
 import { type NatsServer, startNats } from './helpers/nats.js';

@@ -5,7 +5,7 @@ import * as secp from '@noble/secp256k1';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, GroveRpcError } from '../src/client/index.js';
-import { signWrite } from '../src/station/auth.js';
+import { signWrite } from '../src/auth/index.js';
 import type { Station } from '../src/station/server.js';
 import { type Caller, errorOf, httpCaller, openStation, post, resultOf, WsClient, writeRules } from './helpers/station.js';
 import { ErrorCode } from '../src/wire/errors.js';

@@ -6,7 +6,7 @@ import * as secp from '@noble/secp256k1';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { signWrite } from '../src/station/auth.js';
+import { signWrite } from '../src/auth/index.js';
 import type { Station } from '../src/station/server.js';
 import { openStation, post, WsClient, writeRules } from './helpers/station.js';
 import { ErrorCode } from '../src/wire/errors.js';

@@ -7,7 +7,7 @@
 import * as secp from '@noble/secp256k1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { signWrite } from '../src/station/auth.js';
+import { signWrite } from '../src/auth/index.js';
 import type { Station } from '../src/station/server.js';
 import { type NatsServer, startNats } from './helpers/nats.js';
 import { errorOf, httpCaller, openStation, resultOf, writeRules } from './helpers/station.js';

@@ -27,9 +27,8 @@ import { connect, type NatsConnection, type Subscription as NatsSubscription } f
 
 import { stringifyExact } from '../codec/exactJson.js';
 import { ErrorCode, parseExact, type RpcContext, type RpcEngine, RpcError, RawJson, toRpcError, wireError } from '../rpc/index.js';
-import { type ChangeHub } from '../station/changes.js';
-import { reaches, writeOps } from '../station/auth.js';
-import { isWithin, normalizePath } from '../station/auth/paths.js';
+import { reaches, writeOps } from '../auth/index.js';
+import { isWithin, normalizePath } from '../auth/paths.js';
 import type { Tree } from '../tree.js';
 import { type BucketEntry, WatchedBucket } from './bucket.js';
 import { claimIdRange } from './ids.js';
@@ -133,9 +132,23 @@ const CATCH_UP_TIMEOUT_MS = 15_000;
 /** How long a read with minVersion waits for replication to reach it. */
 const MIN_VERSION_WAIT_MS = 5000;
 
+/**
+ * What the cluster asks of the station's change hub (src/station/changes.ts): declared here,
+ * the layer below the station, so that the cluster need not import the station.
+ */
+export interface ClusterHub {
+  /** Runs a write for `origin` through the hub's durable consumers and subscribers. */
+  write<T>(origin: string, apply: () => T): T | Promise<T>;
+  flush(): void;
+  /** Throws VERSION_CONFLICT unless every change up to `version` has been published here. */
+  assertReached(version: number, path: string): void;
+  /** With the tree's writers held back: the record form of each path's node, and the nonces. */
+  exportFrozen(paths: string[]): { nodes: (string | undefined)[]; nonces: Record<string, number> };
+}
+
 /** The station's side that the cluster drives once the station is built. */
 export interface ClusterHost {
-  hub: ChangeHub;
+  hub: ClusterHub;
   engine: RpcEngine;
 }
 

@@ -8,7 +8,6 @@
 // the ack was lost; a stream purged, or lost with NATS's store, is continued from what it holds.
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
 
-import type { DurableConsumer } from '../station/changes.js';
 import { type LogRecord, recordText } from '../store/records.js';
 import { clusterUnavailable } from './errors.js';
 import { streamName } from './names.js';
@@ -68,7 +67,12 @@ const RETRY_MS = 250;
 /** How often writes waiting for JetStream are checked against their confirmation time. */
 const SWEEP_MS = 100;
 
-export class Publisher implements DurableConsumer {
+/**
+ * Publishes this station's writes to the change stream: one of the change hub's durable
+ * consumers (DurableConsumer, src/station/changes.ts, whose shape the station checks where it
+ * hands the publisher over), so a write is acknowledged once JetStream holds it.
+ */
+export class Publisher {
   readonly #station: string;
   readonly #stream: ChangeStream;
   readonly #options: PublisherOptions;

@@ -4,7 +4,7 @@ import type { TypeRegistry } from '../abstractTypes.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { RpcEngine } from '../rpc/index.js';
 import type { Tree } from '../tree.js';
-import type { Authorizer, Identity } from './auth.js';
+import type { Authorizer, Identity } from '../auth/index.js';
 import type { ChangeHub } from './changes.js';
 
 export interface StationLimits {

@@ -2,7 +2,7 @@
 // writes to a subtree owned by a public key.
 export { createStation, type Station, type StationOptions, startStation } from './server.js';
 export { ErrorCode } from '../wire/errors.js';
-export { canonicalJson, type RulesFile, signWrite, type TokenRule, type WriteSignature, writeDigest } from './auth.js';
+export { canonicalJson, type RulesFile, signWrite, type TokenRule, type WriteSignature, writeDigest } from '../auth/index.js';
 export type { StationLimits } from './context.js';
 export type { Logger, LogLevel } from './logging.js';
 export type { Readiness } from './monitoring.js';

@@ -12,7 +12,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, type Metric, Registry
 import type { CallRecord } from '../rpc/engine.js';
 import { bearerToken } from '../rpc/http.js';
 import type { Store } from '../store/store.js';
-import { AuthError } from './auth.js';
+import { AuthError } from '../auth/index.js';
 import type { StationContext } from './context.js';
 
 export interface MonitoringOptions {

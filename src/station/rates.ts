@@ -9,7 +9,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 
 import { ErrorCode, type RpcContext, RpcError, sendRpcError } from '../rpc/index.js';
-import { AuthError, type Authorizer, type Identity } from './auth.js';
+import { AuthError, type Authorizer, type Identity } from '../auth/index.js';
 
 /** At most `max` per `timeWindowMs`. */
 export interface RateLimit {

@@ -15,7 +15,7 @@ import { Cluster, type ClusterOptions } from '../cluster/cluster.js';
 import { createRpcEngine, type RpcLimits, rpcServer, websocketOptions, wireError } from '../rpc/index.js';
 import { packageRoot, packageVersion } from '../packageRoot.js';
 import { Tree } from '../tree.js';
-import { loadAuthConfig } from './auth.js';
+import { loadAuthConfig } from '../auth/index.js';
 import { ChangeHub, type DurableConsumer } from './changes.js';
 import { type FsyncPolicy, Store, StoreError } from '../store/store.js';
 import { defaultStationLimits, type StationContext, type StationLimits } from './context.js';
@@ -37,7 +37,7 @@ export interface StationOptions {
   port?: number;
   /** Bearer tokens with full access (also GROVE_TOKEN in the CLI). */
   tokens?: string[];
-  /** A JSON rules file: per-token path rules and subtree owners (src/station/auth.ts). */
+  /** A JSON rules file: per-token path rules and subtree owners (src/auth/index.ts). */
   rulesFile?: string;
   demo?: boolean;
   stationId?: string;

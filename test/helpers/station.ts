@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, expect } from 'vitest';
-import type { RulesFile } from '../../src/station/auth.js';
+import type { RulesFile } from '../../src/auth/index.js';
 import { type Station, type StationOptions, startStation } from '../../src/station/server.js';
 
 export interface RpcErrorObject {

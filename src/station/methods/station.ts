@@ -2,11 +2,11 @@
 // clients, subscriptions, and node.invoke of abstract-type operations.
 import { GroveError } from '../../errors.js';
 import { type MethodDefinition, RawJson, type RpcContext } from '../../rpc/index.js';
-import type { Identity } from '../auth.js';
-import { isWithin } from '../auth/paths.js';
+import type { Identity } from '../../auth/index.js';
+import { isWithin } from '../../auth/paths.js';
 import { eventMembers, type Subscription } from '../changes.js';
 import type { StationContext } from '../context.js';
-import { leafToJson } from '../wire.js';
+import { plainJsonValue } from '../../codec/jsonValues.js';
 import { clusterMethods } from './cluster.js';
 import { historyMethods } from './history.js';
 import { plotMethods } from './plot.js';
@@ -148,7 +148,7 @@ function invoke(station: StationContext, identity: Identity, at: string, params:
     try {
       const result = station.types.invoke(node, params.method, params.args ?? null) ?? null;
       // leaf values (a counter past 2^53, bytes) travel in their plain JSON encoding
-      return typeof result === 'bigint' || typeof result === 'number' || result instanceof Uint8Array ? leafToJson(result) : result;
+      return typeof result === 'bigint' || typeof result === 'number' || result instanceof Uint8Array ? plainJsonValue(result) : result;
     } finally {
       node.release();
     }

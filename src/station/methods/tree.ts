@@ -3,8 +3,11 @@
 // hub, so each call (a transaction too) is one change event with the caller as origin.
 import { createHash } from 'node:crypto';
 
+import { type Identity, writeOps } from '../../auth/index.js';
+import { parsePath } from '../../auth/paths.js';
 import { stringifyExact } from '../../codec/exactJson.js';
 import { planText } from '../../codec/import.js';
+import { leafFromJson, plainJsonValue } from '../../codec/jsonValues.js';
 import { PlanError } from '../../codec/plan.js';
 import { GroveError } from '../../errors.js';
 import type { CompareOp, Node } from '../../node.js';
@@ -21,13 +24,9 @@ import {
   type TypeName,
   typeMatches,
 } from '../../types.js';
-import { type Identity, writeOps } from '../auth.js';
-import { parsePath } from '../auth/paths.js';
 import type { StationContext } from '../context.js';
 import { exportPieces } from '../export.js';
-import { leafToJson } from '../wire.js';
 import { typedNodes } from '../typedNodes.js';
-import { decodeLeaf, decodeValue } from '../values.js';
 
 export const path = { type: 'string', maxLength: 16_640, description: 'Names joined by "/"; "" is the root.' };
 const version = { type: 'integer', minimum: 0 };
@@ -140,6 +139,17 @@ function typeOf(station: StationContext, name: string | undefined): TypeName | n
 
 function leafType(type: TypeName | number | undefined): TypeName | undefined {
   return typeof type === 'string' ? type : undefined;
+}
+
+/**
+ * A value arriving as a JSON-RPC param, as the tree takes it. Without a type, plain JSON's
+ * inference applies (DESIGN "Wire formats"); with a leaf type, its plain encodings are read
+ * back (src/codec/jsonValues.ts): decimal strings for 64-bit integers, base64 for bytes,
+ * "NaN", "Infinity", "-Infinity", "-0" for floats, arrays for vectors.
+ */
+function decodeValue(value: unknown, type: TypeName | undefined, path: string): TreeValue {
+  if (type === undefined || type === 'object' || type === 'list') return value as TreeValue;
+  return leafFromJson(value, type, path);
 }
 
 function checkVersion(station: StationContext, path: string, expected: number | undefined): void {
@@ -575,8 +585,8 @@ const TREE_METHODS: TreeMethod<any>[] = [
     result: anyValue,
     run: (p: { path: string; by?: number | string }, { station }: Call) => {
       const at = normalise(station, p.path);
-      const by = typeof p.by === 'string' ? (decodeLeaf(p.by, 'i64', at) as bigint) : (p.by ?? 1);
-      return leafToJson(nodeAt(station, at, (node) => node.increment(by)));
+      const by = typeof p.by === 'string' ? (leafFromJson(p.by, 'i64', at) as bigint) : (p.by ?? 1);
+      return plainJsonValue(nodeAt(station, at, (node) => node.increment(by)));
     },
   }),
   method({
@@ -592,8 +602,8 @@ const TREE_METHODS: TreeMethod<any>[] = [
       return nodeAt(station, at, (node) => {
         const type = isTypeName(node.type) ? node.type : undefined;
         if (type === undefined) throw new GroveError('TYPE_MISMATCH', `"${at}" is a ${node.type} node and holds no value`, at);
-        const outcome = node.compareAndSet(decodeLeaf(p.expect, type, at), decodeLeaf(p.value, type, at));
-        return { ok: outcome.ok, value: leafToJson(outcome.value) };
+        const outcome = node.compareAndSet(leafFromJson(p.expect, type, at), leafFromJson(p.value, type, at));
+        return { ok: outcome.ok, value: plainJsonValue(outcome.value) };
       });
     },
   }),

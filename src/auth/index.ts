@@ -45,9 +45,9 @@ export {
   Authorizer,
   MemoryNonces,
   loadAuthConfig,
-} from './auth/authorizer.js';
-export { canonicalJson } from './auth/canonicalJson.js';
-export { type AuthErrorCode, AuthError, RulesError } from './auth/errors.js';
-export type { RulesFile, TokenRule } from './auth/rules.js';
-export { type WriteSignature, signWrite, writeDigest } from './auth/signature.js';
-export { reaches, type WriteOp, writeOps } from './auth/writes.js';
+} from './authorizer.js';
+export { canonicalJson } from './canonicalJson.js';
+export { type AuthErrorCode, AuthError, RulesError } from './errors.js';
+export type { RulesFile, TokenRule } from './rules.js';
+export { type WriteSignature, signWrite, writeDigest } from './signature.js';
+export { reaches, type WriteOp, writeOps } from './writes.js';

@@ -1,6 +1,6 @@
 // Paths as DESIGN "The node" reads them: names joined by "/", the root is "", a leading "/"
 // is ignored. Rules and requests go through the same reading, so the two cannot disagree.
-import { nameProblem } from '../../codec/plan.js';
+import { nameProblem } from '../codec/plan.js';
 import { AuthError } from './errors.js';
 
 /** The path without its optional leading "/". */
