@@ -1,6 +1,9 @@
 // The tree.* methods of DESIGN's JSON-RPC table. Each is defined once: its params schema
 // validates at the boundary and documents it in rpc.discover. Writes run inside the change
 // hub, so each call (a transaction too) is one change event with the caller as origin.
+// Why this file is over 400 lines: the table of the tree.* methods, one entry each with its
+// schema, is most of it; the engines behind them have files of their own (transaction.ts,
+// find.ts, slices.ts).
 import { createHash } from 'node:crypto';
 
 import { type Identity, writeOps } from '../../auth/index.js';
@@ -10,23 +13,15 @@ import { planText } from '../../codec/import.js';
 import { leafFromJson, plainJsonValue } from '../../codec/jsonValues.js';
 import { PlanError } from '../../codec/plan.js';
 import { GroveError } from '../../errors.js';
-import type { CompareOp, Node } from '../../node.js';
+import type { Node } from '../../node.js';
 import { type MethodDefinition, type RpcContext, ErrorCode, RawJson, RpcError } from '../../rpc/index.js';
-import { Tree } from '../../tree.js';
-import {
-  isStructured,
-  isTypeName,
-  type JsonValue,
-  type LeafValue,
-  queryIdOf,
-  type TreeValue,
-  TYPE_IDS,
-  type TypeName,
-  typeMatches,
-} from '../../types.js';
+import { isTypeName, type TreeValue, TYPE_IDS, type TypeName } from '../../types.js';
 import type { StationContext } from '../context.js';
 import { exportPieces } from '../export.js';
 import { typedNodes } from '../typedNodes.js';
+import { COMPARE_OPS, find, type FindParams } from './find.js';
+import { inSlices, large } from './slices.js';
+import { allOrNone, inOp, type TransactionOp } from './transaction.js';
 
 export const path = { type: 'string', maxLength: 16_640, description: 'Names joined by "/"; "" is the root.' };
 const version = { type: 'integer', minimum: 0 };
@@ -241,81 +236,6 @@ function importing<T>(path: string, run: () => T): T {
   }
 }
 
-const COMPARE_OPS = ['=', '!=', '<', '>', '<=', '>='];
-
-interface FindParams {
-  path: string;
-  type?: string;
-  where?: { member: string; op: CompareOp; value: unknown };
-  orderBy?: string;
-  descending?: boolean;
-  limit?: number;
-}
-
-async function find(station: StationContext, p: FindParams) {
-  const type = p.type === undefined ? undefined : typeOf(station, p.type);
-  const parent = station.tree.node(p.path);
-  const matches: Node[] = [];
-  try {
-    // ordering comes after matching, so a limit then applies to the ordered rows
-    const limit = p.orderBy === undefined ? p.limit : undefined;
-    if (p.where) {
-      matches.push(...parent.find({ member: p.where.member, op: p.where.op, value: p.where.value as LeafValue, type, limit }));
-    } else {
-      // the children one at a time, in slices: a list of a million is not a million handles at once
-      const query = type === undefined ? undefined : queryIdOf(type, 'tree.find');
-      await sliced(parent, (child) => {
-        if (query === undefined || typeMatches(child.typeId, query)) matches.push(child);
-        else child.release();
-        return limit === undefined || matches.length < limit;
-      });
-    }
-    const ordered = p.orderBy === undefined ? matches : await orderBy(matches, p.orderBy, p.descending ?? false);
-    const rows: { name: string; id: number; type: string; value: JsonValue }[] = [];
-    await sliced(ordered.slice(0, p.limit), (child) => {
-      rows.push({ name: child.name, id: child.id, type: child.type as string, value: child.toJSON() as JsonValue });
-    });
-    await sliced(matches.splice(0), (child) => child.release());
-    return rows;
-  } finally {
-    for (const child of matches) child.release();
-    parent.release();
-  }
-}
-
-/** The nodes ordered by a member's value as tree.sort orders them: stable, those lacking it last either way. */
-async function orderBy(nodes: Node[], member: string, descending: boolean): Promise<Node[]> {
-  const keyed: { node: Node; key: { value: LeafValue } | undefined }[] = [];
-  await sliced(nodes, (node) => {
-    const found = node.child(member);
-    keyed.push({ node, key: found === undefined ? undefined : { value: found.value } });
-    found?.release();
-  });
-  keyed.sort(({ key: a }, { key: b }) => {
-    if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? 1 : -1;
-    return compareLeaves(a.value, b.value) * (descending ? -1 : 1);
-  });
-  return keyed.map(({ node }) => node);
-}
-
-/** The core's order of values (README "Decisions"): null < bool < numbers < NaN < str < bytes. */
-function compareLeaves(a: LeafValue, b: LeafValue): number {
-  const rank = leafRank(a) - leafRank(b);
-  if (rank !== 0) return rank;
-  if (typeof a === 'string') return Buffer.compare(Buffer.from(a), Buffer.from(b as string));
-  if (a instanceof Uint8Array) return Buffer.compare(a, b as Uint8Array);
-  // < and > compare numbers and bigints exactly, also with each other; null and NaN are equal among themselves
-  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
-}
-
-function leafRank(value: LeafValue): number {
-  if (value === null) return 0;
-  if (typeof value === 'boolean') return 1;
-  if (typeof value === 'number' && Number.isNaN(value)) return 3;
-  if (typeof value === 'number' || typeof value === 'bigint') return 2;
-  return typeof value === 'string' ? 4 : 5;
-}
-
 interface TransactParams {
   ops: { method: string; params: Record<string, unknown> }[];
   ifVersions?: Record<string, number>;
@@ -323,32 +243,19 @@ interface TransactParams {
 
 export const TRANSACTABLE = ['tree.set', 'tree.patch', 'tree.add', 'tree.delete', 'tree.sort', 'tree.increment', 'tree.cas'];
 
-interface PreparedOp {
-  method: TreeMethod<any>;
-  params: Record<string, unknown>;
-  path: string;
+interface PreparedOp extends TransactionOp {
+  readonly method: TreeMethod<any>;
 }
 
 /**
- * Applies the ops in order, all or none. They are rehearsed first on a scratch copy of
- * what they touch, so that a failing op is found before the tree changes at all (no
- * version taken, no change event, no node replaced); then they run on the tree, where
- * they meet what they met in the rehearsal. An op's ifVersion, like ifVersions, is
- * checked against the tree as it was before the transaction.
+ * Applies the ops in order, all or none (the rehearsal: ./transaction.ts). An op's ifVersion,
+ * like ifVersions, is checked against the tree as it was before the transaction.
  */
 function transact(p: TransactParams, call: Call) {
   const { station } = call;
   for (const [at, expected] of Object.entries(p.ifVersions ?? {})) checkVersion(station, normalise(station, at), expected);
   const ops = p.ops.map((op, index) => inOp(index, op.method, () => prepare(station, op)));
-  const scratch = Tree.create();
-  try {
-    copyTouched(station.tree, scratch, ops);
-    const rehearsal: Call = { ...call, station: { ...station, tree: scratch } };
-    ops.forEach(({ method, params }, index) => inOp(index, method.name, () => method.run(params, rehearsal)));
-  } finally {
-    scratch.close();
-  }
-  for (const { method, params } of ops) method.run(params, call);
+  allOrNone(station.tree, ops, ({ method, params }, tree) => method.run(params, tree === station.tree ? call : { ...call, station: { ...station, tree } }));
   return { version: station.tree.version };
 }
 
@@ -358,92 +265,6 @@ function prepare(station: StationContext, op: TransactParams['ops'][number]): Pr
   const path = normalise(station, String(params.path));
   checkVersion(station, path, ifVersion as number | undefined);
   return { method: METHODS_BY_NAME.get(op.method)!, params, path };
-}
-
-/** Runs one op's step, its errors saying which op failed and that nothing was applied. */
-function inOp<T>(index: number, method: string, step: () => T): T {
-  try {
-    return step();
-  } catch (err) {
-    if (err instanceof Error) err.message = `ops[${index}] (${method}) failed, nothing was applied: ${err.message}`;
-    throw err;
-  }
-}
-
-/** The paths of a transaction's ops as a tree of names: what the rehearsal must copy, and where. */
-interface PathTrie {
-  readonly names: Map<string, PathTrie>;
-  /** An op deletes this path: later ops with it find the next child of its name. */
-  deleted: boolean;
-  /** The members an op sorts this node's children by: later ops under it find the first of a name in the new order. */
-  readonly sortedBy: Set<string>;
-}
-
-function pathTrie(ops: readonly PreparedOp[]): PathTrie {
-  const trie = (): PathTrie => ({ names: new Map(), deleted: false, sortedBy: new Set() });
-  const root = trie();
-  for (const { method, params, path } of ops) {
-    let at = root;
-    for (const name of path === '' ? [] : path.split('/')) {
-      let next = at.names.get(name);
-      if (next === undefined) at.names.set(name, (next = trie()));
-      at = next;
-    }
-    if (method.name === 'tree.delete') at.deleted = true;
-    if (method.name === 'tree.sort') at.sortedBy.add(params.member as string);
-  }
-  return root;
-}
-
-/**
- * Copies into `scratch` what the ops may meet, and nothing more, so that a rehearsal costs
- * what the ops name, not the size of what they touch: each node on the way to an op's path
- * as an empty node of its type, leaves whole. Where an earlier op changes which child a
- * name finds (a delete of that path, a sort of its parent), every child of that name is
- * copied, in order, each with the members the sort compares, so the rehearsal finds the
- * same one the ops will; only then are the parent's names read through (tree.list).
- */
-function copyTouched(tree: Tree, scratch: Tree, ops: readonly PreparedOp[]): void {
-  const pending: Array<{ from: Node; to: Node; trie: PathTrie }> = [{ from: tree.root, to: scratch.root, trie: pathTrie(ops) }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const { from, to, trie } = next;
-    try {
-      for (const [name, below] of trie.names) {
-        const sources = below.deleted || trie.sortedBy.size > 0 ? namedChildren(from, name) : [from.child(name)].filter((n) => n !== undefined);
-        for (const source of sources) {
-          const copy = to.add(source.name, source.typeId, holdsChildren(source) ? undefined : source.value);
-          if (holdsChildren(source)) {
-            // the members a sort of the parent compares, when no op's path copies them anyway
-            for (const member of trie.sortedBy) {
-              if (below.names.has(member)) continue;
-              const key = source.child(member);
-              if (key === undefined) continue;
-              copy.add(key.name, key.typeId, holdsChildren(key) ? undefined : key.value).release();
-              key.release();
-            }
-            pending.push({ from: source, to: copy, trie: below });
-          } else {
-            source.release();
-            copy.release();
-          }
-        }
-      }
-    } finally {
-      if (from !== tree.root) from.release();
-      if (to !== scratch.root) to.release();
-    }
-  }
-}
-
-/** The children of `parent` named `name`, in order. */
-function namedChildren(parent: Node, name: string): Node[] {
-  if (!holdsChildren(parent)) return [];
-  const ids = parent.list(0, parent.childCount).children.filter((child) => child.name === name).map(({ id }) => id);
-  return ids.map((id) => parent.childById(id)).filter((n) => n !== undefined);
-}
-
-function holdsChildren(node: Node): boolean {
-  return !isTypeName(node.type) || isStructured(node.type as TypeName);
 }
 
 const TREE_METHODS: TreeMethod<any>[] = [
@@ -564,7 +385,8 @@ const TREE_METHODS: TreeMethod<any>[] = [
     },
     required: ['path'],
     result: { type: 'array' },
-    run: (p: FindParams, { station }: Call) => find(station, { ...p, path: normalise(station, p.path) }),
+    run: (p: FindParams, { station }: Call) =>
+      find(station.tree, { ...p, path: normalise(station, p.path) }, p.type === undefined ? undefined : typeOf(station, p.type)),
   }),
   method({
     name: 'tree.sort',
@@ -654,50 +476,4 @@ export function contentHash(station: StationContext, path: string): string | Pro
       return inSlices(exportPieces(node, true, { size, name: '' }), () => hash.digest('hex'), (piece) => hash.update(piece));
     }) ?? nodeAt(station, path, (node) => node.hash())
   );
-}
-
-/**
- * Subtrees of more nodes than this are read in slices of the event loop: one native call
- * over them would hold every other client back (a 1M-node export takes 100-300 ms).
- */
-const SLICED_NODES = 50_000;
-/** How long one slice of such a read runs before other calls get their turn. */
-const SLICE_MS = 8;
-
-/** `read(node)` for the node at `path` when it holds more than SLICED_NODES nodes, else undefined. */
-function large<T>(station: StationContext, path: string, read: (node: Node, size: number) => Promise<T>): Promise<T> | undefined {
-  const node = station.tree.tryNode(path);
-  if (node === undefined) return undefined;
-  const size = node.size;
-  if (size <= SLICED_NODES) {
-    node.release();
-    return undefined;
-  }
-  return read(node, size).finally(() => node.release());
-}
-
-/**
- * Takes the pieces in slices of SLICE_MS, letting other calls run in between; resolves with
- * `done` of them (each is also handed to `each`, which may keep it instead).
- */
-async function inSlices<T>(pieces: Iterator<string>, done: (pieces: string[]) => T, each?: (piece: string) => void): Promise<T> {
-  const kept: string[] = [];
-  try {
-    await sliced({ [Symbol.iterator]: () => pieces }, (piece) => void (each ? each(piece) : kept.push(piece)));
-  } finally {
-    pieces.return?.();
-  }
-  return done(kept);
-}
-
-/** Calls `each` with every item, letting other calls run every SLICE_MS, until it returns false. */
-async function sliced<T>(items: Iterable<T>, each: (item: T) => boolean | void): Promise<void> {
-  let sliceStart = performance.now();
-  for (const item of items) {
-    if (each(item) === false) return;
-    if (performance.now() - sliceStart >= SLICE_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
-  }
 }
