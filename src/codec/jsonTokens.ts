@@ -5,6 +5,8 @@
 // mode adds the `(TYPE)` annotation before a key and `0x` hex integers. Memory is what
 // the handler keeps plus the token being read; nesting is bounded by `maxDepth`, never by
 // the call stack.
+// Why this file is over 400 lines: it is one state machine, whose states read each other's
+// pieces of text; cut apart, a token split across two pieces would be followed in two files.
 
 export interface JsonString {
   kind: 'string';

@@ -4,6 +4,8 @@
 // (`proc`, `handler`, `page`, ... = `code`) are page code, which import passes over. A
 // script imports as an object with one child per definition. Unannotated values take
 // Nodix's defaults: a real is an f32, an integer 64-bit unsigned unless negative.
+// Why this file is over 400 lines: it is the whole of reading Nodix text, the script's
+// framing and the annotated JSON inside it, which share the one tokenizer and its offsets.
 
 import { type JsonNode } from './jsonText.js';
 import { JsonTextError, JsonTokenizer, type Locate } from './jsonTokens.js';
