@@ -1,10 +1,13 @@
 #include "addon.h"
 
 #include <atomic>
+#include <cmath>
 #include <iterator>
 #include <new>
 
+#include "grove/error.h"
 #include "grove/test_hooks.h"
+#include "grove/value.h"
 #include "js_errors.h"
 #include "js_values.h"
 
@@ -97,11 +100,9 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
       Function<&Addon::ChildCount>("childCount"),
       Function<&Addon::GetValue>("value"),
       Function<&Addon::ValueAs>("valueAs"),
-      Function<&Addon::Lookup>("lookup"),
       Function<&Addon::Parent>("parent"),
       Function<&Addon::Ancestor>("ancestor"),
       Function<&Addon::ChildByName>("childByName"),
-      Function<&Addon::ChildAt>("childAt"),
       Function<&Addon::ChildOfType>("childOfType"),
       Function<&Addon::ChildById>("childById"),
       Function<&Addon::Children>("children"),
@@ -110,7 +111,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
       Function<&Addon::SubtreeSize>("subtreeSize"),
       Function<&Addon::TakeSnapshot>("snapshot"),
       Function<&Addon::SnapshotSize>("snapshotSize"),
-      Function<&Addon::SnapshotAt>("snapshotAt"),
+      Function<&Addon::SnapshotBatch>("snapshotBatch"),
 
       Function<&Addon::SetValue>("setValue"),
       Function<&Addon::SetPath>("setPath"),
@@ -143,6 +144,8 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   });
   napi_property_descriptor raw[] = {
       {"valueAt", nullptr, &Addon::ValueAtFast, nullptr, nullptr, nullptr, napi_enumerable, this},
+      {"childAt", nullptr, &Addon::ChildAtFast, nullptr, nullptr, nullptr, napi_enumerable, this},
+      {"lookup", nullptr, &Addon::LookupFast, nullptr, nullptr, nullptr, napi_enumerable, this},
   };
   NAPI_THROW_IF_FAILED_VOID(env, napi_define_properties(env, exports, std::size(raw), raw));
 }
@@ -177,9 +180,38 @@ Napi::Value Addon::FailNextWrite(const Napi::CallbackInfo& info) {
 }
 #endif
 
-Napi::Value Addon::NodeOrUndefined(Napi::Env env, uint32_t tree_slot, NodeRef node) {
+namespace {
+constexpr uint64_t kMaxExactId = (uint64_t{1} << 53) - 1;  // a JS number holds it exactly
+}
+
+double Addon::RefOf(uint32_t tree_slot, Node& node) {
+  uint64_t id = node.id();
+  if (node.in_tree() && id <= kMaxExactId) return static_cast<double>(id);
+  return -handles_.add_node(tree_slot, NodeRef::share(&node));
+}
+
+Napi::Value Addon::NodeOrUndefined(Napi::Env env, uint32_t tree_slot, Node* node) {
   if (!node) return env.Undefined();
-  return Napi::Number::New(env, handles_.add_node(tree_slot, std::move(node)));
+  return Napi::Number::New(env, RefOf(tree_slot, *node));
+}
+
+NodeTarget Addon::NodeOf(double tree_handle, double ref, const epoch::Guard* pinned) {
+  TreeTarget tree = handles_.tree(tree_handle);
+  if (std::isnan(ref)) fail(ErrorCode::kReleased, "this node handle was released; look the node up again");
+  if (ref < 0) return handles_.node(-ref);
+  if (!(ref <= static_cast<double>(kMaxExactId)) || std::trunc(ref) != ref) {
+    fail(ErrorCode::kInvalidArgument, Value::f64(ref).describe() + " is not a node reference");
+  }
+  auto id = static_cast<uint64_t>(ref);
+  if (pinned) {
+    Node* node = tree.tree.node_by_id_pinned(id);
+    if (!node) fail(ErrorCode::kNotFound, "node " + std::to_string(id) + " was removed");
+    return {tree.slot, tree.tree, *node, {}};
+  }
+  NodeRef node = tree.tree.node_by_id(id);
+  if (!node) fail(ErrorCode::kNotFound, "node " + std::to_string(id) + " was removed");
+  Node& held = *node;
+  return {tree.slot, tree.tree, held, std::move(node)};
 }
 
 }  // namespace grove::bindings

@@ -6,7 +6,9 @@
 #include <napi.h>
 
 #include "array_views.h"
+#include "grove/epoch.h"
 #include "handle_table.h"
+#include "js_values.h"
 
 namespace grove::bindings {
 
@@ -21,6 +23,8 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value Guarded(const Napi::CallbackInfo& info);
   template <Method method>
   static AddonProp Function(const char* name);
+  template <std::size_t N, class Fast>
+  static napi_value RawRead(napi_env env, napi_callback_info info, Fast fast, Method slow);  // read_functions.cpp
   // Turns the exception being handled into a pending JavaScript GroveError.
   void ThrowCurrentException(Napi::Env env);
 
@@ -67,14 +71,18 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value GetValue(const Napi::CallbackInfo& info);
   Napi::Value ValueAs(const Napi::CallbackInfo& info);
   Napi::Value ValueAt(const Napi::CallbackInfo& info);
-  // valueAt as exported: raw N-API for the common case, ValueAt for anything else.
+  // valueAt as exported: raw N-API for the common case (RawRead), ValueAt for anything else.
   static napi_value ValueAtFast(napi_env env, napi_callback_info info);
-  Napi::Value ReadValueAt(Napi::Env env, double handle, std::string_view path);
+  Napi::Value ReadValueAt(Napi::Env env, const Node& base, std::string_view path);
   Napi::Value Lookup(const Napi::CallbackInfo& info);
+  static napi_value LookupFast(napi_env env, napi_callback_info info);  // lookup as exported
+  // The node at `path` under target's (the caller holds a pin), or undefined; NotFound when required.
+  Napi::Value FoundOrUndefined(Napi::Env env, const NodeTarget& target, std::string_view path, bool required);
   Napi::Value Parent(const Napi::CallbackInfo& info);
   Napi::Value Ancestor(const Napi::CallbackInfo& info);
   Napi::Value ChildByName(const Napi::CallbackInfo& info);
   Napi::Value ChildAt(const Napi::CallbackInfo& info);
+  static napi_value ChildAtFast(napi_env env, napi_callback_info info);  // childAt as exported
   Napi::Value ChildOfType(const Napi::CallbackInfo& info);
   Napi::Value ChildById(const Napi::CallbackInfo& info);
   Napi::Value Children(const Napi::CallbackInfo& info);
@@ -83,7 +91,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value SubtreeSize(const Napi::CallbackInfo& info);
   Napi::Value TakeSnapshot(const Napi::CallbackInfo& info);
   Napi::Value SnapshotSize(const Napi::CallbackInfo& info);
-  Napi::Value SnapshotAt(const Napi::CallbackInfo& info);
+  Napi::Value SnapshotBatch(const Napi::CallbackInfo& info);
 
   // write_functions.cpp
   Napi::Value SetValue(const Napi::CallbackInfo& info);
@@ -116,8 +124,20 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value NodeHash(const Napi::CallbackInfo& info);
   Napi::Value RegisterType(const Napi::CallbackInfo& info);
 
-  // A handle for `node` (or undefined when it is null), tied to the tree slot it came through.
-  Napi::Value NodeOrUndefined(Napi::Env env, uint32_t tree_slot, NodeRef node);
+  // What JavaScript names a node by (src/node.ts): its id when it is in the tree (resolved
+  // again on every call), else minus a handle that holds it, tied to the tree slot it came
+  // through. A node is borrowed: the caller keeps it alive for the call.
+  double RefOf(uint32_t tree_slot, Node& node);
+  // RefOf, or undefined when `node` is null.
+  Napi::Value NodeOrUndefined(Napi::Env env, uint32_t tree_slot, Node* node);
+  // The node named by args.tree() and the reference at argument i: by id, NotFound when it
+  // was removed; by handle; NaN is a released node. With `pinned` (the caller's guard, held
+  // for the whole call) the node is borrowed; without, NodeTarget::hold holds it (writers:
+  // the locking build refuses a write section inside a guard).
+  NodeTarget NodeOf(const Args& args, std::size_t i, const epoch::Guard* pinned = nullptr) {
+    return NodeOf(args.tree(), args.handle(i), pinned);
+  }
+  NodeTarget NodeOf(double tree_handle, double ref, const epoch::Guard* pinned);
   napi_value ObjectPrototype() const { return object_prototype_.Value(); }
 
   HandleTable handles_;

@@ -112,7 +112,7 @@ NodeTarget HandleTable::node(double handle) const {
   const Slot& slot = resolve(handle, "node");
   if (slot.kind == Kind::kClosedNode) fail(ErrorCode::kReleased, "this node's tree is closed");
   if (slot.kind != Kind::kNode) fail(ErrorCode::kInvalidArgument, text(handle) + " is not a node handle");
-  return {slot.link, *slots_[slot.link].record->tree, *slot.node};
+  return {slot.link, *slots_[slot.link].record->tree, *slot.node, {}};
 }
 
 SnapshotTarget HandleTable::snapshot(double handle) const {

@@ -19,16 +19,17 @@ struct TreeTarget {
   Tree& tree;
 };
 
-// A node or snapshot handle, with the tree it came through (writes go through the tree).
+// A node, with the tree it came through (writes go through the tree).
 struct NodeTarget {
   uint32_t tree_slot;
   Tree& tree;
-  Node& node;  // kept alive by the handle for the span of the native call
+  Node& node;    // kept alive for the span of the native call: by its handle, by `hold`,
+  NodeRef hold;  // or by the caller's epoch::Guard
 };
 
 struct SnapshotTarget {
   uint32_t tree_slot;
-  const Snapshot& snapshot;
+  const Snapshot& snapshot;  // a slot of the table: add_node() or add_snapshot() may move it
 };
 
 class HandleTable {

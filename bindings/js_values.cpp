@@ -152,37 +152,46 @@ std::string js_type_name(Napi::Env env, napi_value value) {
 
 bool Args::has(std::size_t i) const {
   napi_valuetype type = napi_undefined;
-  if (i < info_.Length()) napi_typeof(info_.Env(), info_[i], &type);
+  if (i + offset_ < info_.Length()) napi_typeof(info_.Env(), info_[i + offset_], &type);
   return type != napi_undefined;
 }
 
 void Args::fail_type(std::size_t i, const char* what, const char* expected) const {
   fail(ErrorCode::kInvalidArgument, std::string(function_) + "(): " + what + " must be " + expected + ", got " +
-                                        js_type_name(info_.Env(), info_[i]));
+                                        js_type_name(info_.Env(), info_[i + offset_]));
+}
+
+double Args::tree() const {
+  double handle;
+  if (napi_get_value_double(info_.Env(), info_[0], &handle) != napi_ok) {
+    fail(ErrorCode::kInvalidArgument, std::string(function_) + "(): the tree handle must be a number, got " +
+                                          js_type_name(info_.Env(), info_[0]));
+  }
+  return handle;
 }
 
 double Args::handle(std::size_t i) const {
   double handle;
-  if (napi_get_value_double(info_.Env(), info_[i], &handle) != napi_ok) fail_type(i, "the handle", "a number");
+  if (napi_get_value_double(info_.Env(), info_[i + offset_], &handle) != napi_ok) fail_type(i, "the handle", "a number");
   return handle;
 }
 
 std::string Args::string(std::size_t i, const char* what) const {
   napi_valuetype type = napi_undefined;
-  napi_typeof(info_.Env(), info_[i], &type);
+  napi_typeof(info_.Env(), info_[i + offset_], &type);
   if (type != napi_string) fail_type(i, what, "a string");
-  return string_from_js(info_.Env(), info_[i], std::string(function_) + "(): " + what);
+  return string_from_js(info_.Env(), info_[i + offset_], std::string(function_) + "(): " + what);
 }
 
 bool Args::boolean(std::size_t i, const char* what) const {
   bool b = false;
-  if (napi_get_value_bool(info_.Env(), info_[i], &b) != napi_ok) fail_type(i, what, "a boolean");
+  if (napi_get_value_bool(info_.Env(), info_[i + offset_], &b) != napi_ok) fail_type(i, what, "a boolean");
   return b;
 }
 
 TypeId Args::type_id(std::size_t i) const {
   double d;
-  if (napi_get_value_double(info_.Env(), info_[i], &d) != napi_ok) fail_type(i, "the type id", "a number");
+  if (napi_get_value_double(info_.Env(), info_[i + offset_], &d) != napi_ok) fail_type(i, "the type id", "a number");
   if (!(d >= 0 && d <= UINT32_MAX) || std::trunc(d) != d) {
     fail(ErrorCode::kInvalidArgument, std::string(function_) + "(): type id " + std::to_string(d) +
                                           " is not a 32-bit unsigned integer");
@@ -192,7 +201,7 @@ TypeId Args::type_id(std::size_t i) const {
 
 uint64_t Args::index(std::size_t i, const char* what) const {
   double d;
-  if (napi_get_value_double(info_.Env(), info_[i], &d) != napi_ok) fail_type(i, what, "a number");
+  if (napi_get_value_double(info_.Env(), info_[i + offset_], &d) != napi_ok) fail_type(i, what, "a number");
   if (!(d >= 0 && d <= kMaxSafe) || std::trunc(d) != d) {
     fail(ErrorCode::kInvalidArgument, std::string(function_) + "(): " + what + " must be a non-negative integer, got " +
                                           Value::f64(d).describe());
@@ -203,9 +212,9 @@ uint64_t Args::index(std::size_t i, const char* what) const {
 uint64_t Args::id(std::size_t i) const {
   napi_env env = info_.Env();
   napi_valuetype type = napi_undefined;
-  napi_typeof(env, info_[i], &type);
+  napi_typeof(env, info_[i + offset_], &type);
   if (type == napi_bigint) {
-    Value v = bigint_value(env, info_[i], std::string(function_) + "(): the id");
+    Value v = bigint_value(env, info_[i + offset_], std::string(function_) + "(): the id");
     if (v.type == type::kI64 && v.as_i64() < 0) {
       fail(ErrorCode::kInvalidArgument, std::string(function_) + "(): an id is never negative");
     }
@@ -216,7 +225,7 @@ uint64_t Args::id(std::size_t i) const {
 }
 
 Value Args::value(std::size_t i, const char* what) const {
-  return value_from_js(info_.Env(), info_[i], std::string(function_) + "(): " + what);
+  return value_from_js(info_.Env(), info_[i + offset_], std::string(function_) + "(): " + what);
 }
 
 Value value_from_js(Napi::Env env, napi_value value, const std::string& where) {

@@ -18,11 +18,15 @@ std::string string_from_js(napi_env env, napi_value value, const std::string& wh
 // "number", "string", "array", "Uint8Array", "Float32Array", "object", ... for error messages.
 std::string js_type_name(Napi::Env env, napi_value value);
 
+// Argument i is info[i + offset]: node functions take the tree handle first (tree()), then
+// the node's reference at 0 and their own arguments after it, numbered as before.
 class Args {
  public:
-  Args(const Napi::CallbackInfo& info, const char* function) : info_(info), function_(function) {}
+  Args(const Napi::CallbackInfo& info, const char* function, std::size_t offset = 0)
+      : info_(info), function_(function), offset_(offset) {}
 
-  napi_value operator[](std::size_t i) const { return info_[i]; }
+  napi_value operator[](std::size_t i) const { return info_[i + offset_]; }
+  double tree() const;  // info[0], a node function's tree handle
   bool has(std::size_t i) const;  // given and not undefined
 
   double handle(std::size_t i) const;
@@ -38,6 +42,7 @@ class Args {
  private:
   const Napi::CallbackInfo& info_;
   const char* function_;
+  std::size_t offset_;
 };
 
 // A leaf value from JavaScript: number → f64, bigint → i64 (u64 beyond), boolean, string,

@@ -42,7 +42,7 @@ Napi::Value Addon::TreeHolders(const Napi::CallbackInfo& info) {
 // treeRoot(tree) → node handle
 Napi::Value Addon::TreeRoot(const Napi::CallbackInfo& info) {
   TreeTarget target = handles_.tree(Args(info, "root").handle(0));
-  return Napi::Number::New(info.Env(), handles_.add_node(target.slot, NodeRef::share(&target.tree.root())));
+  return Napi::Number::New(info.Env(), RefOf(target.slot, target.tree.root()));
 }
 
 // treeVersion(tree) → number
@@ -215,10 +215,10 @@ Napi::Value Addon::ReadSubtree(const Napi::CallbackInfo& info) {
   std::string_view text = text_argument(args, info, 1, keep, "the node");
   bool children = args.boolean(2, "children");
   TreeTarget target = handles_.tree(args.handle(0));
-  if (!children) return Napi::Number::New(env, handles_.add_node(target.slot, read_subtree(target.tree, text)));
+  if (!children) return Napi::Number::New(env, RefOf(target.slot, *read_subtree(target.tree, text)));
   std::vector<NodeRef> nodes = read_children(target.tree, text);
   Napi::Array out = Napi::Array::New(env, nodes.size());
-  for (uint32_t i = 0; i < nodes.size(); ++i) out.Set(i, Napi::Number::New(env, handles_.add_node(target.slot, std::move(nodes[i]))));
+  for (uint32_t i = 0; i < nodes.size(); ++i) out.Set(i, Napi::Number::New(env, RefOf(target.slot, *nodes[i])));
   return out;
 }
 
@@ -227,7 +227,7 @@ Napi::Value Addon::NodeById(const Napi::CallbackInfo& info) {
   Args args(info, "nodeById");
   uint64_t id = args.id(1);
   TreeTarget target = handles_.tree(args.handle(0));
-  return NodeOrUndefined(info.Env(), target.slot, target.tree.node_by_id(id));
+  return NodeOrUndefined(info.Env(), target.slot, target.tree.node_by_id(id).get());
 }
 
 // treeSize(tree) → how many nodes are in the tree, the root included
@@ -261,18 +261,18 @@ Napi::Value Addon::CreateNode(const Napi::CallbackInfo& info) {
   TypeId type = args.type_id(2);
   Draft draft = DraftReader(info.Env(), ObjectPrototype(), "createNode").read(args[3], std::move(name), type);
   TreeTarget target = handles_.tree(args.handle(0));
-  return Napi::Number::New(info.Env(), handles_.add_node(target.slot, build(target.tree, draft)));
+  return Napi::Number::New(info.Env(), RefOf(target.slot, *build(target.tree, draft)));
 }
 
 // exportJSON(node, path, format, depth?) → the subtree at `path` under the node as JSON
 // text; format 0 plain, 1 typed, 2 store (typed with ids), 3 snapshot (and versions)
 Napi::Value Addon::ExportJson(const Napi::CallbackInfo& info) {
-  Args args(info, "exportJSON");
+  Args args(info, "exportJSON", 1);
   std::string path = args.string(1, "the path");
   uint64_t format = args.index(2, "the format");
   if (format > 3) fail(ErrorCode::kInvalidArgument, "exportJSON(): the format is 0 (plain), 1 (typed), 2 (store) or 3 (snapshot)");
   std::size_t depth = args.has(3) ? args.index(3, "depth") : SIZE_MAX;
-  NodeTarget target = handles_.node(args.handle(0));
+  NodeTarget target = NodeOf(args, 0);
   NodeRef node = require_path(target.node, path);
   constexpr JsonFormat kFormats[] = {JsonFormat::kPlain, JsonFormat::kTyped, JsonFormat::kStore, JsonFormat::kSnapshot};
   return Napi::String::New(info.Env(), write_json(*node, kFormats[format], depth));

@@ -27,51 +27,51 @@ Value array_of(const NodeTarget& target, const char* function) {
 
 // arrayView(node) → a TypedArray over the node's current buffer (zero-copy where allowed)
 Napi::Value Addon::ArrayView(const Napi::CallbackInfo& info) {
-  NodeTarget target = handles_.node(Args(info, "view").handle(0));
+  NodeTarget target = NodeOf(Args(info, "view", 1), 0);
   return array_views_.view(info.Env(), array_of(target, "view"));
 }
 
 // arrayReduce(node, op) → sum (0), min (1) or max (2) of the node's elements
 Napi::Value Addon::ArrayReduce(const Napi::CallbackInfo& info) {
-  Args args(info, "reduce");
+  Args args(info, "reduce", 1);
   uint64_t op = args.index(1, "op");
-  NodeTarget target = handles_.node(args.handle(0));
+  NodeTarget target = NodeOf(args, 0);
   Value x = array_of(target, op == 0 ? "sum" : op == 1 ? "min" : "max");
   return value_to_js(info.Env(), op == 0 ? array_sum(x) : op == 1 ? array_min(x) : array_max(x));
 }
 
 // arrayDot(node, other) → the dot product of two arrays of one type and length
 Napi::Value Addon::ArrayDot(const Napi::CallbackInfo& info) {
-  Args args(info, "dot");
-  NodeTarget x = handles_.node(args.handle(0));
-  NodeTarget y = handles_.node(args.handle(1));
+  Args args(info, "dot", 1);
+  NodeTarget x = NodeOf(args, 0);
+  NodeTarget y = NodeOf(args, 1);
   return value_to_js(info.Env(), array_dot(array_of(x, "dot"), array_of(y, "dot")));
 }
 
 // arrayScale(node, a) → version: the node's array becomes a * itself, in one step
 Napi::Value Addon::ArrayScale(const Napi::CallbackInfo& info) {
-  Args args(info, "scale");
+  Args args(info, "scale", 1);
   Value a = args.value(1, "the factor");
-  NodeTarget target = handles_.node(args.handle(0));
+  NodeTarget target = NodeOf(args, 0);
   array_of(target, "scale");
   return u64_to_js(info.Env(), target.tree.update_value(target.node, [&](const Value& y) { return array_scale(a, y); }));
 }
 
 // arrayAxpy(node, a, x) → version: the node's array y becomes a * x + y, in one step
 Napi::Value Addon::ArrayAxpy(const Napi::CallbackInfo& info) {
-  Args args(info, "axpy");
+  Args args(info, "axpy", 1);
   Value a = args.value(1, "the factor");
-  NodeTarget y = handles_.node(args.handle(0));
-  Value x = array_of(handles_.node(args.handle(2)), "axpy");
+  NodeTarget y = NodeOf(args, 0);
+  Value x = array_of(NodeOf(args, 2), "axpy");
   array_of(y, "axpy");
   return u64_to_js(info.Env(), y.tree.update_value(y.node, [&](const Value& current) { return array_axpy(a, x, current); }));
 }
 
 // arrayResize(node, length) → version: the first `length` elements, zero-filled past the end
 Napi::Value Addon::ArrayResize(const Napi::CallbackInfo& info) {
-  Args args(info, "resize");
+  Args args(info, "resize", 1);
   uint64_t length = args.index(1, "the length");
-  NodeTarget target = handles_.node(args.handle(0));
+  NodeTarget target = NodeOf(args, 0);
   array_of(target, "resize");
   return u64_to_js(info.Env(), target.tree.update_value(target.node, [&](const Value& x) { return array_resized(x, length); }));
 }
@@ -79,12 +79,12 @@ Napi::Value Addon::ArrayResize(const Napi::CallbackInfo& info) {
 // nodeEnvelope(node, from, to?, buckets) → { total, from, to, plotted, skipped, starts, low, high }
 // (grove/plot.h; the three lists as Float64Arrays, NaN where a run holds no number)
 Napi::Value Addon::NodeEnvelope(const Napi::CallbackInfo& info) {
-  Args args(info, "plot");
+  Args args(info, "plot", 1);
   uint64_t from = args.index(1, "from");
   uint64_t to = args.has(2) ? args.index(2, "to") : UINT64_MAX;
   // past the limit stays past it, for the core to refuse
   auto buckets = static_cast<uint32_t>(std::min<uint64_t>(args.index(3, "buckets"), uint64_t{kMaxEnvelopeBuckets} + 1));
-  NodeTarget target = handles_.node(args.handle(0));
+  NodeTarget target = NodeOf(args, 0);
   Envelope envelope = envelope_of(target.node, from, to, buckets);
   Napi::Env env = info.Env();
   auto numbers = [&](auto&& values) {
@@ -126,7 +126,7 @@ Napi::Value Addon::ConvertValue(const Napi::CallbackInfo& info) {
 
 // nodeHash(node) → the content hash (grove/json.h) as 64 hex digits
 Napi::Value Addon::NodeHash(const Napi::CallbackInfo& info) {
-  NodeTarget target = handles_.node(Args(info, "hash").handle(0));
+  NodeTarget target = NodeOf(Args(info, "hash", 1), 0);
   Digest digest = content_hash(target.node);
   std::string_view bytes(reinterpret_cast<const char*>(digest.data()), digest.size());
   return Napi::String::New(info.Env(), chain::to_hex(bytes));

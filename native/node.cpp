@@ -141,18 +141,25 @@ Snapshot Node::children() const {
   return snap;
 }
 
+Node* Node::child_at_pinned(std::size_t index) const {
+  ChildList* list = children_of(std::memory_order_acquire);  // pairs with Tree's publish
+  if (!list || index >= list->count()) return nullptr;
+  return list->at(static_cast<uint32_t>(index));
+}
+
+Node* Node::child_pinned(std::string_view name) const {
+  ChildList* list = children_of(std::memory_order_acquire);  // pairs with Tree's publish
+  return list ? list->child_named(name, list->count()) : nullptr;
+}
+
 NodeRef Node::child_at(std::size_t index) const {
   epoch::Guard pin;
-  ChildList* list = children_of(std::memory_order_acquire);
-  if (!list || index >= list->count()) return {};
-  return NodeRef::share(list->at(static_cast<uint32_t>(index)));
+  return NodeRef::share(child_at_pinned(index));
 }
 
 NodeRef Node::child(std::string_view name) const {
   epoch::Guard pin;
-  ChildList* list = children_of(std::memory_order_acquire);
-  if (!list) return {};
-  return NodeRef::share(list->child_named(name, list->count()));
+  return NodeRef::share(child_pinned(name));
 }
 
 NodeRef Node::child_of_type(TypeId query) const {

@@ -164,6 +164,8 @@ void Tree::note_id(uint64_t id) noexcept {
 
 NodeRef Tree::node_by_id(uint64_t id) const { return index_->find(id); }
 
+Node* Tree::node_by_id_pinned(uint64_t id) const { return index_->find_pinned(id); }
+
 std::size_t Tree::size() const { return index_->size(); }
 
 NodeRef Tree::create_node(std::string_view name, TypeId type, const Value* value, uint64_t id) {

@@ -1,7 +1,8 @@
 // The one loader of the addon and the shape of what it exports. Every function takes and
-// returns numbers, strings and leaf values: trees, nodes and snapshots are integer handles
-// of the calling thread. Handles are freed by release(), or by the finalizer registered
-// with trackHandle() when their owner is collected.
+// returns numbers, strings and leaf values: trees and snapshots are integer handles of the
+// calling thread; a node is its tree's handle and a reference (src/node.ts: its id, or minus
+// a handle for a node outside the tree). Handles are freed by release(), or by the
+// finalizer registered with trackHandle() when their owner is collected.
 //
 // The addon comes in two builds with the same exports: the lockless one, what Grove is, and
 // the locking one (child lists guarded by one reader-writer mutex), the baseline the
@@ -64,65 +65,66 @@ export interface NativeBinding {
   /** typeId 0 infers the type from the value. */
   createNode(tree: number, name: string, typeId: number, value: unknown): number;
   /** format: 0 plain, 1 typed, 2 store (typed with ids), 3 snapshot (and versions); depth: levels of children to include (undefined: all). */
-  exportJSON(node: number, path: string, format: number, depth?: number): string;
+  exportJSON(tree: number, node: number, path: string, format: number, depth?: number): string;
 
-  nodeId(node: number): number;
-  nodeName(node: number): string;
-  nodeType(node: number): number;
-  nodeVersion(node: number): number;
-  nodePath(node: number): string;
-  childCount(node: number): number;
-  value(node: number): LeafValue;
-  valueAs(node: number, typeId: number): LeafValue;
-  valueAt(node: number, path: string): LeafValue;
-  lookup(node: number, path: string, required: boolean): number | undefined;
-  parent(node: number): number | undefined;
-  ancestor(node: number, typeId: number): number | undefined;
-  childByName(node: number, name: string): number | undefined;
-  childAt(node: number, index: number): number | undefined;
-  childOfType(node: number, typeId: number): number | undefined;
-  childById(node: number, id: number | bigint): number | undefined;
-  children(node: number): number[];
+  nodeId(tree: number, node: number): number;
+  nodeName(tree: number, node: number): string;
+  nodeType(tree: number, node: number): number;
+  nodeVersion(tree: number, node: number): number;
+  nodePath(tree: number, node: number): string;
+  childCount(tree: number, node: number): number;
+  value(tree: number, node: number): LeafValue;
+  valueAs(tree: number, node: number, typeId: number): LeafValue;
+  valueAt(tree: number, node: number, path: string): LeafValue;
+  lookup(tree: number, node: number, path: string, required: boolean): number | undefined;
+  parent(tree: number, node: number): number | undefined;
+  ancestor(tree: number, node: number, typeId: number): number | undefined;
+  childByName(tree: number, node: number, name: string): number | undefined;
+  childAt(tree: number, node: number, index: number): number | undefined;
+  childOfType(tree: number, node: number, typeId: number): number | undefined;
+  childById(tree: number, node: number, id: number | bigint): number | undefined;
+  children(tree: number, node: number): number[];
   /** op: 0 =, 1 !=, 2 <, 3 >, 4 <=, 5 >=; limit -1: no limit. */
-  find(node: number, member: string, op: number, value: LeafValue, byCount: boolean, typeId: number, limit: number): number[];
+  find(tree: number, node: number, member: string, op: number, value: LeafValue, byCount: boolean, typeId: number, limit: number): number[];
   /** [total, then name, typeId, id, childCount, version per child of the page]. */
-  listChildren(node: number, offset: number, limit: number): unknown[];
-  subtreeSize(node: number): number;
-  snapshot(node: number): number;
+  listChildren(tree: number, node: number, offset: number, limit: number): unknown[];
+  subtreeSize(tree: number, node: number): number;
+  snapshot(tree: number, node: number): number;
   snapshotSize(snapshot: number): number;
-  snapshotAt(snapshot: number, index: number): number | undefined;
+  /** Fills `refs` with the node references of the next children (from `from`, going back with `backward`) and returns their names joined by '/' ('' for none). */
+  snapshotBatch(snapshot: number, from: number, backward: boolean, refs: Float64Array): string;
 
-  setValue(node: number, value: LeafValue): number;
-  setPath(node: number, path: string, value: unknown, typeId: number): number;
-  deletePath(node: number, path: string): number;
-  putPath(node: number, path: string, detached: number): number;
-  addPath(node: number, path: string, detached: number): number;
-  addChild(node: number, name: string, typeId: number, value: unknown): number;
-  append(node: number, child: number): number;
-  removeChild(node: number, child: number): number;
-  removeChildAt(node: number, index: number): number;
-  replaceById(node: number, id: number | bigint, replacement: number): number;
-  sortChildren(node: number, member: string, descending: boolean): number;
-  copySubtree(node: number): number;
-  copyChildren(from: number, to: number): number;
-  increment(node: number, by: number | bigint): number | bigint;
-  compareAndSet(node: number, expected: LeafValue, value: LeafValue): [boolean, LeafValue];
-  setIfZero(node: number, value: LeafValue): [boolean, LeafValue];
+  setValue(tree: number, node: number, value: LeafValue): number;
+  setPath(tree: number, node: number, path: string, value: unknown, typeId: number): number;
+  deletePath(tree: number, node: number, path: string): number;
+  putPath(tree: number, node: number, path: string, detached: number): number;
+  addPath(tree: number, node: number, path: string, detached: number): number;
+  addChild(tree: number, node: number, name: string, typeId: number, value: unknown): number;
+  append(tree: number, node: number, child: number): number;
+  removeChild(tree: number, node: number, child: number): number;
+  removeChildAt(tree: number, node: number, index: number): number;
+  replaceById(tree: number, node: number, id: number | bigint, replacement: number): number;
+  sortChildren(tree: number, node: number, member: string, descending: boolean): number;
+  copySubtree(tree: number, node: number): number;
+  copyChildren(tree: number, from: number, to: number): number;
+  increment(tree: number, node: number, by: number | bigint): number | bigint;
+  compareAndSet(tree: number, node: number, expected: LeafValue, value: LeafValue): [boolean, LeafValue];
+  setIfZero(tree: number, node: number, value: LeafValue): [boolean, LeafValue];
 
   /** A TypedArray over the node's array buffer (zero-copy where the runtime allows). */
-  arrayView(node: number): ArrayValue;
+  arrayView(tree: number, node: number): ArrayValue;
   /** op: 0 sum, 1 min, 2 max. */
-  arrayReduce(node: number, op: number): number | bigint | null;
-  arrayDot(node: number, other: number): number | bigint;
-  arrayScale(node: number, a: number | bigint): number;
-  arrayAxpy(node: number, a: number | bigint, x: number): number;
-  arrayResize(node: number, length: number): number;
+  arrayReduce(tree: number, node: number, op: number): number | bigint | null;
+  arrayDot(tree: number, node: number, other: number): number | bigint;
+  arrayScale(tree: number, node: number, a: number | bigint): number;
+  arrayAxpy(tree: number, node: number, a: number | bigint, x: number): number;
+  arrayResize(tree: number, node: number, length: number): number;
   /** buffers: array buffers alive in the process; views: this thread's zero-copy ArrayBuffers; isa: the kernels in use. */
   arrayStats(): { buffers: number; views: number; isa: 'avx2' | 'scalar' };
   /** The node's min/max envelope over [from, to) in at most `buckets` runs (include/grove/plot.h); to undefined: to the end. */
-  nodeEnvelope(node: number, from: number, to: number | undefined, buckets: number): PlotEnvelope;
+  nodeEnvelope(tree: number, node: number, from: number, to: number | undefined, buckets: number): PlotEnvelope;
   convertValue(value: LeafValue, typeId: number): LeafValue;
-  nodeHash(node: number): string;
+  nodeHash(tree: number, node: number): string;
   /** members: [name, typeId (0: inferred), queryId, required, ...]. */
   registerType(tree: number, id: number, name: string, members: (string | number | boolean)[], open: boolean): void;
 }

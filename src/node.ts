@@ -1,6 +1,10 @@
-// A node of a tree, held by an integer handle of this thread. Reads are lockless native
-// calls; writes go through the node's tree (versioned, fed to the change feed). The handle
-// is released by release() or when the Node is garbage collected.
+// A node of a tree. A Node in the tree names it by its id and holds nothing native: each
+// call finds the node by id in the core (lockless, under the call's epoch pin), so a Node
+// costs what a small object costs and needs no finalizer, and once its node is removed it
+// answers NOT_FOUND. A node outside the tree (built by createNode() or copy(), or reached
+// through one) is held by a handle of this thread instead, until it is attached (then its
+// Node names it by id), released, or garbage collected. Reads are lockless native calls;
+// writes go through the node's tree (versioned, fed to the change feed).
 
 import { argumentError, GroveError } from './errors.js';
 import { native, releaseHandle, trackHandle } from './native.js';
@@ -93,19 +97,27 @@ export interface Outcome {
   value: LeafValue;
 }
 
-// Set by Node's static block: lets handleOf() read the private handle.
-let readHandle: (node: Node) => number;
+// Set by Node's static block: let refIn() and nodeArgs() read the private fields.
+let readRef: (node: Node) => number;
+let readTreeHandle: (node: Node) => number;
 
 export class Node {
   /** The tree this node was reached through. */
   readonly tree: Tree;
-  readonly #handle: number;
+  /** The tree's handle in this thread. */
+  readonly #t: number;
+  /** Its id while it is in the tree; minus the handle holding it outside the tree; NaN once released. */
+  #ref: number;
+  /** Names never change: read once, or given with the node by an iteration (id and name stay readable after removal). */
+  #name: string | undefined;
 
   /** @internal Nodes come from a Tree or another Node, never from `new`. */
-  constructor(tree: Tree, handle: number) {
+  constructor(tree: Tree, treeHandle: number, ref: number, name?: string) {
     this.tree = tree;
-    this.#handle = handle;
-    trackHandle(this, handle);
+    this.#t = treeHandle;
+    this.#ref = ref;
+    this.#name = name;
+    if (ref < 0) trackHandle(this, -ref);
   }
 
   /**
@@ -113,15 +125,15 @@ export class Node {
    * station of a cluster (unique across it); stays below 2^53.
    */
   get id(): number {
-    return native.nodeId(this.#handle);
+    return this.#ref >= 0 ? this.#ref : native.nodeId(this.#t, this.#ref);
   }
 
   get name(): string {
-    return native.nodeName(this.#handle);
+    return (this.#name ??= native.nodeName(this.#t, this.#ref));
   }
 
   get typeId(): number {
-    return native.nodeType(this.#handle);
+    return native.nodeType(this.#t, this.#ref);
   }
 
   get type(): TypeLabel {
@@ -130,63 +142,63 @@ export class Node {
 
   /** The tree version that last changed this node or anything under it. */
   get version(): number {
-    return native.nodeVersion(this.#handle);
+    return native.nodeVersion(this.#t, this.#ref);
   }
 
   /** Names from the root down to this node joined by '/'; '' for the root or a detached node. */
   get path(): string {
-    return native.nodePath(this.#handle);
+    return native.nodePath(this.#t, this.#ref);
   }
 
   get childCount(): number {
-    return native.childCount(this.#handle);
+    return native.childCount(this.#t, this.#ref);
   }
 
   /** The leaf value: integers beyond ±(2^53 - 1) as bigint, bytes as a new Uint8Array, null for object and list nodes. */
   get value(): LeafValue {
-    return native.value(this.#handle);
+    return native.value(this.#t, this.#ref);
   }
 
   /** Writes the value, converted exactly to the node's type (a u8 refuses 300 and 1.5). */
   set value(value: LeafValue) {
-    native.setValue(this.#handle, value);
+    native.setValue(this.#t, this.#ref, value);
   }
 
   /** The value converted exactly to `type`, or TYPE_MISMATCH naming both types. */
   as(type: TypeName): LeafValue {
-    return native.valueAs(this.#handle, typeIdOf(type, 'as()'));
+    return native.valueAs(this.#t, this.#ref, typeIdOf(type, 'as()'));
   }
 
   parent(): Node | undefined {
-    return this.#wrap(native.parent(this.#handle));
+    return this.#wrap(native.parent(this.#t, this.#ref));
   }
 
   /** The nearest ancestor of the type, excluding this node. */
   ancestor(type: TypeQuery): Node | undefined {
-    return this.#wrap(native.ancestor(this.#handle, this.tree.types.queryId(type, 'ancestor()')));
+    return this.#wrap(native.ancestor(this.#t, this.#ref, this.tree.types.queryId(type, 'ancestor()')));
   }
 
   /** The first child with this name, or the child at this index. */
   child(key: string | number): Node | undefined {
-    if (typeof key === 'string') return this.#wrap(native.childByName(this.#handle, key));
-    if (typeof key === 'number') return this.#wrap(native.childAt(this.#handle, key));
+    if (typeof key === 'string') return this.#wrap(native.childByName(this.#t, this.#ref, key));
+    if (typeof key === 'number') return this.#wrap(native.childAt(this.#t, this.#ref, key));
     throw argumentError('child()', 'a name or an index', key);
   }
 
   /** The first child of the type (a type name, query type, registered type name, or id). */
   childOfType(type: TypeQuery | (string & {})): Node | undefined {
-    return this.#wrap(native.childOfType(this.#handle, this.tree.types.queryId(type, 'childOfType()')));
+    return this.#wrap(native.childOfType(this.#t, this.#ref, this.tree.types.queryId(type, 'childOfType()')));
   }
 
   childById(id: number | bigint): Node | undefined {
     if (typeof id !== 'number' && typeof id !== 'bigint') throw argumentError('childById()', 'a number or a bigint', id);
-    return this.#wrap(native.childById(this.#handle, id));
+    return this.#wrap(native.childById(this.#t, this.#ref, id));
   }
 
   /** The descendant at a relative path ('a/b'), or undefined. */
   lookup(path: string): Node | undefined {
     if (typeof path !== 'string') throw argumentError('lookup()', 'a path string', path);
-    return this.#wrap(native.lookup(this.#handle, path, false));
+    return this.#wrap(native.lookup(this.#t, this.#ref, path, false));
   }
 
   /**
@@ -196,25 +208,29 @@ export class Node {
    */
   add(name: string | undefined, type: TypeName | (string & {}) | number, value?: TreeValue): Node {
     if (name !== undefined && typeof name !== 'string') throw argumentError('add()', 'a name or undefined', name);
-    const handle = native.addChild(this.#handle, name ?? '', this.tree.types.typeId(type, 'add()'), value);
-    return new Node(this.tree, handle);
+    const ref = native.addChild(this.#t, this.#ref, name ?? '', this.tree.types.typeId(type, 'add()'), value);
+    return new Node(this.tree, this.#t, ref);
   }
 
   /** Adds a detached node (from createNode() or copy()) as the last child. Returns the version. */
   append(node: Node): number {
-    return native.append(this.#handle, handleOf(node, 'append()'));
+    const version = native.append(this.#t, this.#ref, refIn(this.tree, node, 'append()'));
+    node.#attached();
+    return version;
   }
 
   /** Removes a child, given as a Node or an index. Returns the version. */
   remove(child: Node | number): number {
-    if (typeof child === 'number') return native.removeChildAt(this.#handle, child);
-    return native.removeChild(this.#handle, handleOf(child, 'remove()', 'a child Node or an index'));
+    if (typeof child === 'number') return native.removeChildAt(this.#t, this.#ref, child);
+    return native.removeChild(this.#t, this.#ref, refIn(this.tree, child, 'remove()', 'a child Node or an index'));
   }
 
   /** Puts a detached node in place of the child with this id. Returns the version. */
   replaceById(id: number | bigint, node: Node): number {
     if (typeof id !== 'number' && typeof id !== 'bigint') throw argumentError('replaceById()', 'an id', id);
-    return native.replaceById(this.#handle, id, handleOf(node, 'replaceById()'));
+    const version = native.replaceById(this.#t, this.#ref, id, refIn(this.tree, node, 'replaceById()'));
+    node.#attached();
+    return version;
   }
 
   /** The children whose member compares with the value. */
@@ -230,20 +246,20 @@ export class Node {
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
       throw new GroveError('INVALID_ARGUMENT', `find(): limit must be a non-negative integer, got ${String(limit)}`);
     }
-    const handles = native.find(this.#handle, member, opIndex, value, byCount, this.tree.types.queryId(type, 'find()'), limit ?? -1);
-    return handles.map((handle) => new Node(this.tree, handle));
+    const refs = native.find(this.#t, this.#ref, member, opIndex, value, byCount, this.tree.types.queryId(type, 'find()'), limit ?? -1);
+    return refs.map((ref) => new Node(this.tree, this.#t, ref));
   }
 
   /** Reorders the children by their member's value (stable; children lacking it last). Returns the version. */
   sort(member: string, descending = false): number {
     if (typeof member !== 'string') throw argumentError('sort()', 'a member name', member);
     if (typeof descending !== 'boolean') throw argumentError('sort(): descending', 'a boolean', descending);
-    return native.sortChildren(this.#handle, member, descending);
+    return native.sortChildren(this.#t, this.#ref, member, descending);
   }
 
   /** The children as the list is now. */
   children(): Node[] {
-    return native.children(this.#handle).map((handle) => new Node(this.tree, handle));
+    return native.children(this.#t, this.#ref).map((ref) => new Node(this.tree, this.#t, ref));
   }
 
   /** One page of the child list, described without making a Node per child. */
@@ -251,7 +267,7 @@ export class Node {
     for (const [what, n] of [['offset', offset], ['limit', limit]] as const) {
       if (!Number.isSafeInteger(n) || n < 0) throw argumentError('list()', `a non-negative integer ${what}`, n);
     }
-    const flat = native.listChildren(this.#handle, offset, limit);
+    const flat = native.listChildren(this.#t, this.#ref, offset, limit);
     const children: ChildSummary[] = [];
     for (let i = 1; i < flat.length; i += 5) {
       children.push({
@@ -267,10 +283,14 @@ export class Node {
 
   /** How many nodes this subtree holds, itself included. */
   get size(): number {
-    return native.subtreeSize(this.#handle);
+    return native.subtreeSize(this.#t, this.#ref);
   }
 
-  /** Iterates the child list as it was when iteration began, whatever writers do meanwhile. */
+  /**
+   * Iterates the child list as it was when iteration began, whatever writers do meanwhile
+   * (a child removed since answers NOT_FOUND when used). Children come in batches, one
+   * native call per batch, with their names.
+   */
   [Symbol.iterator](): IterableIterator<Node> {
     return new ChildIterator(this, false);
   }
@@ -282,29 +302,29 @@ export class Node {
 
   /** A detached deep copy (new ids); add it with append() or replaceById(). */
   copy(): Node {
-    return new Node(this.tree, native.copySubtree(this.#handle));
+    return new Node(this.tree, this.#t, native.copySubtree(this.#t, this.#ref));
   }
 
   /** Appends deep copies of this node's children to `target`. Returns the version. */
   copyChildrenTo(target: Node): number {
-    return native.copyChildren(this.#handle, handleOf(target, 'copyChildrenTo()'));
+    return native.copyChildren(this.#t, this.#ref, refIn(this.tree, target, 'copyChildrenTo()'));
   }
 
   /** Adds `by` in one atomic step shared by every thread; returns the new value. */
   increment(by: number | bigint = 1): number | bigint {
     if (typeof by !== 'number' && typeof by !== 'bigint') throw argumentError('increment()', 'a number or a bigint', by);
-    return native.increment(this.#handle, by) as number | bigint;
+    return native.increment(this.#t, this.#ref, by) as number | bigint;
   }
 
   /** Writes `value` if the node holds `expected` (compared by value across number types). */
   compareAndSet(expected: LeafValue, value: LeafValue): Outcome {
-    const [ok, now] = native.compareAndSet(this.#handle, expected, value);
+    const [ok, now] = native.compareAndSet(this.#t, this.#ref, expected, value);
     return { ok, value: now };
   }
 
   /** Writes `value` if the node holds zero (0, false, '' or empty bytes). */
   setIfZero(value: LeafValue): Outcome {
-    const [ok, now] = native.setIfZero(this.#handle, value);
+    const [ok, now] = native.setIfZero(this.#t, this.#ref, value);
     return { ok, value: now };
   }
 
@@ -315,22 +335,22 @@ export class Node {
    * Treat a view as read-only; writing into it would bypass versions and other threads.
    */
   view(): ArrayValue {
-    return native.arrayView(this.#handle);
+    return native.arrayView(this.#t, this.#ref);
   }
 
   /** The sum of an array node's elements: a number (accumulated in double) for float arrays, exact for integer arrays. */
   sum(): number | bigint {
-    return native.arrayReduce(this.#handle, 0) as number | bigint;
+    return native.arrayReduce(this.#t, this.#ref, 0) as number | bigint;
   }
 
   /** The smallest element (NaN if any is NaN), or undefined for an empty array. */
   min(): number | undefined {
-    return (native.arrayReduce(this.#handle, 1) as number | null) ?? undefined;
+    return (native.arrayReduce(this.#t, this.#ref, 1) as number | null) ?? undefined;
   }
 
   /** The largest element (NaN if any is NaN), or undefined for an empty array. */
   max(): number | undefined {
-    return (native.arrayReduce(this.#handle, 2) as number | null) ?? undefined;
+    return (native.arrayReduce(this.#t, this.#ref, 2) as number | null) ?? undefined;
   }
 
   /**
@@ -339,30 +359,30 @@ export class Node {
    * counted as skipped). One run per index where the range is shorter than `buckets`.
    */
   plot({ from = 0, to, buckets = 1000 }: PlotRange = {}): PlotEnvelope {
-    return native.nodeEnvelope(this.#handle, from, to, buckets);
+    return native.nodeEnvelope(this.#t, this.#ref, from, to, buckets);
   }
 
   /** The dot product with another array node of the same type and length. */
   dot(other: Node): number | bigint {
-    return native.arrayDot(this.#handle, handleOf(other, 'dot()'));
+    return native.arrayDot(this.#t, this.#ref, refIn(this.tree, other, 'dot()'));
   }
 
   /** Makes the array a * itself, in one step. Integer arrays take an integer a and refuse results out of range. Returns the version. */
   scale(a: number | bigint): number {
     if (typeof a !== 'number' && typeof a !== 'bigint') throw argumentError('scale()', 'a number', a);
-    return native.arrayScale(this.#handle, a);
+    return native.arrayScale(this.#t, this.#ref, a);
   }
 
   /** Makes the array a * x + itself, in one step (x: an array node of the same type and length). Returns the version. */
   axpy(a: number | bigint, x: Node): number {
     if (typeof a !== 'number' && typeof a !== 'bigint') throw argumentError('axpy()', 'a number', a);
-    return native.arrayAxpy(this.#handle, a, handleOf(x, 'axpy()'));
+    return native.arrayAxpy(this.#t, this.#ref, a, refIn(this.tree, x, 'axpy()'));
   }
 
   /** Keeps the first `length` elements, adding zeros past the end. Returns the version. */
   resize(length: number): number {
     if (!Number.isSafeInteger(length) || length < 0) throw argumentError('resize()', 'a non-negative integer length', length);
-    return native.arrayResize(this.#handle, length);
+    return native.arrayResize(this.#t, this.#ref, length);
   }
 
   /**
@@ -371,7 +391,7 @@ export class Node {
    * after export and typed import; different after any change at or under the node.
    */
   hash(): string {
-    return native.nodeHash(this.#handle);
+    return native.nodeHash(this.#t, this.#ref);
   }
 
   /** Runs an operation of the node's abstract type (registered in tree.types) with the node. */
@@ -380,65 +400,116 @@ export class Node {
     return this.tree.types.invoke(this, method, args);
   }
 
-  /** Frees this handle now instead of at garbage collection; the node stays in the tree. */
+  /**
+   * Lets go of the node: a node outside the tree is freed now (unless attached since or
+   * held elsewhere), instead of at garbage collection; one in the tree stays there. Any later
+   * use of this Node fails with RELEASED. Twice is harmless; `using` calls it.
+   */
   release(): void {
-    releaseHandle(this, this.#handle);
+    if (this.#ref < 0) releaseHandle(this, -this.#ref);
+    this.#ref = Number.NaN;
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  /** After a write put this node in the tree: name it by id, and let go of its handle. */
+  #attached(): void {
+    if (!(this.#ref < 0)) return;
+    const id = native.nodeId(this.#t, this.#ref);
+    if (typeof id !== 'number') return; // beyond 2^53: the handle keeps naming it
+    releaseHandle(this, -this.#ref);
+    this.#ref = id;
   }
 
   /** The subtree as plain JSON (also what JSON.stringify(node) writes). */
   toJSON(): JsonValue {
-    return JSON.parse(native.exportJSON(this.#handle, '', 0));
+    return JSON.parse(native.exportJSON(this.#t, this.#ref, '', 0));
   }
 
   /** The subtree as JSON text in a format of Tree.exportJSON(). */
   exportJSON(format: JsonFormat = 'plain'): string {
-    return native.exportJSON(this.#handle, '', jsonFormatIndex(format, 'exportJSON()'));
+    return native.exportJSON(this.#t, this.#ref, '', jsonFormatIndex(format, 'exportJSON()'));
   }
 
-  #wrap(handle: number | undefined): Node | undefined {
-    return handle === undefined ? undefined : new Node(this.tree, handle);
+  #wrap(ref: number | undefined): Node | undefined {
+    return ref === undefined ? undefined : new Node(this.tree, this.#t, ref);
+  }
+
+  /** @internal For the tree's writes that put a detached node in place. */
+  static attached(node: Node): void {
+    node.#attached();
   }
 
   static {
-    readHandle = (node) => node.#handle;
+    readRef = (node) => node.#ref;
+    readTreeHandle = (node) => node.#t;
   }
 }
 
-/** The native handle of a node, for the tree and for bulk native calls in other modules. */
-export function handleOf(node: Node, where: string, expected = 'a Node'): number {
+/**
+ * The native reference of `node`, a Node of `tree`, for a call that names a second node
+ * (it is resolved in the first node's tree).
+ */
+export function refIn(tree: Tree, node: Node, where: string, expected = 'a Node'): number {
   if (!(node instanceof Node)) throw argumentError(where, expected, node);
-  return readHandle(node);
+  if (node.tree !== tree) {
+    throw new GroveError('INVALID_ARGUMENT', `${where}: the two nodes belong to different trees; copy across trees with get() and set()`);
+  }
+  return readRef(node);
 }
+
+/** The tree handle and reference that name `node` in a native call, for other modules. */
+export function nodeArgs(node: Node, where: string): [tree: number, ref: number] {
+  if (!(node instanceof Node)) throw argumentError(where, 'a Node', node);
+  return [readTreeHandle(node), readRef(node)];
+}
+
+
+/** Children per native call of an iteration. */
+const BATCH = 256;
 
 class ChildIterator implements IterableIterator<Node> {
   readonly #tree: Tree;
+  readonly #treeHandle: number;
   readonly #snapshot: number;
-  readonly #step: number;
-  #index: number;
-  #remaining: number;
+  readonly #backward: boolean;
+  /** The index of the next batch's first child. */
+  #next: number;
+  #refs = new Float64Array(BATCH);
+  #names: string[] = [];
+  #at = 0;
   #open = true;
 
-  constructor(node: Node, reverse: boolean) {
+  constructor(node: Node, backward: boolean) {
     this.#tree = node.tree;
-    this.#snapshot = native.snapshot(handleOf(node, 'iterate'));
+    const [treeHandle, ref] = nodeArgs(node, 'iterate');
+    this.#treeHandle = treeHandle;
+    this.#snapshot = native.snapshot(treeHandle, ref);
     trackHandle(this, this.#snapshot);
-    this.#remaining = native.snapshotSize(this.#snapshot);
-    this.#step = reverse ? -1 : 1;
-    this.#index = reverse ? this.#remaining - 1 : 0;
+    this.#backward = backward;
+    this.#next = backward ? native.snapshotSize(this.#snapshot) - 1 : 0;
   }
 
   next(): IteratorResult<Node, undefined> {
-    if (this.#remaining === 0) return this.return();
-    const handle = native.snapshotAt(this.#snapshot, this.#index) as number;
-    this.#index += this.#step;
-    this.#remaining--;
-    return { value: new Node(this.#tree, handle), done: false };
+    if (this.#at === this.#names.length) {
+      if (!this.#open || this.#next < 0) return this.return();
+      const names = native.snapshotBatch(this.#snapshot, this.#next, this.#backward, this.#refs);
+      if (names === '') return this.return();
+      this.#names = names.split('/'); // no name holds a '/'
+      this.#next += this.#backward ? -this.#names.length : this.#names.length;
+      this.#at = 0;
+    }
+    const at = this.#at++;
+    return { value: new Node(this.#tree, this.#treeHandle, this.#refs[at]!, this.#names[at]), done: false };
   }
 
   return(): IteratorResult<Node, undefined> {
     if (this.#open) {
       this.#open = false;
-      this.#remaining = 0;
+      this.#names = [];
+      this.#at = 0;
       releaseHandle(this, this.#snapshot);
     }
     return { value: undefined, done: true };

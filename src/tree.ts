@@ -6,7 +6,7 @@ import { type ImportFormat, type ImportResult, planText, buildPlan } from './cod
 import { TypeRegistry } from './abstractTypes.js';
 import { argumentError, GroveError } from './errors.js';
 import { native, trackHandle } from './native.js';
-import { handleOf, Node } from './node.js';
+import { Node, refIn } from './node.js';
 import { type JsonValue, type LeafValue, type TreeValue, type TypeName } from './types.js';
 
 /** What share() returns: a plain object to post to a worker for Tree.attach(). */
@@ -115,6 +115,7 @@ const MAKING = Symbol('Tree');
 export class Tree {
   readonly #handle: number;
   #root: Node | undefined;
+  #rootId: number | undefined;
   #types: TypeRegistry | undefined;
   #closed = false;
 
@@ -145,7 +146,7 @@ export class Tree {
   }
 
   get root(): Node {
-    return (this.#root ??= new Node(this, native.treeRoot(this.#live())));
+    return (this.#root ??= new Node(this, this.#handle, this.#rootRef()));
   }
 
   /**
@@ -174,19 +175,19 @@ export class Tree {
 
   /** The node at `path`, or NOT_FOUND saying where the path breaks. */
   node(path: string): Node {
-    return new Node(this, native.lookup(this.#rootHandle(), checkPath(path, 'node()'), true) as number);
+    return new Node(this, this.#handle, native.lookup(this.#live(), this.#rootRef(), checkPath(path, 'node()'), true) as number);
   }
 
   tryNode(path: string): Node | undefined {
-    const handle = native.lookup(this.#rootHandle(), checkPath(path, 'tryNode()'), false);
-    return handle === undefined ? undefined : new Node(this, handle);
+    const ref = native.lookup(this.#live(), this.#rootRef(), checkPath(path, 'tryNode()'), false);
+    return ref === undefined ? undefined : new Node(this, this.#handle, ref);
   }
 
   /** The node with this id, if it is in the tree. */
   nodeById(id: number | bigint): Node | undefined {
     if (typeof id !== 'number' && typeof id !== 'bigint') throw argumentError('nodeById()', 'a number or a bigint', id);
-    const handle = native.nodeById(this.#live(), id);
-    return handle === undefined ? undefined : new Node(this, handle);
+    const ref = native.nodeById(this.#live(), id);
+    return ref === undefined ? undefined : new Node(this, this.#handle, ref);
   }
 
   /** How many nodes are in the tree, the root included. */
@@ -220,7 +221,7 @@ export class Tree {
 
   /** The leaf value at `path`, in one native call. */
   value(path: string): LeafValue {
-    return native.valueAt(this.#rootHandle(), checkPath(path, 'value()'));
+    return native.valueAt(this.#live(), this.#rootRef(), checkPath(path, 'value()'));
   }
 
   /** The subtree at `path` as a JavaScript value: plain JSON, or typed JSON with every node's type. */
@@ -237,7 +238,7 @@ export class Tree {
    */
   set(path: string, value: TreeValue | undefined, type?: TypeName | (string & {}) | number): number {
     const typeId = type === undefined ? 0 : this.types.typeId(type, 'set()');
-    return native.setPath(this.#rootHandle(), checkPath(path, 'set()'), value, typeId);
+    return native.setPath(this.#live(), this.#rootRef(), checkPath(path, 'set()'), value, typeId);
   }
 
   /**
@@ -245,19 +246,21 @@ export class Tree {
    * is made an object, with any missing parent, in the same change. Returns the version.
    */
   append(path: string, node: Node): number {
-    return native.addPath(this.#rootHandle(), checkPath(path, 'append()'), handleOf(node, 'append()'));
+    const version = native.addPath(this.#live(), this.#rootRef(), checkPath(path, 'append()'), refIn(this, node, 'append()'));
+    Node.attached(node);
+    return version;
   }
 
   /** Removes the node at `path`; NOT_FOUND when there is none. Returns the version. */
   delete(path: string): number {
-    return native.deletePath(this.#rootHandle(), checkPath(path, 'delete()'));
+    return native.deletePath(this.#live(), this.#rootRef(), checkPath(path, 'delete()'));
   }
 
   /** A new detached node, to append() or replaceById() somewhere; without a type, as set() infers it. */
   createNode(name: string | undefined, type: TypeName | (string & {}) | number | undefined, value?: TreeValue): Node {
     if (name !== undefined && typeof name !== 'string') throw argumentError('createNode()', 'a name or undefined', name);
     const typeId = type === undefined ? 0 : this.types.typeId(type, 'createNode()');
-    return new Node(this, native.createNode(this.#live(), name ?? '', typeId, value));
+    return new Node(this, this.#handle, native.createNode(this.#live(), name ?? '', typeId, value));
   }
 
   exportJSON(path = '', format: JsonFormat = 'plain', depth?: number): string {
@@ -265,7 +268,7 @@ export class Tree {
     if (depth !== undefined && !(Number.isSafeInteger(depth) && depth >= 0)) {
       throw argumentError('exportJSON()', 'a depth that is a non-negative integer', depth);
     }
-    return native.exportJSON(this.#rootHandle(), checkPath(path, 'exportJSON()'), index, depth);
+    return native.exportJSON(this.#live(), this.#rootRef(), checkPath(path, 'exportJSON()'), index, depth);
   }
 
   /**
@@ -302,7 +305,7 @@ export class Tree {
         for (const node of built) {
           version = options.replace
             ? this.root.append(node)
-            : native.putPath(this.#rootHandle(), node.name, handleOf(node, 'importJSON()'));
+            : this.#put(node.name, node);
         }
         options.onProgress?.(plan.size, plan.size);
         return { nodes: plan.size, name: plan.root.name, type: plan.root.type, version };
@@ -314,7 +317,7 @@ export class Tree {
     const top = this.createNode(relative.slice(relative.lastIndexOf('/') + 1), plan.root.type, plan.root.children ? undefined : plan.root.value);
     try {
       buildPlan(top, plan, options.onProgress);
-      const version = native.putPath(this.#rootHandle(), relative, handleOf(top, 'importJSON()'));
+      const version = this.#put(relative, top);
       return { nodes: plan.size, name: plan.root.name, type: plan.root.type, version };
     } finally {
       top.release();
@@ -393,13 +396,13 @@ export class Tree {
   /** A detached subtree from its record form (what exportFrozen() gives), ids kept; put it in place by id. */
   readSubtree(node: string): Node {
     if (typeof node !== 'string') throw argumentError('readSubtree()', 'JSON text', node);
-    return new Node(this, native.readSubtree(this.#live(), node, false));
+    return new Node(this, this.#handle, native.readSubtree(this.#live(), node, false));
   }
 
   /** The children of a node in record form (the root's), each detached with its ids; put them in place by id. */
   readChildren(node: string): Node[] {
     if (typeof node !== 'string') throw argumentError('readChildren()', 'JSON text', node);
-    return native.readSubtree(this.#live(), node, true).map((handle) => new Node(this, handle));
+    return native.readSubtree(this.#live(), node, true).map((ref) => new Node(this, this.#handle, ref));
   }
 
   /**
@@ -419,8 +422,16 @@ export class Tree {
     return this.#handle;
   }
 
-  #rootHandle(): number {
-    return handleOf(this.root, 'tree');
+  /** The root's reference (its id: the root is always in the tree). */
+  #rootRef(): number {
+    return (this.#rootId ??= native.treeRoot(this.#live()));
+  }
+
+  /** Puts a detached node in place of whatever is at `path`. */
+  #put(path: string, node: Node): number {
+    const version = native.putPath(this.#live(), this.#rootRef(), path, refIn(this, node, 'importJSON()'));
+    Node.attached(node);
+    return version;
   }
 }
 

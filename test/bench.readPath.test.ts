@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { GroveError, Tree } from '../src/index.js';
 import { native } from '../src/native.js';
-import { handleOf } from '../src/node.js';
+import { nodeArgs } from '../src/node.js';
 
 describe('tree.value(path)', () => {
   it('reads names of every UTF-8 length', () => {
@@ -44,13 +44,13 @@ describe('tree.value(path)', () => {
   it('reports malformed paths and wrong arguments the same way', () => {
     const tree = Tree.create();
     tree.set('a/b', 1, 'i64');
-    const root = handleOf(tree.root, 'test');
+    const [treeHandle, root] = nodeArgs(tree.root, 'test');
     expect(() => tree.value('a/')).toThrow(/must not end with '\/'/);
     expect(() => tree.value('a//b')).toThrow(/empty name/);
     expect(() => tree.value('a/../b')).toThrow(/'\.' and '\.\.'/);
     expect(() => tree.value('a')).toThrow(/holds children, not a value/);
-    expect(() => native.valueAt(root, 5 as unknown as string)).toThrow(/the path must be a string, got number/);
-    expect(() => native.valueAt('x' as unknown as number, 'a/b')).toThrow(/the handle must be a number, got string/);
+    expect(() => native.valueAt(treeHandle, root, 5 as unknown as string)).toThrow(/the path must be a string, got number/);
+    expect(() => native.valueAt(treeHandle, 'x' as unknown as number, 'a/b')).toThrow(/the handle must be a number, got string/);
     try {
       tree.value('a/c');
       expect.unreachable();

@@ -155,17 +155,19 @@ describe('structure', () => {
     a.remove(0);
     expect(a.children().map((n) => n.name)).toEqual(['z']);
     expectGroveError(() => a.remove(5), 'NOT_FOUND', /no child at index 5/);
-    expectGroveError(() => a.remove(y), 'NOT_FOUND', /not a child/);
+    expectGroveError(() => a.remove(y), 'NOT_FOUND', `node ${y.id} was removed`);
+    expectGroveError(() => a.remove(root), 'NOT_FOUND', /not a child/);
     expectGroveError(() => a.remove('z' as never), 'INVALID_ARGUMENT', 'remove(): expected a child Node or an index, got string');
     const z = a.child('z')!;
     const w = tree.createNode('w', 'str', 'new');
     const version = a.replaceById(z.id, w);
     expect(version).toBe(tree.version);
     expect(a.child(0)!.name).toBe('w');
-    expect(z.parent()).toBeUndefined(); // the replaced node lives on, detached, while held
-    expect(z.value).toBe(3);
+    expectGroveError(() => z.parent(), 'NOT_FOUND', `node ${z.id} was removed`); // a Node holds no node: the replaced one is gone
+    expectGroveError(() => z.value, 'NOT_FOUND', `node ${z.id} was removed`);
     expectGroveError(() => a.replaceById(12345, tree.createNode('q', 'u8')), 'NOT_FOUND', /no child with id 12345/);
-    expectGroveError(() => a.append(z), 'INVALID_ARGUMENT', /already has \(or had\) a parent; add a copy/);
+    expectGroveError(() => a.append(z), 'NOT_FOUND', `node ${z.id} was removed`);
+    expectGroveError(() => a.append(a.child('w')!), 'INVALID_ARGUMENT', /already has \(or had\) a parent; add a copy/);
     expectGroveError(() => a.append({} as never), 'INVALID_ARGUMENT', 'append(): expected a Node, got object');
     expectGroveError(() => a.child('w')!.add('c', 'u8'), 'TYPE_MISMATCH', /only object, list and application types hold children/);
   });
@@ -245,16 +247,21 @@ describe('iteration', () => {
   it('iterates the list as it was when iteration began', () => {
     const list = tree.root.add('list', 'list');
     for (let i = 0; i < 5; i++) list.add(undefined, 'u8', i);
+    const ids = list.children().map((n) => n.id);
     const seen: unknown[] = [];
+    const children: Node[] = [];
     for (const child of list) {
-      seen.push(child.value);
+      seen.push(child.id);
+      children.push(child);
       if (seen.length === 1) {
         list.remove(4);
         list.add(undefined, 'u8', 99);
         list.sort('missing');
       }
     }
-    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    expect(seen).toEqual(ids);
+    expect(children.slice(0, 4).map((n) => n.value)).toEqual([0, 1, 2, 3]);
+    expectGroveError(() => children[4]!.value, 'NOT_FOUND', `node ${ids[4]} was removed`); // removed after the iteration began
     expect([...list].map((n) => n.value)).toEqual([0, 1, 2, 3, 99]);
     expect([...list.reversed()].map((n) => n.value)).toEqual([99, 3, 2, 1, 0]);
     expect([...tree.root.add('empty', 'list')]).toEqual([]);
@@ -313,9 +320,11 @@ describe('release', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const list = tree.root.add('list', 'list');
-    for (let i = 0; i < 100; i++) list.add(undefined, 'u8', 1).release();
+    for (let i = 0; i < 100; i++) list.add(undefined, 'u8', 1);
     const before = native.stats().handles;
-    list.children(); // 100 handles, dropped at once
+    list.children(); // nodes in the tree take no handle
+    expect(native.stats().handles).toBe(before);
+    for (let i = 0; i < 100; i++) tree.createNode(undefined, 'u8', 1); // 100 detached nodes, dropped at once
     expect(native.stats().handles).toBe(before + 100);
     for (let attempt = 0; attempt < 50 && native.stats().handles > before; attempt++) {
       gc();

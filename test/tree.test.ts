@@ -65,7 +65,7 @@ describe('set and get', () => {
     expect(t.node('u')).toMatchObject({ id: before.id, type: 'u8' });
     t.set('u', 300); // does not fit a u8: replaced by the inferred i64
     expect(t.node('u').type).toBe('i64');
-    expect(before.parent()).toBeUndefined();
+    expectGroveError(() => before.parent(), 'NOT_FOUND', `node ${before.id} was removed`); // the u8 was replaced
     expectGroveError(() => t.set('u', 1.5, 'i64'), 'TYPE_MISMATCH', /1\.5.*i64/); // an explicit type never falls back
   });
 
@@ -178,15 +178,21 @@ describe('wrong argument types', () => {
     const t = tree();
     const treeHandle = native.createTree();
     const root = native.treeRoot(treeHandle);
-    expectGroveError(() => native.value('1' as never), 'INVALID_ARGUMENT', 'value(): the handle must be a number, got string');
-    expectGroveError(() => native.value(1.5), 'INVALID_ARGUMENT', /not a node handle/);
-    expectGroveError(() => native.value(-1), 'INVALID_ARGUMENT', /not a node handle/);
-    expectGroveError(() => native.value(NaN), 'INVALID_ARGUMENT', /not a node handle/);
-    expectGroveError(() => native.valueAt(root, {} as never), 'INVALID_ARGUMENT', /the path must be a string, got object/);
-    expectGroveError(() => native.childAt(root, -3), 'INVALID_ARGUMENT', /non-negative integer/);
-    expectGroveError(() => native.setValue(root, {} as never), 'INVALID_ARGUMENT', /got object/);
+    expect(root).toBe(1); // the root's id: a node in the tree is named by its id
+    expectGroveError(() => native.value(treeHandle, '1' as never), 'INVALID_ARGUMENT', 'value(): the handle must be a number, got string');
+    expectGroveError(() => native.value('1' as never, root), 'INVALID_ARGUMENT', 'value(): the tree handle must be a number, got string');
+    expectGroveError(() => native.value(treeHandle, 1.5), 'INVALID_ARGUMENT', /1\.5 is not a node reference/);
+    expectGroveError(() => native.value(treeHandle, 2 ** 53), 'INVALID_ARGUMENT', /is not a node reference/);
+    expectGroveError(() => native.value(treeHandle, -1), 'INVALID_ARGUMENT', /not a node handle/);
+    expectGroveError(() => native.value(treeHandle, NaN), 'RELEASED', /released/);
+    expectGroveError(() => native.value(treeHandle, 1e15), 'NOT_FOUND', 'node 1000000000000000 was removed');
+    expectGroveError(() => native.value(root, root), 'INVALID_ARGUMENT', /not a tree handle/);
+    expectGroveError(() => native.valueAt(treeHandle, root, {} as never), 'INVALID_ARGUMENT', /the path must be a string, got object/);
+    expectGroveError(() => native.childAt(treeHandle, root, -3), 'INVALID_ARGUMENT', /non-negative integer/);
+    expectGroveError(() => native.setValue(treeHandle, root, {} as never), 'INVALID_ARGUMENT', /got object/);
     expectGroveError(() => native.treeVersion(root), 'INVALID_ARGUMENT', /not a tree handle/);
-    expectGroveError(() => native.find(root, 'm', 9, 1, false, 0xffffffff, -1), 'INVALID_ARGUMENT', /op must be/);
+    expectGroveError(() => native.find(treeHandle, root, 'm', 9, 1, false, 0xffffffff, -1), 'INVALID_ARGUMENT', /op must be/);
+    expectGroveError(() => native.snapshotBatch(native.snapshot(treeHandle, root), 0, false, [] as never), 'INVALID_ARGUMENT', /refs must be a Float64Array/);
     expectGroveError(() => native.attachTree(-1), 'INVALID_ARGUMENT', /token/);
     expectGroveError(() => native.attachTree(1e12), 'NOT_FOUND', /no shared tree has token/);
     expectGroveError(() => native.setup(5 as never), 'INVALID_ARGUMENT', /error class must be a constructor/);
@@ -309,7 +315,9 @@ describe('close and share', () => {
     t.set('a', [1, 2, 3]);
     const a = t.node('a');
     const start = native.stats().handles;
-    const nodes = a.children();
+    expect(a.children()).toHaveLength(3);
+    expect(native.stats().handles).toBe(start); // nodes in the tree are named by id: no handle
+    const nodes = [1, 2, 3].map((n) => t.createNode(undefined, 'u8', n));
     expect(native.stats().handles).toBe(start + 3);
     nodes[0]!.release();
     nodes[0]!.release(); // twice is harmless
@@ -317,7 +325,8 @@ describe('close and share', () => {
     expectGroveError(() => nodes[0]!.value, 'RELEASED', /node handle was released/);
     t.close(); // the handles stay, answering "tree is closed", until released or collected
     expect(native.stats().handles).toBe(start + 2);
+    expectGroveError(() => nodes[1]!.value, 'RELEASED', /tree is closed/);
     for (const n of [a, ...nodes]) n.release();
-    expect(native.stats().handles).toBe(start - 1);
+    expect(native.stats().handles).toBe(start);
   });
 });

@@ -122,6 +122,12 @@ class Node {
   };
   PathRead read_path(std::string_view path) const;
   std::vector<NodeRef> find(const MemberQuery& query) const;
+  // child_at, child and find_path without a reference, for a caller holding an
+  // epoch::Guard, which keeps what they return readable until it ends (the JS bindings'
+  // reads, which name nodes by id and need no reference on what they return).
+  Node* child_at_pinned(std::size_t index) const;
+  Node* child_pinned(std::string_view name) const;
+  Node* find_path_pinned(std::string_view path) const { return const_cast<Node*>(walk(path)); }
 
   NodeRef parent() const;                               // null for a root or detached node
   NodeRef ancestor_of_type(TypeId query) const;         // nearest, excluding this node

@@ -103,6 +103,9 @@ class Tree {
   uint32_t id_range() const noexcept { return id_range_.load(std::memory_order_relaxed); }
   // The node with this id, if it is in the tree (under the root).
   NodeRef node_by_id(uint64_t id) const;
+  // The same without a reference, lockless while it finds it: for a caller holding an
+  // epoch::Guard, which keeps the node readable until the guard ends.
+  Node* node_by_id_pinned(uint64_t id) const;
   // How many nodes are in the tree, the root included.
   std::size_t size() const;
 

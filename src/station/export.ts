@@ -11,7 +11,7 @@ import type { FastifyPluginAsync } from 'fastify';
 
 import { applicationTypeId } from '../codec/nodixTypes.js';
 import { native } from '../native.js';
-import { handleOf, type Node } from '../node.js';
+import { nodeArgs, type Node } from '../node.js';
 import { jsonFormatIndex } from '../tree.js';
 import { toRpcError } from '../rpc/index.js';
 import { httpStatus } from '../wire/errors.js';
@@ -177,9 +177,9 @@ function open(node: Node, typed: boolean, frames: Frame[], depth: number, name =
   const whole = () => node.childCount <= WHOLE_NODES && (below === 0 || (size ?? node.size) <= WHOLE_NODES);
   if (!structured || node.childCount === 0 || whole()) {
     const format = typed ? TYPED : PLAIN;
-    const handle = handleOf(node, 'export');
+    const [tree, ref] = nodeArgs(node, 'export');
     // a leaf has no depth to cut: below may be negative for it
-    const text = below === Infinity || !structured ? native.exportJSON(handle, '', format) : native.exportJSON(handle, '', format, below);
+    const text = below === Infinity || !structured ? native.exportJSON(tree, ref, '', format) : native.exportJSON(tree, ref, '', format, below);
     if (frames.length > 0) node.release();
     return text;
   }
