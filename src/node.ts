@@ -395,9 +395,9 @@ export class Node {
   }
 
   /** Runs an operation of the node's abstract type (registered in tree.types) with the node. */
-  invoke(method: string, args?: unknown): unknown {
+  invoke<T = unknown>(method: string, args?: unknown): T {
     if (typeof method !== 'string') throw argumentError('invoke()', 'a method name', method);
-    return this.tree.types.invoke(this, method, args);
+    return this.tree.types.invoke(this, method, args) as T;
   }
 
   /**
@@ -423,9 +423,9 @@ export class Node {
     this.#ref = id;
   }
 
-  /** The subtree as plain JSON (also what JSON.stringify(node) writes). */
-  toJSON(): JsonValue {
-    return JSON.parse(native.exportJSON(this.#t, this.#ref, '', 0));
+  /** The subtree as plain JSON (also what JSON.stringify(node) writes), typed `T` by a caller that knows its shape (unchecked). */
+  toJSON<T = JsonValue>(): T {
+    return JSON.parse(native.exportJSON(this.#t, this.#ref, '', 0)) as T;
   }
 
   /** The subtree as JSON text in a format of Tree.exportJSON(). */

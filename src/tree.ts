@@ -224,9 +224,12 @@ export class Tree {
     return native.valueAt(this.#live(), this.#rootRef(), checkPath(path, 'value()'));
   }
 
-  /** The subtree at `path` as a JavaScript value: plain JSON, or typed JSON with every node's type. */
-  get(path = '', options: ExportOptions = {}): JsonValue {
-    return JSON.parse(this.exportJSON(path, options.format ?? 'plain', options.depth));
+  /**
+   * The subtree at `path` as a JavaScript value: plain JSON, or typed JSON with every node's
+   * type. A caller that knows its shape names it: `tree.get<User>('users/ada')` (unchecked).
+   */
+  get<T = JsonValue>(path = '', options: ExportOptions = {}): T {
+    return JSON.parse(this.exportJSON(path, options.format ?? 'plain', options.depth)) as T;
   }
 
   /**

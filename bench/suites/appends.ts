@@ -11,7 +11,7 @@ function appendToTree(n: number) {
   return () => {
     const tree = Tree.create();
     const list = tree.root.add('items', 'list');
-    for (let i = 0; i < n; i++) list.add(undefined, 'i64', i).release();
+    for (let i = 0; i < n; i++) list.add(undefined, 'i64', i);
     consume(list.childCount);
     tree.close();
   };
@@ -48,6 +48,15 @@ export const appendsSuite: Suite = {
           spread: grove.spread,
           ...(n === SIZES[0] ? {} : { baseline: { name: `the same at ${SIZES[0]! / 1e3}k`, value: perChild.get(SIZES[0]!)! }, target: 'about 1x: O(1) amortised' }),
           point: { chart: 'append-scaling', series: 'Grove list.add', x: n },
+        }),
+        withRatio({
+          suite: 'appends',
+          name: `append ${label} children: list.add per child`,
+          value: ns(grove.median),
+          unit: 'ns',
+          spread: grove.spread,
+          baseline: { name: 'Map.set', value: ns(map.median) },
+          target: '<= 2x Map.set',
         }),
         { suite: 'appends', name: `baseline: ${label} entries into a JS Map, per entry`, value: ns(map.median), unit: 'ns', spread: map.spread, point: { chart: 'append-scaling', series: 'JS Map set', x: n } },
       );
