@@ -39,25 +39,14 @@ export const appendsSuite: Suite = {
       const ns = (ms: number) => (ms * 1e6) / n;
       perChild.set(n, ns(grove.median));
       const label = n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`;
+      const add = { suite: 'appends', name: `append ${label} children: list.add per child`, value: ns(grove.median), unit: 'ns', spread: grove.spread };
       rows.push(
         withRatio({
-          suite: 'appends',
-          name: `append ${label} children: list.add per child`,
-          value: ns(grove.median),
-          unit: 'ns',
-          spread: grove.spread,
+          ...add,
           ...(n === SIZES[0] ? {} : { baseline: { name: `the same at ${SIZES[0]! / 1e3}k`, value: perChild.get(SIZES[0]!)! }, target: 'about 1x: O(1) amortised' }),
           point: { chart: 'append-scaling', series: 'Grove list.add', x: n },
         }),
-        withRatio({
-          suite: 'appends',
-          name: `append ${label} children: list.add per child`,
-          value: ns(grove.median),
-          unit: 'ns',
-          spread: grove.spread,
-          baseline: { name: 'Map.set', value: ns(map.median) },
-          target: '<= 2x Map.set',
-        }),
+        withRatio({ ...add, baseline: { name: 'Map.set', value: ns(map.median) }, target: '<= 2x Map.set' }),
         { suite: 'appends', name: `baseline: ${label} entries into a JS Map, per entry`, value: ns(map.median), unit: 'ns', spread: map.spread, point: { chart: 'append-scaling', series: 'JS Map set', x: n } },
       );
     }
