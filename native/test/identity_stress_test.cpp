@@ -4,7 +4,8 @@
 // and checks each snapshot loads into a tree equal to it; a reader looks nodes up by id.
 // At the end the mirror, fed only by records, equals the tree node for node, ids and
 // versions included. Under ThreadSanitizer and AddressSanitizer (native/test/run.sh) this
-// covers the id index, the writers' freeze and the feed's texts.
+// covers the id index, the writers' freeze and the feed's texts. A second test races the
+// lockless by-id lookup the JS bindings use against removal and the index's growth.
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "check.h"
+#include "grove/epoch.h"
 #include "grove/json.h"
 #include "grove/record.h"
 #include "grove/tree.h"
@@ -140,6 +142,74 @@ TEST(records_taken_while_writers_run_replay_into_an_equal_tree) {
   tree.set_feed(FeedLevel::kOff);
   mirror->release();
   s.tree->release();
+  CHECK(epoch::drain() == 0);
+}
+
+// The JS bindings resolve a Node's id on every call with node_by_id_pinned: lockless, under
+// the caller's pin. A writer adds and removes batches of items (the index grows, and its
+// deletions shift entries back past the probes of readers), while readers look up random
+// ids under a pin and read what they find (freed memory would show under ASan), and look up
+// anchors that are never removed: they must always be found, whatever a deletion moves.
+TEST(lockless_lookups_by_id_race_removal_and_growth) {
+  Tree* tree = Tree::create();
+  constexpr int kAnchors = 64;
+  std::vector<uint64_t> anchors;
+  for (int i = 0; i < kAnchors; ++i) {
+    NodeRef anchor = tree->create_node("a" + std::to_string(i), type::kI64);
+    tree->add_child(tree->root(), *anchor);
+    anchors.push_back(anchor->id());
+  }
+  NodeRef list = tree->create_node("items", type::kList);
+  tree->add_child(tree->root(), *list);
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> removals{0}, found{0}, missed{0};
+
+  std::thread writer([&] {
+    std::mt19937 rng(7);
+    while (!stop.load(std::memory_order_relaxed)) {
+      std::size_t count = list->child_count();
+      if (count < 2000 && rng() % 3 != 0) {
+        NodeRef item = tree->create_node("", type::kObject);
+        Value v = Value::i64(static_cast<int64_t>(rng() % 1000));
+        tree->add_child(*item, *tree->create_node("v", type::kI64, &v));
+        tree->add_child(*list, *item);
+      } else if (count > 0) {
+        if (NodeRef victim = list->child_at(rng() % count)) tree->remove_child(*list, *victim);
+        removals.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+  });
+  auto reader = [&](unsigned seed) {
+    std::mt19937 rng(seed);
+    while (!stop.load(std::memory_order_relaxed)) {
+      uint64_t high = tree->next_id();
+      epoch::Guard pin;
+      uint64_t id = 1 + rng() % high;
+      if (Node* node = tree->node_by_id_pinned(id)) {
+        CHECK(node->id() == id);
+        volatile std::size_t touched = node->name().size() + node->child_count();
+        (void)touched;
+        if (Node* v = node->child_pinned("v")) CHECK(v->value().type == type::kI64);
+        found.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        missed.fetch_add(1, std::memory_order_relaxed);
+      }
+      uint64_t anchor = anchors[rng() % kAnchors];
+      Node* kept = tree->node_by_id_pinned(anchor);
+      CHECK(kept != nullptr && kept->id() == anchor);
+    }
+  };
+  std::thread r1(reader, 11), r2(reader, 12);
+  std::this_thread::sleep_for(std::chrono::duration<double>(check::stress_seconds()));
+  stop = true;
+  writer.join();
+  r1.join();
+  r2.join();
+  CHECK(removals > 100 && found > 100 && missed > 0);
+  std::printf("  %llu removals, %llu ids found and %llu missed under a pin\n", static_cast<unsigned long long>(removals.load()),
+              static_cast<unsigned long long>(found.load()), static_cast<unsigned long long>(missed.load()));
+  list = {};
+  tree->release();
   CHECK(epoch::drain() == 0);
 }
 
