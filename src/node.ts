@@ -97,9 +97,10 @@ export interface Outcome {
   value: LeafValue;
 }
 
-// Set by Node's static block: let refIn() and nodeArgs() read the private fields.
+// Set by Node's static block: let refIn(), nodeArgs() and attached() reach the private fields.
 let readRef: (node: Node) => number;
 let readTreeHandle: (node: Node) => number;
+let settle: (node: Node) => void;
 
 export class Node {
   /** The tree this node was reached through. */
@@ -437,14 +438,10 @@ export class Node {
     return ref === undefined ? undefined : new Node(this.tree, this.#t, ref);
   }
 
-  /** @internal For the tree's writes that put a detached node in place. */
-  static attached(node: Node): void {
-    node.#attached();
-  }
-
   static {
     readRef = (node) => node.#ref;
     readTreeHandle = (node) => node.#t;
+    settle = (node) => node.#attached();
   }
 }
 
@@ -458,6 +455,11 @@ export function refIn(tree: Tree, node: Node, where: string, expected = 'a Node'
     throw new GroveError('INVALID_ARGUMENT', `${where}: the two nodes belong to different trees; copy across trees with get() and set()`);
   }
   return readRef(node);
+}
+
+/** After the tree's write put a detached node in place: its Node names it by id from now on. */
+export function attached(node: Node): void {
+  settle(node);
 }
 
 /** The tree handle and reference that name `node` in a native call, for other modules. */

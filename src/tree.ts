@@ -6,7 +6,7 @@ import { type ImportFormat, type ImportResult, planText, buildPlan } from './cod
 import { TypeRegistry } from './abstractTypes.js';
 import { argumentError, GroveError } from './errors.js';
 import { native, trackHandle } from './native.js';
-import { Node, refIn } from './node.js';
+import { attached, Node, refIn } from './node.js';
 import { type JsonValue, type LeafValue, type TreeValue, type TypeName } from './types.js';
 
 /** What share() returns: a plain object to post to a worker for Tree.attach(). */
@@ -250,7 +250,7 @@ export class Tree {
    */
   append(path: string, node: Node): number {
     const version = native.addPath(this.#live(), this.#rootRef(), checkPath(path, 'append()'), refIn(this, node, 'append()'));
-    Node.attached(node);
+    attached(node);
     return version;
   }
 
@@ -433,7 +433,7 @@ export class Tree {
   /** Puts a detached node in place of whatever is at `path`. */
   #put(path: string, node: Node): number {
     const version = native.putPath(this.#live(), this.#rootRef(), path, refIn(this, node, 'importJSON()'));
-    Node.attached(node);
+    attached(node);
     return version;
   }
 }

@@ -4,6 +4,7 @@
 // index against a JS array. Issue 18's node API: tree.node(path) beside tree.value(path),
 // node.child(i) beside a JS array index, a for..of over 1M children beside one over an array.
 import { Tree } from '../../src/index.js';
+import { native } from '../../src/native.js';
 import { consume, measureInTurns } from '../measure.js';
 import { type Row, type Suite, withRatio } from '../report.js';
 import { fillTree, leaves, mapOfMaps, plainObjects } from '../shapes.js';
@@ -69,13 +70,16 @@ function childByIndex(quick: boolean): Row[] {
     array.push(i);
   }
   const batch = array.length;
-  const { child, js } = measureInTurns(
+  const { child, js, call } = measureInTurns(
     {
       child: () => {
         for (let i = 0; i < batch; i++) consume(list.child(i)!.id);
       },
       js: () => {
         for (let i = 0; i < batch; i++) consume(array[i]);
+      },
+      call: () => {
+        for (let i = 0; i < batch; i++) consume(native.writerTag());
       },
     },
     { batch, quick },
@@ -85,7 +89,9 @@ function childByIndex(quick: boolean): Row[] {
   return [
     withRatio({ ...row, baseline: { name: 'JS array index', value: js.median }, target: '<= 15x JS array index' }),
     { ...row, target: '<= 40 ns' },
+    withRatio({ ...row, baseline: { name: 'an empty N-API call', value: call.median } }),
     { suite: 'lookups', name: 'baseline: JS array index', value: js.median, unit: 'ns', spread: js.spread },
+    { suite: 'lookups', name: 'baseline: an N-API call that does nothing (writerTag)', value: call.median, unit: 'ns', spread: call.spread },
   ];
 }
 
