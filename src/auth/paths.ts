@@ -27,10 +27,14 @@ export function pathProblem(path: string): string | undefined {
       if (c < 0x20 || c > 0x7e) plain = false;
       continue;
     }
-    const name = path.slice(start, i);
-    if (name === '') return `path "${path}" has an empty name`;
-    if (name === '.' || name === '..') return `path "${path}" has the name "${name}", which is refused`;
-    const problem = plain && name.length <= 255 ? undefined : nameProblem(name);
+    // the name is cut out only to be named in an error or checked in full: a read's path
+    // is checked on every call
+    const length = i - start;
+    if (length === 0) return `path "${path}" has an empty name`;
+    if (length <= 2 && path.charCodeAt(start) === DOT && (length === 1 || path.charCodeAt(start + 1) === DOT)) {
+      return `path "${path}" has the name "${path.slice(start, i)}", which is refused`;
+    }
+    const problem = plain && length <= 255 ? undefined : nameProblem(path.slice(start, i));
     if (problem !== undefined) return `path ${JSON.stringify(path)}: ${problem}`;
     start = i + 1;
     plain = true;
@@ -39,6 +43,7 @@ export function pathProblem(path: string): string | undefined {
 }
 
 const SLASH = 0x2f;
+const DOT = 0x2e;
 
 /** A path as a request gives it, normalized; throws INVALID_ARGUMENT, naming it, when it is no path. */
 export function parsePath(raw: string): string {

@@ -114,7 +114,8 @@ async function reached(station: StationContext, path: string, version: number): 
  */
 export function normalise(station: StationContext, raw: string): string {
   const path = parsePath(raw);
-  const depth = path === '' ? 0 : path.split('/').length;
+  let depth = path === '' ? 0 : 1;
+  for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) depth++;
   if (depth > station.limits.maxPathDepth) {
     throw new GroveError(
       'LIMIT_EXCEEDED',
