@@ -91,7 +91,7 @@ describe('a restart gives back exactly what was acknowledged', () => {
     await ok(first.call, 'tree.delete', { path: 'scratch' });
     await ok(first.call, 'tree.set', { path: 'list', value: [] });
     for (let i = 0; i < 20; i++) await ok(first.call, 'tree.add', { path: 'list', value: i });
-    await first.station.store!.snapshot(() => first.station.context.hub.snapshot());
+    await first.station.store!.snapshot(() => first.station.context.hub.flush());
     const second = await restarted(data, first, options);
     const added = [];
     for (let i = 20; i < 40; i++) added.push(await ok(second.call, 'tree.add', { path: 'list', value: i }));
@@ -122,7 +122,7 @@ describe('a restart gives back exactly what was acknowledged', () => {
     const first = await open(data);
     const { version } = await ok(first.call, 'tree.set', { path: 'guarded/n', value: 1 });
     await ok(first.call, 'tree.set', { path: 'elsewhere', value: 1 });
-    await first.station.store!.snapshot(() => first.station.context.hub.snapshot());
+    await first.station.store!.snapshot(() => first.station.context.hub.flush());
     await ok(first.call, 'tree.set', { path: 'after/the/snapshot', value: 1 });
     const { call: after } = await restarted(data, first);
     const { version: next } = await ok(after, 'tree.set', { path: 'guarded/n', value: 2, ifVersion: version });

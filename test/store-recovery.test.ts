@@ -35,7 +35,7 @@ function openStore(dir: string, log: (line: string) => void = () => {}) {
     apply();
     await store.record(recordOf(tree.takeChanges(), 't'));
   };
-  const snapshot = () => store.snapshot(() => tree.snapshot());
+  const snapshot = () => store.snapshot();
   const close = async () => {
     await store.close();
     tree.setFeed('off');
@@ -271,7 +271,7 @@ describe('store: every shape a crash leaves', () => {
     const dir = dataDir();
     const { tree, write, store, close } = openStore(dir);
     for (let i = 0; i < 4; i++) await write(() => tree.set(`a/${i}`, i));
-    await store.snapshot(() => tree.snapshot());
+    await store.snapshot();
     await write(() => tree.set('b', 1));
     await close();
     const older = join(dir, segmentName(1));

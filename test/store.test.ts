@@ -94,7 +94,7 @@ describe('store: restarts', () => {
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 500; i++) writes.push(station.context.hub.write('t', () => station.tree.set(`k/${i % 50}`, i)) as Promise<unknown>);
     await Promise.all(writes);
-    await station.store!.snapshot(() => station.context.hub.snapshot());
+    await station.store!.snapshot(() => station.context.hub.flush());
     for (let i = 0; i < 20; i++) await station.context.hub.write('t', () => station.tree.set(`after/${i}`, i));
     const { segments, snapshots } = listDir(data);
     expect(snapshots).toHaveLength(1);

@@ -70,13 +70,15 @@ async function buildDirectory(dir: string, nodes: number, records: number): Prom
   const hub = new ChangeHub(tree, { durable: [{ check: () => store.check(), record: (record) => store.record(record) }] });
   // 1000 objects of 999 leaves each, plus the objects themselves: about `nodes` nodes
   const per = 1000;
+  const built: Promise<unknown>[] = [];
   for (let i = 0; i < nodes / per; i++) {
     const members: Record<string, number | string> = {};
     for (let j = 0; j < per - 1; j++) members[`m${j}`] = j % 2 === 0 ? j : `v${j}`;
-    tree.set(`o${i}`, members);
+    built.push(hub.write('bench', () => tree.set(`o${i}`, members)) as Promise<unknown>);
   }
-  tree.takeChanges(); // not logged: the snapshot holds them
-  await store.snapshot(() => tree.snapshot());
+  await Promise.all(built);
+  // the snapshot is rebuilt from the log: it holds every write logged before it
+  await store.snapshot(() => hub.flush());
   const writes: Promise<unknown>[] = [];
   for (let i = 0; i < records; i++) writes.push(hub.write('bench', () => tree.set(`o${i % 100}/m${i % 999}`, i)) as Promise<unknown>);
   await Promise.all(writes);

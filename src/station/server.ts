@@ -117,9 +117,8 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
   for (const type of [...(options.demo ? [counterType] : []), ...(options.types ?? [])]) types.register(type);
   const opened = options.data ? Store.open(options.data, tree, { fsync: options.fsync, repair: options.repair, ...options.storeOptions, log: storeLog }) : undefined;
   const store = opened?.store;
-  // demo data goes only into an empty store; it is then snapshotted below
+  // demo data goes only into an empty store; it is loaded once the hub logs it, then snapshotted
   const loadedDemo = options.demo === true && (opened === undefined || opened.recovery.empty);
-  if (loadedDemo) loadDemo(tree);
   const { maxBodyBytes, maxBatch, maxDepth, maxQueuedBytes, maxUnsentBytes, ...stationLimits } = options.limits ?? {};
   const rpcLimits = Object.fromEntries(
     Object.entries({ maxBodyBytes, maxBatch, maxDepth, maxQueuedBytes, maxUnsentBytes }).filter(([, v]) => v !== undefined),
@@ -145,12 +144,16 @@ export async function createStation(options: StationOptions = {}): Promise<Stati
     durable,
     maxSubscriptions: limits.maxStationSubscriptions,
   });
+  if (loadedDemo) {
+    loadDemo(tree);
+    hub.flush();
+  }
   if (store) {
     store.onFailure = () => reloadDurable(store, tree, hub, storeLog);
-    if (loadedDemo) await store.snapshot(() => hub.snapshot());
+    if (loadedDemo) await store.snapshot();
   }
   const snapshots = store && setInterval(() => {
-    if (store.snapshotDue) store.snapshot(() => hub.snapshot()).catch((error) => storeLog(`snapshot failed: ${(error as Error).message}`));
+    if (store.snapshotDue) store.snapshot(() => hub.flush()).catch((error) => storeLog(`snapshot failed: ${(error as Error).message}`));
   }, 1000).unref();
   // typed as fastify's own logger, so that app stays a plain FastifyInstance
   const app = Fastify({

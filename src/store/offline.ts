@@ -33,7 +33,7 @@ export async function importIntoDataDir(dir: string, path: string, text: string,
       const changes = tree.takeChanges();
       if (changes.length > 0) await store.record(recordOf(changes, 'import'));
       tree.setFeed('off');
-      await store.snapshot(() => tree.snapshot());
+      await store.snapshot();
       return { nodes, version };
     } finally {
       await store.close();

@@ -1,7 +1,6 @@
 // The embedded durable store: a write-ahead log with group commit, snapshots, recovery.
 // See README "Store" for the design; src/store/log.ts for the files.
 import { closeSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync, writev } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { GroveError } from '../errors.js';
@@ -19,12 +18,11 @@ import {
   readSnapshotHeader,
   segmentName,
   type SnapshotHeader,
-  snapshotBuffers,
   snapshotName,
   StoreError,
-  verifySnapshot,
   writeMeta,
 } from './log.js';
+import { checkpoint } from './checkpoint.js';
 import type { LogRecord } from './records.js';
 
 export { StoreError } from './log.js';
@@ -42,13 +40,6 @@ export interface StoreOptions {
   log?: (line: string) => void;
   /** Tests: called before each write and fsync of the log; throwing fails it like the disk would. */
   inject?: (phase: 'write' | 'fsync') => void;
-}
-
-/** What a snapshot writes: the tree's body (every node with id and version) and its counters, taken together. */
-export interface SnapshotCapture {
-  body: string;
-  version: number;
-  nextId: number;
 }
 
 export interface RecoveryInfo {
@@ -339,17 +330,17 @@ export class Store {
   }
 
   /**
-   * Takes a snapshot: `capture` exports the tree with the writes of other threads held back,
-   * and hands the records of every change not yet logged to record() (the change hub's
-   * snapshot), so that the snapshot holds exactly the records of the segments before the
-   * next one; then a new segment is started, and, while writes go on into it, the older
-   * segments are awaited, the snapshot is written to a temp file, fsynced and renamed, and
-   * the segments and snapshots it covers are deleted.
+   * Takes a snapshot: `flush` hands record() the records of every change not yet logged
+   * (the change hub's flush), then a new segment is started, and, while writes go on into
+   * it, the older segments are awaited and a worker thread rebuilds the tree they hold in
+   * a tree of its own, as a restart would, and writes it as the snapshot (fsynced, renamed,
+   * read back: src/store/checkpoint.ts); then the segments and snapshots it covers go. The
+   * station's tree is not read, so no part of it holds the event loop.
    */
-  snapshot(capture: () => SnapshotCapture): Promise<void> {
+  snapshot(flush: () => void = () => {}): Promise<void> {
     if (this.#snapshotting) return this.#snapshotting;
     if (this.#failed || this.#closed) return Promise.reject(this.#failed ?? new StoreError('the store is closed'));
-    const { body, version, nextId } = capture();
+    flush();
     const next = this.#openSegment(this.#segment!.seq + 1);
     const old = this.#segment!;
     this.#segment = next;
@@ -358,21 +349,9 @@ export class Store {
     const run = async () => {
       await this.#idle();
       if (this.#failed) throw this.#failed;
-      // encoded, written, fsynced and read back in pieces: none of it holds the event loop for long
-      const buffers = await snapshotBuffers(version, nextId, next.seq, body);
-      const temp = join(this.dir, 'snapshot.tmp');
-      const handle = await open(temp, 'w');
-      try {
-        for (const buffer of buffers) await writeWhole(handle, buffer);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      const file = join(this.dir, snapshotName(version));
-      renameSync(temp, file);
-      fsyncDir(this.dir);
-      // read back whole before anything it replaces goes
-      await verifySnapshot(file);
+      const job = { dir: this.dir, limit: { seq: old.seq, end: old.durable }, idRange: this.#meta.station?.idRange ?? 0, segment: next.seq };
+      const version = await checkpoint(job, this.#options.log);
+      if (version === undefined) return;
       // the one before it stays, with the segments it needs, so that a damaged newest has one to fall back to
       const { segments, snapshots } = listDir(this.dir);
       const previous = snapshots.filter((v) => v < version).at(-1);
@@ -599,9 +578,4 @@ function clearTree(tree: Tree): void {
     tree.root.remove(child);
     child.release();
   }
-}
-
-/** Writes all of `buffer` at the handle's position (a write may take less than it is given). */
-async function writeWhole(handle: FileHandle, buffer: Buffer): Promise<void> {
-  for (let at = 0; at < buffer.length; ) at += (await handle.write(buffer, at)).bytesWritten;
 }
