@@ -2,7 +2,6 @@
 #include <cmath>
 #include <cstdio>
 #include <string_view>
-#include <unordered_set>
 
 #include "grove/forms.h"
 #include "grove/json.h"
@@ -154,8 +153,7 @@ void write_type(std::string& out, TypeId id) {
 struct Frame {
   Snapshot children;
   std::size_t next = 0;
-  bool as_array;                          // plain lists and every typed children array
-  std::unordered_set<std::string_view> written;  // plain objects: names already written
+  bool as_array;  // plain lists and every typed children array
 };
 
 // Writes the subtree at `top` into the sink; with `unnamed_top`, top's name as "".
@@ -203,7 +201,7 @@ void write_tree(const Node& top, JsonFormat format, std::size_t max_depth, bool 
     }
     const bool array = typed || node.type() == type::kList;
     if (!typed) out += array ? '[' : '{';
-    stack.push_back({node.children(), 0, array, {}});
+    stack.push_back({node.children(), 0, array});
   };
   open(top);
   while (!stack.empty()) {
@@ -217,7 +215,8 @@ void write_tree(const Node& top, JsonFormat format, std::size_t max_depth, bool 
       continue;
     }
     const Node& child = *frame.children.at(frame.next++);
-    if (!frame.as_array && !frame.written.insert(child.name()).second) continue;
+    // a plain object writes the first child of each name (what a path names), skipping the others
+    if (!frame.as_array && !frame.children.first_of_name(frame.next - 1)) continue;
     if (frame.next > 1) out += ',';  // the first child is never a skipped duplicate
     if (!frame.as_array) {
       write_string(out, child.name());

@@ -105,3 +105,29 @@ describe('property: native export reads back to the plan that built it', () => {
     );
   });
 });
+
+describe('property: a plain export writes the first child of each name', () => {
+  it('holds for objects whose children share names, small lists (scanned) and large (indexed) alike', () => {
+    const names = fc.constantFrom('a', 'b', 'c', 'dd', 'e', ...Array.from({ length: 40 }, (_, i) => `k${i}`));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(names, fc.integer({ min: -9, max: 9 })), { maxLength: 80 }), (members) => {
+        const tree = Tree.create();
+        try {
+          const object = tree.root.add('o', 'object');
+          const first: Record<string, number> = {};
+          for (const [name, value] of members) {
+            object.add(name, 'i8', value).release();
+            if (!(name in first)) first[name] = value;
+          }
+          object.release();
+          expect(JSON.parse(tree.exportJSON('o', 'plain'))).toEqual(first);
+          // the writer's order is the children's, first of each name
+          expect(Object.keys(JSON.parse(tree.exportJSON('o', 'plain')))).toEqual(Object.keys(first));
+        } finally {
+          tree.close();
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,7 +1,8 @@
 // Bounded under load (issue 14): how fast a replica cut off from NATS catches up with the
 // 10,000 writes it missed, against live replication of the same writes one by one; and what
 // one write costs the change hub with 1, 1,000 and 20,000 subscriptions open elsewhere in the
-// tree (one of them at the written path), against the cost with only that one.
+// tree (one of them at the written path), against the cost with only that one; and how long
+// a store snapshot and a big tree.delete hold the event loop on a 1M-node tree (holds.ts).
 import { ChangeHub } from '../../src/station/changes.js';
 import { Tree } from '../../src/tree.js';
 import type { Station } from '../../src/station/server.js';
@@ -9,6 +10,7 @@ import { openLink } from '../../test/helpers/link.js';
 import { startNats } from '../../test/helpers/nats.js';
 import { startStation } from '../../src/station/server.js';
 import { measure } from '../measure.js';
+import { deleteHolds, snapshotHolds } from './holds.js';
 import { type Row, type Suite, withRatio } from '../report.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -93,13 +95,36 @@ function fanOut(open: number, quick: boolean): { median: number; spread: number 
 
 export const boundedSuite: Suite = {
   name: 'bounded',
-  description: 'issue 14: catch-up of missed writes after a NATS outage; per-write cost of subscription fan-out at 1, 1,000 and 20,000 subscriptions',
+  description: 'issue 14: catch-up of missed writes after a NATS outage; per-write cost of subscription fan-out at 1, 1,000 and 20,000 subscriptions; the event loop held by a store snapshot and a big tree.delete on a 1M-node tree',
   async run({ quick }): Promise<Row[]> {
     const writes = quick ? 1000 : 10_000;
     const { liveMs, reconnectMs, catchUpMs } = await catchUp(writes);
     const fan = [1, 1000, 20_000].map((open) => ({ open, timing: fanOut(open, quick) }));
     const one = fan[0]!.timing;
+    const nodes = quick ? 200_000 : 1_000_000;
+    const rounds = quick ? 1 : 5;
+    const snapshot = await snapshotHolds(nodes, rounds);
+    const deletes = deleteHolds(nodes, rounds);
+    const sized = `${nodes.toLocaleString('en')}`;
     return [
+      withRatio({
+        suite: 'bounded',
+        name: `the longest event-loop hold while a store snapshot of a ${sized}-node tree is taken, writes going on`,
+        value: snapshot.snapshot.median,
+        unit: 'ms',
+        spread: snapshot.snapshot.spread,
+        baseline: { name: "the tree's export on the event loop (what a snapshot held before)", value: snapshot.exportOnLoop.median },
+        target: '<= 50 ms',
+      }),
+      withRatio({
+        suite: 'bounded',
+        name: `tree.delete of an object of ${sized} leaves through the change hub, feed on (records)`,
+        value: deletes.withFeed.median,
+        unit: 'ms',
+        spread: deletes.withFeed.spread,
+        baseline: { name: 'the same delete with the feed off', value: deletes.feedOff.median },
+        target: '<= 50 ms',
+      }),
       withRatio({
         suite: 'bounded',
         name: `catch-up of ${writes.toLocaleString('en')} writes missed during an outage, from the replica's reconnect to NATS to all applied`,
