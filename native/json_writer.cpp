@@ -1,7 +1,10 @@
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "grove/forms.h"
 #include "grove/json.h"
@@ -149,11 +152,52 @@ void write_type(std::string& out, TypeId id) {
   }
 }
 
+// The names a plain object has written, so that only the first child of each is: open
+// addressing on the hash each node keeps of its name, in a table sized to what was
+// written (a probe of the child list's own index, which spans every child, misses the
+// cache each time; a set of strings allocates each time).
+class NamesWritten {
+ public:
+  // Adds the child's name; false when a child of that name was written already.
+  bool insert(const Node& child) {
+    if ((count_ + 1) * 2 > slots_.size()) grow();
+    const uint32_t hash = child.name_hash();
+    for (std::size_t i = hash & mask();; i = (i + 1) & mask()) {
+      Slot& slot = slots_[i];
+      if (!slot.node) {
+        slot = {hash, &child};
+        ++count_;
+        return true;
+      }
+      if (slot.hash == hash && slot.node->name() == child.name()) return false;
+    }
+  }
+
+ private:
+  struct Slot {
+    uint32_t hash = 0;
+    const Node* node = nullptr;  // borrowed from the frame's snapshot, which outlives this
+  };
+  std::size_t mask() const noexcept { return slots_.size() - 1; }
+  void grow() {
+    std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(std::max<std::size_t>(16, slots_.size() * 2)));
+    for (const Slot& moved : old) {
+      if (!moved.node) continue;
+      std::size_t i = moved.hash & mask();
+      while (slots_[i].node) i = (i + 1) & mask();
+      slots_[i] = moved;
+    }
+  }
+  std::vector<Slot> slots_;  // a power of two, at most half full
+  std::size_t count_ = 0;
+};
+
 // One structured node being written: its children as they were when it was opened.
 struct Frame {
   Snapshot children;
   std::size_t next = 0;
-  bool as_array;  // plain lists and every typed children array
+  bool as_array;          // plain lists and every typed children array
+  NamesWritten written;  // plain objects: the names written so far
 };
 
 // Writes the subtree at `top` into the sink; with `unnamed_top`, top's name as "".
@@ -201,7 +245,7 @@ void write_tree(const Node& top, JsonFormat format, std::size_t max_depth, bool 
     }
     const bool array = typed || node.type() == type::kList;
     if (!typed) out += array ? '[' : '{';
-    stack.push_back({node.children(), 0, array});
+    stack.push_back({node.children(), 0, array, {}});
   };
   open(top);
   while (!stack.empty()) {
@@ -216,7 +260,7 @@ void write_tree(const Node& top, JsonFormat format, std::size_t max_depth, bool 
     }
     const Node& child = *frame.children.at(frame.next++);
     // a plain object writes the first child of each name (what a path names), skipping the others
-    if (!frame.as_array && !frame.children.first_of_name(frame.next - 1)) continue;
+    if (!frame.as_array && !frame.written.insert(child)) continue;
     if (frame.next > 1) out += ',';  // the first child is never a skipped duplicate
     if (!frame.as_array) {
       write_string(out, child.name());

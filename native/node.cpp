@@ -40,12 +40,6 @@ Snapshot::~Snapshot() {
 
 Node* Snapshot::at(std::size_t i) const noexcept { return list_->at(static_cast<uint32_t>(i)); }
 
-bool Snapshot::first_of_name(std::size_t i) const noexcept {
-  const auto before = static_cast<uint32_t>(i);
-  const Node* child = list_->at(before);
-  return list_->find_name(child->name(), child->name_hash(), before) < 0;
-}
-
 Node::Node(uint64_t id, std::string_view name, TypeId type)
     : type_(type),
       name_hash_(grove::name_hash(name)),

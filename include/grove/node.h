@@ -60,9 +60,6 @@ class Snapshot {
   std::size_t size() const noexcept { return count_; }
   // The child at index i (< size()), borrowed: valid while this snapshot lives.
   Node* at(std::size_t i) const noexcept;
-  // Whether the child at index i (< size()) is the first of its name here: a plain
-  // object holds only those. One probe of the list's name index, nothing allocated.
-  bool first_of_name(std::size_t i) const noexcept;
 
  private:
   friend class Node;
