@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import type { Station } from '../src/station/server.js';
+import { ErrorCode } from '../src/wire/errors.js';
 import { stateOf, type TreeState } from './helpers/identity.js';
 import { httpCaller, openStation, resultOf } from './helpers/station.js';
 import { transact, write } from './helpers/writes.js';
@@ -101,7 +102,7 @@ describe('store: snapshots while writes go on', () => {
               if (snapshotting) duringSnapshot++;
               const reply = await call(method, params);
               // refusals are part of the model; a station error never is
-              if (reply.error) expect(reply.error.code, JSON.stringify({ method, params, error: reply.error })).not.toBe(-32603);
+              if (reply.error) expect(reply.error.code, JSON.stringify({ method, params, error: reply.error })).not.toBe(ErrorCode.InternalError);
             }
           }
           await snapshotting;
