@@ -7,7 +7,7 @@
 // for events, the record op for the log and the cluster); nothing here exports a node again.
 import { GroveError } from '../errors.js';
 import { type LogRecord, recordOf } from '../store/records.js';
-import { type Change, Tree, type TreeSnapshot } from '../tree.js';
+import { type Change, Tree } from '../tree.js';
 
 export type EventOp = 'set' | 'add' | 'remove' | 'sort' | 'transact';
 
@@ -159,17 +159,10 @@ export class ChangeHub {
   }
 
   /**
-   * The whole tree for a store snapshot, taken with other threads' writes held back: the
-   * changes not yet drained are logged and announced first, so the snapshot holds exactly
-   * the records handed to the store before it.
+   * The subtrees at `paths` in record form (a cluster snapshot), taken with other threads'
+   * writes held back: the changes not yet drained are logged and announced first, so the
+   * subtrees hold exactly the records handed out before them.
    */
-  snapshot(): TreeSnapshot {
-    const snapshot = this.#tree.snapshot();
-    this.#commit(snapshot.changes, undefined);
-    return snapshot;
-  }
-
-  /** The subtrees at `paths` in record form, taken as snapshot() takes the tree (a cluster snapshot). */
   exportFrozen(paths: string[]): { nodes: (string | undefined)[]; nonces: Record<string, number> } {
     const { changes, nodes, nonces } = this.#tree.exportFrozen(paths);
     this.#commit(changes, undefined);
