@@ -184,7 +184,7 @@ const Node* Node::walk(std::string_view path) const {
   // A name that matches a child is valid (it equals a name validated when the child was
   // made), so only the name that misses is validated, with the rest of the path: a
   // malformed path is an error whether or not its node exists, and a hit costs no check.
-  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  path = without_root(path);
   const Node* node = this;
   while (!path.empty()) {
     std::size_t slash = 0;  // names are short: an inline scan beats a call to memchr

@@ -7,6 +7,7 @@ import { TypeRegistry } from './abstractTypes.js';
 import { argumentError, GroveError } from './errors.js';
 import { native, trackHandle } from './native.js';
 import { attached, Node, refIn } from './node.js';
+import { normalizePath } from './paths.js';
 import { type JsonValue, type LeafValue, type TreeValue, type TypeName } from './types.js';
 
 /** What share() returns: a plain object to post to a worker for Tree.attach(). */
@@ -285,7 +286,7 @@ export class Tree {
     checkPath(path, 'importJSON()');
     if (typeof text !== 'string') throw argumentError('importJSON()', 'JSON text', text);
     const plan = planText(text, options.format, options.maxDepth);
-    const relative = path.startsWith('/') ? path.slice(1) : path;
+    const relative = normalizePath(path);
     if (relative === '') {
       if (plan.root.type !== 'object') {
         throw new GroveError('TYPE_MISMATCH', `importJSON(): the root is an object; a ${plan.root.type} cannot be imported at ""`, path);

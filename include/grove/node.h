@@ -198,11 +198,17 @@ void validate_name(std::string_view name);
 bool valid_utf8(std::string_view text);
 [[noreturn]] void throw_bad_path(const char* why);
 
+// A path with its optional leading '/' taken off (DESIGN "The node": "/a" is "a"): the one
+// place the core applies that rule.
+inline std::string_view without_root(std::string_view path) noexcept {
+  return !path.empty() && path.front() == '/' ? path.substr(1) : path;
+}
+
 // Calls fn(name) for each name of a path ("" and "/" are the root) after validating it;
 // throws InvalidArgument for a malformed path. split_path collects the names.
 template <class Fn>
 void for_each_name(std::string_view path, Fn&& fn) {
-  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  path = without_root(path);
   while (!path.empty()) {
     std::size_t slash = path.find('/');
     std::string_view name = path.substr(0, slash);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { isPlainObject } from './canonicalJson.js';
 import { AuthError, RulesError } from './errors.js';
-import { isWithin, parsePath } from './paths.js';
+import { isWithin, parsePath } from '../paths.js';
 import { type Owner, type RulesFile, parseRules, tokenProblem } from './rules.js';
 import { isNonce, isSignatureHex, isValidWriteSignature, writeDigest } from './signature.js';
 import { reachedOwners, writeOps } from './writes.js';

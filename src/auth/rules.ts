@@ -2,7 +2,7 @@
 // and the entry, because a station started on rules it misread would grant the wrong access.
 import { isPlainObject } from './canonicalJson.js';
 import { RulesError } from './errors.js';
-import { isWithin, normalizePath, pathProblem } from './paths.js';
+import { isWithin, normalizePath, pathProblem } from '../paths.js';
 import { compressedPublicKey } from './signature.js';
 
 /** A rules file as written. */

@@ -2,7 +2,7 @@
 // or remove by writing at one of their ancestors.
 import { isPlainObject } from './canonicalJson.js';
 import { AuthError } from './errors.js';
-import { childToward, isWithin, parsePath } from './paths.js';
+import { childToward, isWithin, parsePath } from '../paths.js';
 import type { Owner } from './rules.js';
 
 /** One write a call makes, at a normalized path. */

@@ -28,7 +28,7 @@ import type { ObjectStore } from '@nats-io/obj';
 import { connect, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 
 import { ErrorCode, type RpcContext, type RpcEngine, RpcError } from '../rpc/index.js';
-import { isWithin } from '../auth/paths.js';
+import { isWithin } from '../paths.js';
 import type { Tree } from '../tree.js';
 import { type BucketEntry, WatchedBucket } from './bucket.js';
 import { claimIdRange } from './ids.js';

@@ -2,7 +2,7 @@
 // owns them, the longest prefix winning, changed only by compare-and-set. This file reads the
 // map for one station: the owner of a path, of a write, and the fences its records carry.
 import { reaches, writeOps } from '../auth/index.js';
-import { isWithin } from '../auth/paths.js';
+import { isWithin } from '../paths.js';
 import type { BucketEntry, WatchedBucket } from './bucket.js';
 import { prefixOfKey } from './names.js';
 import type { Fence } from './records.js';

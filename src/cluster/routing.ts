@@ -4,7 +4,7 @@
 // Cluster's (route()); this file carries the call there and back.
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 
-import { normalizePath } from '../auth/paths.js';
+import { normalizePath } from '../paths.js';
 import { stringifyExact } from '../codec/exactJson.js';
 import { ErrorCode, parseExact, RawJson, type RpcContext, type RpcEngine, RpcError, toRpcError, wireError } from '../rpc/index.js';
 import { writeOps } from '../auth/index.js';

@@ -3,7 +3,7 @@
 import { GroveError } from '../../errors.js';
 import { type MethodDefinition, RawJson, type RpcContext } from '../../rpc/index.js';
 import type { Identity } from '../../auth/index.js';
-import { isWithin } from '../../auth/paths.js';
+import { isWithin } from '../../paths.js';
 import { eventMembers, type Subscription } from '../changes.js';
 import type { StationContext } from '../context.js';
 import { plainJsonValue } from '../../codec/jsonValues.js';

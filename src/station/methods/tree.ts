@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 
 import { type Identity, writeOps } from '../../auth/index.js';
-import { parsePath } from '../../auth/paths.js';
+import { parsePath } from '../../paths.js';
 import { stringifyExact } from '../../codec/exactJson.js';
 import { planText } from '../../codec/import.js';
 import { leafFromJson, plainJsonValue } from '../../codec/jsonValues.js';

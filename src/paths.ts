@@ -1,7 +1,9 @@
 // Paths as DESIGN "The node" reads them: names joined by "/", the root is "", a leading "/"
-// is ignored. Rules and requests go through the same reading, so the two cannot disagree.
-import { nameProblem } from '../codec/plan.js';
-import { AuthError } from './errors.js';
+// is ignored. The one home of these rules in TypeScript (the core has its own reading, in
+// include/grove/node.h): the tree, requests and access rules all read paths here, so none
+// of them can disagree.
+import { nameProblem } from './codec/plan.js';
+import { GroveError } from './errors.js';
 
 /** The path without its optional leading "/". */
 export function normalizePath(path: string): string {
@@ -49,7 +51,7 @@ const DOT = 0x2e;
 export function parsePath(raw: string): string {
   const path = normalizePath(raw);
   const problem = pathProblem(path);
-  if (problem !== undefined) throw new AuthError('INVALID_ARGUMENT', problem, raw);
+  if (problem !== undefined) throw new GroveError('INVALID_ARGUMENT', problem, raw);
   return path;
 }
 
