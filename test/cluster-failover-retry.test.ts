@@ -56,7 +56,7 @@ afterAll(async () => {
 }, 30_000);
 
 describe('a write forwarded to an owner that stopped', () => {
-  it('says when to retry, and a client opted in retries a conditioned write until a replica takes it', { timeout: 60_000 }, async () => {
+  it('says when to retry, and a client opted in retries a conditioned write until a replica takes it', { timeout: 240_000 }, async () => {
     const { b } = members as Record<Id, Member>;
     const written = await members.a!.ok('tree.set', { path: 'doc', value: 1 });
     const node = await b.ok('tree.get', { path: 'doc', minVersion: written.version });

@@ -278,7 +278,7 @@ describe('cluster: failover with real processes', () => {
   let newOwner: 'b' | 'c' | undefined;
   let failoverDone = false;
 
-  it('loses no acknowledged write when the owner is killed under load', { timeout: 75_000 }, async () => {
+  it('loses no acknowledged write when the owner is killed under load', { timeout: 240_000 }, async () => {
     dumpLogsOnFailure();
     const started = Date.now();
     // a first, so that it creates the root's owner entry; then b and c join as replicas
@@ -408,7 +408,7 @@ describe('cluster: failover with real processes', () => {
     failoverDone = true;
   });
 
-  it('brings the old owner back as a replica that forwards writes and converges', { timeout: 45_000 }, async () => {
+  it('brings the old owner back as a replica that forwards writes and converges', { timeout: 240_000 }, async () => {
     dumpLogsOnFailure();
     if (!failoverDone) throw new Error('the failover test did not finish: nothing to rejoin');
     const started = Date.now();
@@ -472,7 +472,7 @@ describe('cluster: failover with real processes', () => {
 describe('cluster: an owner back within its lease', () => {
   const fixture = relayedNats('restore');
 
-  it('keeps the tree, and drops the writes its stream never got, restored from a replica, while writes go on', { timeout: 60_000 }, async () => {
+  it('keeps the tree, and drops the writes its stream never got, restored from a replica, while writes go on', { timeout: 240_000 }, async () => {
     dumpLogsOnFailure();
     const started = Date.now();
     const rootOwner = [{ path: '', owner: 'a', epoch: 1 }];

@@ -114,7 +114,7 @@ describe('the publisher against a stream that restarts, forgets ids, is purged a
     vi.useRealTimers();
   });
 
-  it('keeps an ordered, gap-free, duplicate-free prefix holding every acknowledged record', { timeout: 60_000 }, async () => {
+  it('keeps an ordered, gap-free, duplicate-free prefix holding every acknowledged record', { timeout: 240_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 10, maxLength: 60 }), async (steps) => {
         const stream = new FakeStream();

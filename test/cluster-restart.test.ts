@@ -77,7 +77,7 @@ async function threeWritten(servers: string[], extra: { replicas?: number; lease
 }
 
 describe('a NATS server restarting', () => {
-  it('takes writes again after a restart past the duplicate window, and the stations converge', { timeout: 90_000 }, async () => {
+  it('takes writes again after a restart past the duplicate window, and the stations converge', { timeout: 240_000 }, async () => {
     const nats = (fresh.nats = await startNats()) as NatsServer;
     const { members, acknowledged } = await threeWritten([nats.url]);
 
@@ -93,7 +93,7 @@ describe('a NATS server restarting', () => {
     await converged(members, acknowledged);
   });
 
-  it('re-creates streams and buckets when NATS comes back without its store, losing nothing acknowledged', { timeout: 90_000 }, async () => {
+  it('re-creates streams and buckets when NATS comes back without its store, losing nothing acknowledged', { timeout: 240_000 }, async () => {
     const nats = (fresh.nats = await startNats()) as NatsServer;
     const { members, acknowledged } = await threeWritten([nats.url]);
 
@@ -131,7 +131,7 @@ describe('a NATS server restarting', () => {
 });
 
 describe('a 3-node NATS cluster losing a server', () => {
-  it('takes writes again once JetStream has a new leader', { timeout: 90_000 }, async () => {
+  it('takes writes again once JetStream has a new leader', { timeout: 240_000 }, async () => {
     const cluster = (fresh.nats = await startNatsCluster(3)) as NatsCluster;
     // a lease longer than JetStream takes to elect new leaders (seconds): the owner keeps its prefixes throughout
     const { members, acknowledged } = await threeWritten(cluster.urls, { replicas: 3, leaseMs: ELECTION_LEASE_MS });

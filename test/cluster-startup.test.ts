@@ -56,7 +56,7 @@ async function serveOnBusyPort(id: string): Promise<{ exit: string | undefined; 
 }
 
 describe('a station that cannot listen', () => {
-  it('exits 1 saying the port is in use, and registers nothing: not even the root of a new cluster', { timeout: 60_000 }, async () => {
+  it('exits 1 saying the port is in use, and registers nothing: not even the root of a new cluster', { timeout: 240_000 }, async () => {
     const { exit, stderr } = await serveOnBusyPort('d');
     expect(exit).toBe('1');
     expect(stderr.trim().split('\n').at(-1)).toBe(`grove serve: port ${port} is in use: choose another with --port`);
@@ -65,7 +65,7 @@ describe('a station that cannot listen', () => {
     expect(await keys(OWNERS_BUCKET).catch(() => [])).toEqual([]);
   });
 
-  it('is absent from cluster.info of a running station', { timeout: 60_000 }, async () => {
+  it('is absent from cluster.info of a running station', { timeout: 240_000 }, async () => {
     let a: Station | undefined;
     try {
       a = await openStation({ stationId: 'a', cluster: { servers: [nats.url], leaseMs: 1000, log: logFor('a') } });
@@ -82,7 +82,7 @@ describe('a station that cannot listen', () => {
     }
   });
 
-  it('that joined before its listen failed gives back the root it claimed and its heartbeat', { timeout: 60_000 }, async () => {
+  it('that joined before its listen failed gives back the root it claimed and its heartbeat', { timeout: 240_000 }, async () => {
     // the path of a port taken between startStation's check and its listen: createStation joins, then the station is released and closed
     const own = await startNats();
     try {

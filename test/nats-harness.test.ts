@@ -11,7 +11,7 @@ describe('startNats', () => {
   let server: NatsServer | undefined;
   afterAll(() => server?.close());
 
-  it('keeps a stream and its messages across a stop and start', { timeout: 10_000 }, async () => {
+  it('keeps a stream and its messages across a stop and start', { timeout: 240_000 }, async () => {
     server = await startNats();
     expect(server.url).toBe(`nats://127.0.0.1:${server.port}`);
 
@@ -40,7 +40,7 @@ describe('startNatsCluster', () => {
   let cluster: NatsCluster | undefined;
   afterAll(() => cluster?.close());
 
-  it('replicates a stream to three servers', { timeout: 15_000 }, async () => {
+  it('replicates a stream to three servers', { timeout: 240_000 }, async () => {
     cluster = await startNatsCluster(3);
     expect(cluster.servers).toHaveLength(3);
 
