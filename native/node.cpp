@@ -216,16 +216,16 @@ Node::PathRead Node::read_path(std::string_view path) const {
   return {true, node->type_, node->value()};
 }
 
-void Node::members_of(const ChildList& list, uint32_t count, std::string_view member, std::vector<const Node*>& out) {
+void Node::members_of(const ChildList& list, uint32_t from, uint32_t to, std::string_view member, std::vector<const Node*>& out) {
   const uint32_t hash = grove::name_hash(member);
-  out.resize(count);
-  for (uint32_t i = 0; i < count; ++i) {
-    if (i + kAhead < count) __builtin_prefetch(list.at(i + kAhead));
-    if (i + kAhead / 2 < count) {
+  out.resize(to - from);
+  for (uint32_t i = from; i < to; ++i) {
+    if (i + kAhead < to) __builtin_prefetch(list.at(i + kAhead));
+    if (i + kAhead / 2 < to) {
       if (ChildList* ahead = list.at(i + kAhead / 2)->children_of(std::memory_order_acquire)) __builtin_prefetch(ahead);
     }
     ChildList* members = list.at(i)->children_of(std::memory_order_acquire);  // pairs with Tree's publish
-    out[i] = members ? members->child_named(member, hash, members->count()) : nullptr;
+    out[i - from] = members ? members->child_named(member, hash, members->count()) : nullptr;
   }
 }
 
@@ -234,12 +234,14 @@ std::vector<NodeRef> Node::find(const MemberQuery& query) const {
   epoch::Guard pin;
   ChildList* list = children_of(std::memory_order_acquire);
   uint32_t n = list ? list->count() : 0;
+  // members read a block at a time, so that a limit reached early stops the reading too
+  constexpr uint32_t kBlock = 256;
   std::vector<const Node*> members;
-  if (list) members_of(*list, n, query.member, members);
   for (uint32_t i = 0; i < n && found.size() < query.limit; ++i) {
+    if (i % kBlock == 0) members_of(*list, i, std::min(n, i + kBlock), query.member, members);
     Node* child = list->at(i);
     if (!type_matches(child->type(), query.child_type)) continue;
-    const Node* member = members[i];
+    const Node* member = members[i % kBlock];
     if (!member) continue;
     Value actual = query.by_count ? Value::u64(member->child_count()) : member->value();
     Ordering order = compare(actual, query.operand);

@@ -549,7 +549,7 @@ uint64_t Tree::sort_children(Node& parent, std::string_view member, bool descend
   {
     epoch::Guard pin;  // the members are read without references: other writers may remove them
     std::vector<const Node*> members;
-    if (list) Node::members_of(*list, count, member, members);
+    if (list) Node::members_of(*list, 0, count, member, members);
     for (uint32_t i = 0; i < count; ++i) {
       if (i + Node::kAhead < count && members[i + Node::kAhead]) __builtin_prefetch(members[i + Node::kAhead]);
       keys[i] = members[i] ? Key{true, members[i]->value()} : Key{false, {}};

@@ -146,10 +146,11 @@ class Node {
   const Node* walk(std::string_view path) const;
   // Takes a reference unless the count already reached zero (the node is being retired).
   static Node* try_retain(Node* node) noexcept;
-  // Each child's first child named `member` (null where it has none), for a pass over many
-  // children (find's where, sort's keys); the caller holds a pin. Reads ahead of itself, so
-  // that the cache misses of one child's node, list and member overlap those of the next.
-  static void members_of(const ChildList& list, uint32_t count, std::string_view member, std::vector<const Node*>& out);
+  // For the children [from, to) of a list, each one's first child named `member` (null where
+  // it has none), into out[i - from]: a pass over many children (find's where, sort's keys);
+  // the caller holds a pin. Reads ahead of itself, so that the cache misses of one child's
+  // node, list and member overlap those of the next.
+  static void members_of(const ChildList& list, uint32_t from, uint32_t to, std::string_view member, std::vector<const Node*>& out);
   // How far a pass over many nodes fetches ahead of the one it reads: a node's line is asked
   // for kAhead nodes early, what it points to half as early, so both are in cache when used.
   static constexpr uint32_t kAhead = 16;
